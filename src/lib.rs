@@ -1,0 +1,20 @@
+//! feedpub: turn a directory of articles into RSS 2.0, Atom 1.0 and JSON Feed 1.1, and serve them.
+//!
+//! # Layout
+//! Data flows one way: file event → parse → store → render → atomic swap → bytes served.
+//!
+//! * `config`: the TOML config file and CLI flags, resolved into one [`config::Config`].
+//! * `article`: pure parsing of one source file (bytes) into an [`article::Article`].
+//! * `scan`: the only place that reads the articles directory (walk, ignore rules, symlinks).
+//! * `store`: every parsed article by source path, and the published view of them.
+//! * `render`: pure rendering of the published view into feeds and HTML pages.
+//! * `site`: one immutable snapshot of everything served ([`site::Site`] of [`site::Asset`]s).
+//! * `output`: writes a snapshot to the out dir, each file atomically.
+//! * `build`: the `build` and `check` commands.
+
+pub mod article;
+pub mod config;
+pub mod render;
+pub mod scan;
+pub mod site;
+pub mod store;

@@ -1,0 +1,230 @@
+//! The articles directory on disk: which files are articles, walking, and reading them safely.
+//!
+//! This is the only module that reads the articles directory. It enforces two guarantees:
+//! files matching the ignore rules (editor temp files, dot-files, unknown extensions) are never
+//! articles, and a symlink is only followed when its target lies inside the articles directory,
+//! so an article dir can never publish `/etc/passwd`. Symlink loops end the walk of that branch.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::article::{ArticleError, ArticleErrorKind, Format, Source};
+
+/// The article format of `path` by its file name, or `None` when the file is not an article
+/// (wrong extension, or one of the ignore rules).
+pub fn classify(path: &Path) -> Option<Format> {
+    let name = path.file_name()?.to_str()?;
+    if is_ignored_name(name) {
+        return None;
+    }
+    let ext = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "md" | "markdown" => Some(Format::Markdown),
+        "txt" => Some(Format::Text),
+        "html" | "htm" => Some(Format::Html),
+        _ => None,
+    }
+}
+
+/// Names that are never articles, whatever their extension: dot-files (and dot-dirs), editor
+/// backups (`foo~`), swap and partial files, Emacs lock/autosave files (`#foo#`), and vim's
+/// `4913` probe (vim writes it to test that the directory is writable, then deletes it).
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || [".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak"].iter().any(|s| name.to_ascii_lowercase().ends_with(s))
+}
+
+/// Whether any component of `path` below `root` is ignored (a dot-dir hides all it holds).
+pub fn is_ignored_path(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().any(|c| c.as_os_str().to_str().is_none_or(is_ignored_name))
+}
+
+/// What one path is, re-checked on disk.
+#[derive(Debug)]
+pub enum Entry {
+    /// An article file, read.
+    Article(Source),
+    /// A directory (walk it for its articles).
+    Dir,
+    /// Not there any more, or not an article (ignored name, wrong extension, symlink out of the tree).
+    NotArticle,
+    /// An article file that cannot be read.
+    Problem(ArticleError),
+}
+
+/// Re-check one path (absolute or relative like `root`) and read it if it is an article.
+pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
+    if is_ignored_path(root, path) {
+        return Entry::NotArticle;
+    }
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(_) => return Entry::NotArticle,
+    };
+    let meta = if meta.file_type().is_symlink() {
+        if !link_stays_inside(root, path) {
+            return Entry::NotArticle;
+        }
+        match fs::metadata(path) {
+            Ok(m) => m,
+            Err(_) => return Entry::NotArticle,
+        }
+    } else {
+        meta
+    };
+    if meta.is_dir() {
+        return Entry::Dir;
+    }
+    if !meta.is_file() || classify(path).is_none() {
+        return Entry::NotArticle;
+    }
+    match read_limited(path, max_bytes) {
+        Ok(bytes) => Entry::Article(Source {
+            path: path.to_path_buf(),
+            bytes,
+            modified: meta.modified().unwrap_or(std::time::UNIX_EPOCH),
+        }),
+        Err(kind) => Entry::Problem(ArticleError { path: path.to_path_buf(), line: None, kind }),
+    }
+}
+
+fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ArticleErrorKind> {
+    let file = fs::File::open(path).map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit: the file may have grown since it was stat'ed.
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
+    let size = bytes.len() as u64;
+    if size > max_bytes {
+        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(size);
+        return Err(ArticleErrorKind::TooLarge { size, limit: max_bytes });
+    }
+    Ok(bytes)
+}
+
+/// Whether the symlink at `path` resolves to somewhere inside `root`.
+fn link_stays_inside(root: &Path, path: &Path) -> bool {
+    match (fs::canonicalize(root), fs::canonicalize(path)) {
+        (Ok(root), Ok(target)) => target.starts_with(root),
+        _ => false,
+    }
+}
+
+/// The result of walking the articles directory.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub sources: Vec<Source>,
+    pub problems: Vec<ArticleError>,
+}
+
+/// Walk `dir` (recursively) for articles. Unreadable subdirectories are skipped with a warning;
+/// an unreadable root is an error.
+pub fn walk(root: &Path, dir: &Path, max_bytes: u64) -> io::Result<Walk> {
+    let mut out = Walk::default();
+    let mut seen = HashSet::new();
+    fs::read_dir(dir)?;
+    walk_into(root, dir, max_bytes, &mut seen, &mut out);
+    out.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn walk_into(root: &Path, dir: &Path, max_bytes: u64, seen: &mut HashSet<PathBuf>, out: &mut Walk) {
+    // Guard against symlink loops: each real directory is walked once.
+    match fs::canonicalize(dir) {
+        Ok(real) if seen.insert(real) => {}
+        _ => return,
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory; its articles are skipped");
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        match read_entry(root, &path, max_bytes) {
+            Entry::Article(src) => out.sources.push(src),
+            Entry::Dir => walk_into(root, &path, max_bytes, seen, out),
+            Entry::NotArticle => {}
+            Entry::Problem(p) => out.problems.push(p),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_by_name() {
+        let cases = [
+            ("a.md", Some(Format::Markdown)),
+            ("a.MARKDOWN", Some(Format::Markdown)),
+            ("新闻.txt", Some(Format::Text)),
+            ("a.html", Some(Format::Html)),
+            ("a.htm", Some(Format::Html)),
+            (".hidden.md", None),
+            ("a.md~", None),
+            ("a.md.swp", None),
+            (".a.md.swx", None),
+            ("a.tmp", None),
+            ("a.md.part", None),
+            ("#a.md#", None),
+            ("4913", None),
+            ("a.png", None),
+            ("README", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(classify(Path::new(name)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn dot_dirs_hide_their_files() {
+        assert!(is_ignored_path(Path::new("arts"), Path::new("arts/.git/a.md")));
+        assert!(!is_ignored_path(Path::new("arts"), Path::new("arts/sub/a.md")));
+    }
+
+    #[test]
+    fn walk_reads_articles_and_skips_the_rest() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub/.hidden"))?;
+        fs::write(root.join("a.md"), "# A")?;
+        fs::write(root.join("sub/b.txt"), "B")?;
+        fs::write(root.join("sub/.hidden/c.md"), "C")?;
+        fs::write(root.join("a.md~"), "old")?;
+        fs::write(root.join("big.md"), vec![b'x'; 100])?;
+        let w = walk(root, root, 50)?;
+        let names: Vec<_> = w.sources.iter().map(|s| s.path.strip_prefix(root).map(Path::to_path_buf)).collect::<Result<_, _>>().map_err(io::Error::other)?;
+        assert_eq!(names, vec![PathBuf::from("a.md"), PathBuf::from("sub/b.txt")]);
+        assert_eq!(w.problems.len(), 1);
+        assert!(matches!(w.problems[0].kind, ArticleErrorKind::TooLarge { size: 100, limit: 50 }));
+        Ok(())
+    }
+
+    #[test]
+    fn symlinks_out_of_the_tree_are_not_followed_and_loops_end() -> io::Result<()> {
+        let outside = tempfile::tempdir()?;
+        fs::write(outside.path().join("secret.txt"), "secret")?;
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        fs::create_dir(root.join("sub"))?;
+        fs::write(root.join("sub/in.md"), "# In")?;
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("leak.txt"))?;
+        std::os::unix::fs::symlink(outside.path(), root.join("leakdir"))?;
+        std::os::unix::fs::symlink(root.join("sub/in.md"), root.join("alias.md"))?;
+        std::os::unix::fs::symlink(root, root.join("sub/loop"))?;
+        let w = walk(root, root, 1 << 20)?;
+        let names: Vec<String> = w.sources.iter().map(|s| s.path.strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_default()).collect();
+        assert_eq!(names, ["alias.md", "sub/in.md"]);
+        Ok(())
+    }
+}

@@ -1,0 +1,227 @@
+//! Every parsed article, keyed by source path, and the published view of them.
+//!
+//! The store is owned by one writer (the build command or the daemon loop). A path maps to its
+//! last good [`Article`] and, separately, to its current problem: an article that was good and is
+//! saved broken keeps its last good version published while the problem is reported.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::article::{Article, ArticleError, ArticleErrorKind};
+
+#[derive(Debug, Default)]
+pub struct Store {
+    articles: HashMap<PathBuf, Arc<Article>>,
+    problems: BTreeMap<PathBuf, ArticleError>,
+}
+
+/// What is visible at one instant.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// Newest first, ties broken by slug then path; slugs unique.
+    pub articles: Vec<Arc<Article>>,
+    /// Slug collisions found while building the view.
+    pub collisions: Vec<ArticleError>,
+    /// The earliest date of an article that is not yet published (drafts aside).
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// Record a freshly parsed article, clearing any problem of its path.
+    pub fn upsert(&mut self, article: Article) {
+        self.problems.remove(&article.path);
+        self.articles.insert(article.path.clone(), Arc::new(article));
+    }
+
+    /// Record a problem; a last good version of the same path stays published.
+    pub fn fail(&mut self, error: ArticleError) {
+        self.problems.insert(error.path.clone(), error);
+    }
+
+    /// Forget a path entirely (the file is gone or is no longer an article).
+    pub fn remove(&mut self, path: &Path) {
+        self.articles.remove(path);
+        self.problems.remove(path);
+    }
+
+    /// Forget every path under `dir` (a removed directory).
+    pub fn remove_under(&mut self, dir: &Path) {
+        self.articles.retain(|p, _| !p.starts_with(dir));
+        self.problems.retain(|p, _| !p.starts_with(dir));
+    }
+
+    /// Every path the store knows, good or broken.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.articles.keys().chain(self.problems.keys()).cloned().collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    pub fn len(&self) -> usize {
+        self.articles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty()
+    }
+
+    /// Current problems, by path.
+    pub fn problems(&self) -> impl Iterator<Item = &ArticleError> {
+        self.problems.values()
+    }
+
+    /// The articles visible at `now`: not drafts, dated no later than `now`, newest first, with
+    /// slug collisions resolved deterministically (the first path in byte order keeps the slug,
+    /// the others get a suffix derived from their path, so adding a file never renames another
+    /// file's article except the one that collides).
+    pub fn published(&self, now: DateTime<Utc>) -> Published {
+        let mut next_due: Option<DateTime<Utc>> = None;
+        let mut visible: Vec<&Arc<Article>> = Vec::with_capacity(self.articles.len());
+        for a in self.articles.values() {
+            if a.draft {
+                continue;
+            }
+            let date = a.date.with_timezone(&Utc);
+            if date > now {
+                next_due = Some(next_due.map_or(date, |d| d.min(date)));
+                continue;
+            }
+            visible.push(a);
+        }
+        let mut by_slug: HashMap<&str, Vec<&Arc<Article>>> = HashMap::with_capacity(visible.len());
+        for a in &visible {
+            by_slug.entry(a.slug.as_str()).or_default().push(a);
+        }
+        let mut articles = Vec::with_capacity(visible.len());
+        let mut collisions = Vec::new();
+        for (slug, mut group) in by_slug {
+            group.sort_by(|a, b| a.path.cmp(&b.path));
+            let first = group[0];
+            articles.push(Arc::clone(first));
+            for other in &group[1..] {
+                let assigned = format!("{slug}-{:08x}", path_hash(&other.path));
+                collisions.push(ArticleError {
+                    path: other.path.clone(),
+                    line: None,
+                    kind: ArticleErrorKind::SlugCollision {
+                        slug: slug.to_string(),
+                        other: first.path.display().to_string(),
+                        assigned: assigned.clone(),
+                    },
+                });
+                let mut renamed = Article::clone(other);
+                renamed.slug = assigned;
+                articles.push(Arc::new(renamed));
+            }
+        }
+        articles.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)).then_with(|| a.path.cmp(&b.path)));
+        collisions.sort_by(|a, b| a.path.cmp(&b.path));
+        Published { articles, collisions, next_due }
+    }
+}
+
+/// A short, stable hash of a path (FNV-1a, 32 bits): the same file always gets the same suffix.
+fn path_hash(path: &Path) -> u32 {
+    path.as_os_str().as_encoded_bytes().iter().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Format;
+    use chrono::{FixedOffset, TimeZone};
+
+    fn article(path: &str, slug: &str, day: u32) -> Article {
+        let date = FixedOffset::east_opt(0).and_then(|z| z.with_ymd_and_hms(2024, 1, day, 0, 0, 0).single()).expect("valid date");
+        Article {
+            path: PathBuf::from(path),
+            format: Format::Markdown,
+            title: slug.to_string(),
+            slug: slug.to_string(),
+            id: None,
+            date,
+            updated: date,
+            author: None,
+            summary: String::new(),
+            content_html: String::new(),
+            tags: Vec::new(),
+            draft: false,
+            lang: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0).single().expect("valid date")
+    }
+
+    #[test]
+    fn newest_first_ties_by_slug() {
+        let mut s = Store::new();
+        s.upsert(article("a/b.md", "b", 3));
+        s.upsert(article("a/a.md", "a", 3));
+        s.upsert(article("a/c.md", "c", 5));
+        let slugs: Vec<_> = s.published(now()).articles.iter().map(|a| a.slug.clone()).collect();
+        assert_eq!(slugs, ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn drafts_and_future_are_hidden_and_next_due_is_reported() {
+        let mut s = Store::new();
+        let mut d = article("d.md", "d", 2);
+        d.draft = true;
+        s.upsert(d);
+        s.upsert(article("f.md", "f", 20));
+        s.upsert(article("g.md", "g", 25));
+        s.upsert(article("p.md", "p", 2));
+        let p = s.published(now());
+        assert_eq!(p.articles.len(), 1);
+        assert_eq!(p.next_due, Some(Utc.with_ymd_and_hms(2024, 1, 20, 0, 0, 0).single().expect("valid")));
+    }
+
+    #[test]
+    fn slug_collisions_keep_both_and_are_reported() {
+        let mut s = Store::new();
+        s.upsert(article("x/same.md", "same", 3));
+        s.upsert(article("y/same.txt", "same", 4));
+        let p = s.published(now());
+        assert_eq!(p.articles.len(), 2);
+        assert_eq!(p.collisions.len(), 1);
+        assert_eq!(p.collisions[0].path, PathBuf::from("y/same.txt"));
+        let slugs: Vec<_> = p.articles.iter().map(|a| a.slug.as_str()).collect();
+        assert!(slugs.contains(&"same"));
+        assert!(slugs.iter().any(|s| s.starts_with("same-")));
+        // Deterministic: the same input gives the same slug.
+        let again = s.published(now());
+        assert_eq!(p.articles[0].slug, again.articles[0].slug);
+    }
+
+    #[test]
+    fn a_broken_save_keeps_the_last_good_version() {
+        let mut s = Store::new();
+        s.upsert(article("a.md", "a", 3));
+        s.fail(ArticleError { path: PathBuf::from("a.md"), line: Some(2), kind: ArticleErrorKind::NoTitle });
+        assert_eq!(s.published(now()).articles.len(), 1);
+        assert_eq!(s.problems().count(), 1);
+        s.upsert(article("a.md", "a", 4));
+        assert_eq!(s.problems().count(), 0);
+        s.remove(Path::new("a.md"));
+        assert!(s.published(now()).articles.is_empty());
+    }
+
+    #[test]
+    fn remove_under_drops_a_directory() {
+        let mut s = Store::new();
+        s.upsert(article("arts/sub/a.md", "a", 3));
+        s.upsert(article("arts/b.md", "b", 3));
+        s.remove_under(Path::new("arts/sub"));
+        assert_eq!(s.paths(), vec![PathBuf::from("arts/b.md")]);
+    }
+}
