@@ -1,0 +1,4 @@
+//! Black-box tests: each runs the real `feedpub` binary and checks what it writes and prints.
+
+mod build;
+mod util;
