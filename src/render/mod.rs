@@ -1,17 +1,230 @@
 //! Rendering: the published articles into feeds and HTML pages, as one [`Site`] snapshot.
 //!
 //! Pure: takes the config, the published articles (newest first) and the build time, returns
-//! bytes. Same input, byte-identical output (ETags depend on it).
+//! bytes. Same input, byte-identical output (ETags depend on it): every date written comes from
+//! the articles, and `now` is used only where a feed has no article at all.
+//!
+//! Each feed can be rendered on its own ([`render_feeds`]), so a caller that knows which tags
+//! changed need not re-render hundreds of tag feeds. What this module does not do: read files,
+//! sort or filter articles for publication (`store` does), or write anything (`output` does).
+//!
+//! * `feed`: what the three feed formats share (URLs, the newest date, authors).
+//! * `rss`, `atom`, `json`: one feed format each.
+//! * `html`: the index page and one page per article.
 
+mod atom;
+mod feed;
+mod html;
+mod json;
+mod rss;
+
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 
 use crate::article::Article;
 use crate::config::Config;
-use crate::site::Site;
+use crate::site::{Asset, Site};
+
+pub use html::escape_html;
+
+/// `Content-Type` of `rss.xml`.
+pub const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
+/// `Content-Type` of `atom.xml`.
+pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
+/// `Content-Type` of `feed.json`.
+pub const JSON_FEED_CONTENT_TYPE: &str = "application/feed+json; charset=utf-8";
+/// `Content-Type` of the HTML pages.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+
+/// File name of the RSS feed inside a feed directory (the site root or `tags/{slug}/`).
+pub const RSS_FILE: &str = "rss.xml";
+/// File name of the Atom feed inside a feed directory.
+pub const ATOM_FILE: &str = "atom.xml";
+/// File name of the JSON Feed inside a feed directory.
+pub const JSON_FEED_FILE: &str = "feed.json";
 
 /// Render every feed and page for `published` (already sorted newest first).
 pub fn render_site(config: &Config, published: &[Arc<Article>], now: DateTime<Utc>) -> Site {
-    todo!("render helper: {config:?} {} {now}", published.len())
+    let limit = config.feeds.limit;
+    let latest: Vec<&Article> = published.iter().take(limit).map(|a| &**a).collect();
+    let tags = tag_feeds(published, limit);
+    let mut assets: HashMap<String, Arc<Asset>> =
+        HashMap::with_capacity(4 + 3 * tags.len() + published.len());
+
+    // The feeds every reader polls and the home page: compressed now, not on first request.
+    for (key, asset) in render_feeds(config, "", &config.site.title, &latest, now) {
+        asset.precompress();
+        assets.insert(key, Arc::new(asset));
+    }
+    let index = render_index(config, &latest, now);
+    index.precompress();
+    assets.insert("index.html".to_string(), Arc::new(index));
+
+    for tag in &tags {
+        let prefix = format!("tags/{}/", tag.slug);
+        let title = tag_feed_title(config, tag.name);
+        for (key, asset) in render_feeds(config, &prefix, &title, &tag.items, now) {
+            assets.insert(key, Arc::new(asset));
+        }
+    }
+    for article in published {
+        assets.insert(
+            format!("articles/{}/index.html", article.slug),
+            Arc::new(render_article_page(config, article)),
+        );
+    }
+    Site {
+        assets,
+        article_count: published.len(),
+    }
 }
+
+/// The three feeds (RSS, Atom, JSON Feed) of one feed directory, keyed `{key_prefix}rss.xml`,
+/// `{key_prefix}atom.xml`, `{key_prefix}feed.json`.
+///
+/// `key_prefix` is `""` for the site feeds or `tags/{slug}/` (raw, not percent-encoded; URLs are
+/// encoded here). `items` must be newest first; only the first `config.feeds.limit` are used.
+/// `now` is used only when `items` is empty.
+pub fn render_feeds(
+    config: &Config,
+    key_prefix: &str,
+    title: &str,
+    items: &[&Article],
+    now: DateTime<Utc>,
+) -> [(String, Asset); 3] {
+    let items = &items[..items.len().min(config.feeds.limit)];
+    let doc = feed::FeedDoc::new(config, key_prefix, title, items, now);
+    let modified = SystemTime::from(doc.updated);
+    [
+        (
+            format!("{key_prefix}{RSS_FILE}"),
+            Asset::new(RSS_CONTENT_TYPE, rss::render(&doc), modified),
+        ),
+        (
+            format!("{key_prefix}{ATOM_FILE}"),
+            Asset::new(ATOM_CONTENT_TYPE, atom::render(&doc), modified),
+        ),
+        (
+            format!("{key_prefix}{JSON_FEED_FILE}"),
+            Asset::new(JSON_FEED_CONTENT_TYPE, json::render(&doc), modified),
+        ),
+    ]
+}
+
+/// `index.html`: the latest articles (`items`, newest first; only the first `config.feeds.limit`
+/// are shown). `now` is its Last-Modified only when there is no article.
+pub fn render_index(config: &Config, items: &[&Article], now: DateTime<Utc>) -> Asset {
+    let items = &items[..items.len().min(config.feeds.limit)];
+    let modified = feed::newest(items).map_or(now, |d| d.with_timezone(&Utc));
+    Asset::new(
+        HTML_CONTENT_TYPE,
+        html::index(config, items),
+        SystemTime::from(modified),
+    )
+}
+
+/// `articles/{slug}/index.html`: the whole article. Last-Modified is its `updated`.
+pub fn render_article_page(config: &Config, article: &Article) -> Asset {
+    let modified = feed::modified(article).with_timezone(&Utc);
+    Asset::new(
+        HTML_CONTENT_TYPE,
+        html::article(config, article),
+        SystemTime::from(modified),
+    )
+}
+
+/// Title of a tag's feeds: `{site title} — {tag}`.
+pub fn tag_feed_title(config: &Config, tag: &str) -> String {
+    if config.site.title.is_empty() {
+        tag.to_string()
+    } else {
+        format!("{} — {tag}", config.site.title)
+    }
+}
+
+/// The path segment of a tag's feeds: lowercased; whitespace, control characters and
+/// `/` `\` `?` `#` `%` become `-`; runs of `-` collapse to one. Non-ASCII stays as is (it is
+/// percent-encoded in URLs only). Never empty, `.` or `..` (those become `-`).
+pub fn tag_slug(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    for c in tag.to_lowercase().chars() {
+        let c = if c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%')
+        {
+            '-'
+        } else {
+            c
+        };
+        if c == '-' && out.ends_with('-') {
+            continue;
+        }
+        out.push(c);
+    }
+    if out.is_empty() || out == "." || out == ".." {
+        out = "-".to_string();
+    }
+    out
+}
+
+/// The articles of one tag feed.
+#[derive(Debug)]
+pub struct TagFeed<'a> {
+    /// [`tag_slug`] of the tag: the feeds live under `tags/{slug}/`.
+    pub slug: String,
+    /// The tag as written; when several spellings share a slug, the least in byte order, so
+    /// the title does not depend on which article is newest.
+    pub name: &'a str,
+    /// At most `limit` articles, newest first, each once.
+    pub items: Vec<&'a Article>,
+}
+
+/// Every tag of `published` (newest first) with its newest `limit` articles, sorted by slug.
+/// Tags that are empty or blank are skipped.
+pub fn tag_feeds(published: &[Arc<Article>], limit: usize) -> Vec<TagFeed<'_>> {
+    let mut feeds: Vec<TagFeed<'_>> = Vec::new();
+    let mut by_slug: HashMap<String, usize> = HashMap::new();
+    // Most articles share a few tags: slug each distinct spelling once.
+    let mut by_tag: HashMap<&str, usize> = HashMap::new();
+    for article in published {
+        for tag in &article.tags {
+            if tag.trim().is_empty() {
+                continue;
+            }
+            let index = match by_tag.get(tag.as_str()) {
+                Some(&i) => i,
+                None => {
+                    let slug = tag_slug(tag);
+                    let i = *by_slug.entry(slug.clone()).or_insert_with(|| {
+                        feeds.push(TagFeed {
+                            slug,
+                            name: tag,
+                            items: Vec::new(),
+                        });
+                        feeds.len() - 1
+                    });
+                    by_tag.insert(tag, i);
+                    i
+                }
+            };
+            let feed = &mut feeds[index];
+            if tag.as_str() < feed.name {
+                feed.name = tag;
+            }
+            // Two spellings of one slug on one article ("Rust", "rust") list it once.
+            let already = feed
+                .items
+                .last()
+                .is_some_and(|last| std::ptr::eq(*last, &**article));
+            if feed.items.len() < limit && !already {
+                feed.items.push(article);
+            }
+        }
+    }
+    feeds.sort_by(|a, b| a.slug.cmp(&b.slug));
+    feeds
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,120 @@
+//! Atom 1.0 through `atom_syndication`.
+//!
+//! The crate writes every text (including `type="html"` content) as escaped character data, never
+//! CDATA, so `]]>`, `<` and `&` round-trip. `updated` defaults to 1970 in the crate: it is always
+//! set here, from the newest item, or `now` for an empty feed.
+
+use atom_syndication::{
+    Category, Content, Entry, Feed, Generator, Link, Person, Text, WriteConfig,
+};
+use chrono::FixedOffset;
+
+use super::feed::{self, split_author, FeedDoc, GENERATOR};
+use super::html::escape_html;
+use super::ATOM_FILE;
+
+pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
+    let entries: Vec<Entry> = (0..doc.items.len()).map(|i| entry(doc, i)).collect();
+    let feed = Feed {
+        title: Text::plain(doc.title),
+        id: doc.dir_url.clone(),
+        updated: doc
+            .updated
+            .with_timezone(&FixedOffset::east_opt(0).expect("zero offset is valid")),
+        authors: vec![person(doc.feed_author())],
+        generator: Some(Generator {
+            value: GENERATOR.to_string(),
+            uri: None,
+            version: None,
+        }),
+        links: vec![
+            Link {
+                href: doc.url_of(ATOM_FILE),
+                rel: "self".to_string(),
+                mime_type: Some("application/atom+xml".to_string()),
+                ..Link::default()
+            },
+            Link {
+                href: doc.base_url().to_string(),
+                rel: "alternate".to_string(),
+                mime_type: Some("text/html".to_string()),
+                ..Link::default()
+            },
+        ],
+        subtitle: Some(Text::plain(doc.description)).filter(|_| doc.description != doc.title),
+        lang: doc.language.map(str::to_string),
+        entries,
+        ..Feed::default()
+    };
+    let size: usize = doc
+        .items
+        .iter()
+        .map(|a| {
+            a.summary.len() * 2
+                + if doc.full_content() {
+                    a.content_html.len() * 5 / 4
+                } else {
+                    0
+                }
+                + 768
+        })
+        .sum();
+    let config = WriteConfig {
+        write_document_declaration: true,
+        indent_size: None,
+    };
+    feed.write_with_config(Vec::with_capacity(size + 1024), config)
+        .expect("writing XML into a Vec cannot fail")
+}
+
+fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
+    let article = doc.items[i];
+    let html = if doc.full_content() {
+        article.content_html.clone()
+    } else if article.summary.is_empty() {
+        String::new()
+    } else {
+        format!("<p>{}</p>", escape_html(&article.summary))
+    };
+    Entry {
+        title: Text::plain(article.title.as_str()),
+        id: doc.item_id(i).to_string(),
+        updated: feed::modified(article),
+        published: Some(article.date),
+        authors: doc.item_author(article).map(person).into_iter().collect(),
+        links: vec![Link {
+            href: doc.links[i].clone(),
+            rel: "alternate".to_string(),
+            mime_type: Some("text/html".to_string()),
+            ..Link::default()
+        }],
+        categories: article
+            .tags
+            .iter()
+            .map(|t| Category {
+                term: t.clone(),
+                scheme: None,
+                label: None,
+            })
+            .collect(),
+        summary: Some(Text::plain(article.summary.as_str()))
+            .filter(|_| !article.summary.is_empty()),
+        content: Some(Content {
+            content_type: Some("html".to_string()),
+            value: Some(html),
+            lang: article.lang.clone(),
+            ..Content::default()
+        })
+        .filter(|c| c.value.as_deref().is_some_and(|v| !v.is_empty())),
+        ..Entry::default()
+    }
+}
+
+fn person(author: &str) -> Person {
+    let (name, email) = split_author(author);
+    Person {
+        name: name.to_string(),
+        email: email.map(str::to_string),
+        ..Person::default()
+    }
+}

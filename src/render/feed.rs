@@ -1,0 +1,170 @@
+//! What the three feed formats share: the feed's URLs, its newest date, item links and authors.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+pub(super) use crate::article::permalink;
+use crate::article::Article;
+use crate::config::Config;
+
+/// Everything but ASCII alphanumerics and `-._~` (RFC 3986 unreserved) is percent-encoded in a
+/// path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The generator name written into every feed.
+pub(super) const GENERATOR: &str = "feedpub";
+
+/// `path` (segments separated by `/`) with each segment percent-encoded.
+pub(super) fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.extend(utf8_percent_encode(segment, SEGMENT));
+    }
+    out
+}
+
+/// When the article last changed: its `updated`, but never before its `date`.
+pub(super) fn modified(article: &Article) -> DateTime<FixedOffset> {
+    article.updated.max(article.date)
+}
+
+/// The latest change among `items`, if any.
+pub(super) fn newest(items: &[&Article]) -> Option<DateTime<FixedOffset>> {
+    items.iter().map(|a| modified(a)).max()
+}
+
+/// One feed, ready to be written in any of the three formats.
+pub(super) struct FeedDoc<'a> {
+    pub config: &'a Config,
+    pub title: &'a str,
+    /// Site description, else the title (RSS requires a description).
+    pub description: &'a str,
+    /// Site language, when set.
+    pub language: Option<&'a str>,
+    /// Absolute URL of the directory holding the feed files (the base URL or `…/tags/{slug}/`).
+    pub dir_url: String,
+    /// At most `limit` articles, newest first.
+    pub items: &'a [&'a Article],
+    /// Permalink of each item, in the same order.
+    pub links: Vec<String>,
+    /// The newest change among the items (`now` for an empty feed): the feed's updated date.
+    pub updated: DateTime<Utc>,
+}
+
+impl<'a> FeedDoc<'a> {
+    pub fn new(
+        config: &'a Config,
+        key_prefix: &str,
+        title: &'a str,
+        items: &'a [&'a Article],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let site = &config.site;
+        let description = if site.description.trim().is_empty() {
+            title
+        } else {
+            site.description.as_str()
+        };
+        FeedDoc {
+            config,
+            title,
+            description,
+            language: Some(site.language.as_str()).filter(|l| !l.trim().is_empty()),
+            dir_url: format!("{}{}", site.base_url, encode_path(key_prefix)),
+            items,
+            links: items
+                .iter()
+                .map(|a| permalink(&site.base_url, &a.slug))
+                .collect(),
+            updated: newest(items).map_or(now, |d| d.with_timezone(&Utc)),
+        }
+    }
+
+    /// Absolute URL of one of this feed's files.
+    pub fn url_of(&self, file: &str) -> String {
+        format!("{}{file}", self.dir_url)
+    }
+
+    pub fn base_url(&self) -> &'a str {
+        &self.config.site.base_url
+    }
+
+    pub fn full_content(&self) -> bool {
+        self.config.feeds.full_content
+    }
+
+    /// The author shown for an item: its own, else the site's.
+    pub fn item_author(&self, article: &'a Article) -> Option<&'a str> {
+        article
+            .author
+            .as_deref()
+            .or(self.config.site.author.as_deref())
+            .filter(|a| !a.trim().is_empty())
+    }
+
+    /// The feed-level author (Atom requires one): site author, else site title, else "feedpub".
+    pub fn feed_author(&self) -> &'a str {
+        let site = &self.config.site;
+        match site.author.as_deref() {
+            Some(a) if !a.trim().is_empty() => a,
+            _ if !site.title.trim().is_empty() => &site.title,
+            _ => GENERATOR,
+        }
+    }
+
+    /// The id of an item: its front matter id, else its permalink.
+    pub fn item_id(&self, i: usize) -> &str {
+        self.items[i].id.as_deref().unwrap_or(&self.links[i])
+    }
+}
+
+/// An author string split into a display name and an email, if it has the RSS shape
+/// `name@example.com` or `name@example.com (Name)`.
+pub(super) fn split_author(author: &str) -> (&str, Option<&str>) {
+    let author = author.trim();
+    let (addr, rest) = match author.split_once(char::is_whitespace) {
+        Some((addr, rest)) => (addr, Some(rest.trim())),
+        None => (author, None),
+    };
+    if !is_email(addr) {
+        return (author, None);
+    }
+    match rest {
+        None => (addr, Some(addr)),
+        Some(rest) => match rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            Some(name) if !name.trim().is_empty() => (name.trim(), Some(addr)),
+            _ => (author, None),
+        },
+    }
+}
+
+/// Whether `author` is what RSS's `<author>` requires: an email address, optionally followed
+/// by ` (Name)`.
+pub(super) fn is_rss_email(author: &str) -> bool {
+    split_author(author).1.is_some()
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let ok_char = |c: char| {
+        !c.is_whitespace()
+            && !c.is_control()
+            && !matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"')
+    };
+    !local.is_empty()
+        && local.chars().all(ok_char)
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(ok_char)
+}

@@ -1,0 +1,104 @@
+//! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>) with serde, borrowing the article text.
+//!
+//! Every item has `content_html` (the article, when `feeds.full_content`) or `content_text`
+//! (the plain-text summary otherwise): the spec requires one of them.
+
+use serde::Serialize;
+
+use super::feed::{self, split_author, FeedDoc};
+use super::JSON_FEED_FILE;
+
+const VERSION: &str = "https://jsonfeed.org/version/1.1";
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
+    date_published: String,
+    date_modified: String,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+}
+
+pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
+    let full = doc.full_content();
+    let items = doc
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, article)| JsonItem {
+            id: doc.item_id(i),
+            url: &doc.links[i],
+            title: &article.title,
+            content_html: full.then_some(article.content_html.as_str()),
+            content_text: (!full).then_some(article.summary.as_str()),
+            summary: Some(article.summary.as_str()).filter(|s| !s.is_empty()),
+            date_published: article.date.to_rfc3339(),
+            date_modified: feed::modified(article).to_rfc3339(),
+            tags: &article.tags,
+            authors: article
+                .author
+                .as_deref()
+                .filter(|a| !a.trim().is_empty())
+                .map(author)
+                .into_iter()
+                .collect(),
+            language: article.lang.as_deref(),
+        })
+        .collect();
+    let site = &doc.config.site;
+    let feed = JsonFeed {
+        version: VERSION,
+        title: doc.title,
+        home_page_url: doc.base_url(),
+        feed_url: doc.url_of(JSON_FEED_FILE),
+        description: Some(site.description.as_str()).filter(|d| !d.trim().is_empty()),
+        language: doc.language,
+        authors: site
+            .author
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+            .map(author)
+            .into_iter()
+            .collect(),
+        items,
+    };
+    serde_json::to_vec(&feed).expect("serializing strings into a Vec cannot fail")
+}
+
+fn author(a: &str) -> Author<'_> {
+    Author {
+        name: split_author(a).0,
+    }
+}
