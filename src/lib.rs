@@ -9,6 +9,7 @@
 //! * `store`: every parsed article by source path, and the published view of them.
 //! * `render`: pure rendering of the published view into feeds and HTML pages.
 //! * `site`: one immutable snapshot of everything served ([`site::Site`] of [`site::Asset`]s).
+//! * `server`: the HTTP server, answering from the latest published snapshot only.
 //! * `output`: writes a snapshot to the out dir, each file atomically.
 //! * `build`: the `build` and `check` commands.
 
@@ -16,5 +17,6 @@ pub mod article;
 pub mod config;
 pub mod render;
 pub mod scan;
+pub mod server;
 pub mod site;
 pub mod store;

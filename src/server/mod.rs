@@ -1,0 +1,222 @@
+//! The HTTP/1.1 server: accept loop, connection limits, timeouts and graceful shutdown.
+//!
+//! It only reads: every response comes from the latest published [`Site`] snapshot (a
+//! `watch` channel the daemon sends to), never from the filesystem. [`run`] takes an already
+//! bound listener and a shutdown future, so tests run it on `127.0.0.1:0` and the daemon hands it
+//! its signal handling; binding here would invite port races.
+//!
+//! Modules: `route` (path → route, pure), `negotiate` (`Accept-Encoding`, pure), `conditional`
+//! (RFC 9110 preconditions, pure), `respond` (request → response), `metrics` (Prometheus text),
+//! `idle` (the no-progress IO timeout).
+//!
+//! Limits, each from [`ServerSettings`]:
+//! * `header_read_timeout_ms`: a request head must arrive within this long (hyper, with a timer:
+//!   hyper ignores the setting without one). hyper restarts it when a keep-alive connection goes
+//!   idle, so it is also the keep-alive idle timeout.
+//! * `idle_timeout_ms`: a connection on which no byte moved in either direction for this long
+//!   (up to twice this long) is closed, e.g. a client that stopped reading its response.
+//! * `max_connections`: beyond this many open connections the loop stops accepting until one
+//!   closes; the kernel backlog holds the rest.
+//! * `shutdown_grace_ms`: after the shutdown future completes, idle connections close at once and
+//!   in-flight responses get this long to finish before their tasks are aborted.
+
+mod conditional;
+mod idle;
+mod metrics;
+mod negotiate;
+mod respond;
+mod route;
+#[cfg(test)]
+mod tests;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::header::HeaderValue;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+
+pub use self::metrics::Metrics;
+pub use self::route::RouteClass;
+use crate::config::ServerSettings;
+use crate::site::Site;
+
+/// Largest buffered request head; a larger one gets 431 and the connection is closed.
+const MAX_BUF_SIZE: usize = 64 * 1024;
+/// Pause after an accept error that is not about one connection (EMFILE, ENOMEM, ...).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What every connection shares: the published snapshot, the metrics and the settings.
+#[derive(Debug)]
+pub struct Shared {
+    /// The latest published snapshot; `None` until the first build is published.
+    site: watch::Receiver<Option<Arc<Site>>>,
+    metrics: Arc<Metrics>,
+    settings: ServerSettings,
+    /// `settings.cache_control`, validated once.
+    cache_control: HeaderValue,
+}
+
+impl Shared {
+    /// An invalid `cache_control` (bytes a header cannot hold) falls back to the default
+    /// `public, max-age=60` with a warning.
+    pub fn new(
+        site: watch::Receiver<Option<Arc<Site>>>,
+        metrics: Arc<Metrics>,
+        settings: ServerSettings,
+    ) -> Arc<Shared> {
+        let cache_control = HeaderValue::from_str(&settings.cache_control).unwrap_or_else(|_| {
+            tracing::warn!(value = %settings.cache_control, "server.cache_control is not a valid header value, using the default");
+            HeaderValue::from_static("public, max-age=60")
+        });
+        Arc::new(Shared {
+            site,
+            metrics,
+            settings,
+            cache_control,
+        })
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub fn settings(&self) -> &ServerSettings {
+        &self.settings
+    }
+}
+
+/// Another name for [`Shared`].
+pub type State = Shared;
+
+/// Serve HTTP/1.1 on `listener` until `shutdown` completes, then drain within
+/// `shutdown_grace_ms` and return. Accept errors are logged and retried, never returned.
+pub async fn run(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let settings = &shared.settings;
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(settings.header_read_timeout_ms))
+        .max_buf_size(MAX_BUF_SIZE)
+        .keep_alive(true);
+    let idle_timeout = Duration::from_millis(settings.idle_timeout_ms);
+    let grace = Duration::from_millis(settings.shutdown_grace_ms);
+    let slots = Arc::new(Semaphore::new(
+        settings.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
+    let graceful = GracefulShutdown::new();
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+
+    loop {
+        // Reap finished connection tasks so the set stays as small as the open connections.
+        while tasks.try_join_next().is_some() {}
+        let slot = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+        };
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) if is_connection_error(&e) => {
+                    tracing::debug!(error = %e, "accept failed for one connection");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed, pausing");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
+                    }
+                }
+            },
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
+        }
+        let conn_shared = shared.clone();
+        let service = service_fn(move |req| {
+            std::future::ready(Ok::<_, Infallible>(respond::handle(&conn_shared, &req)))
+        });
+        let conn = builder.serve_connection(
+            TokioIo::new(idle::IdleIo::new(stream, idle_timeout)),
+            service,
+        );
+        let conn = graceful.watch(conn);
+        let open = OpenConnection::new(shared.metrics.clone(), slot);
+        tasks.spawn(async move {
+            if let Err(e) = conn.await {
+                // Timeouts, resets, malformed requests: the client's problem, not ours.
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(open);
+        });
+    }
+
+    drop(listener);
+    let open = graceful.count();
+    tracing::info!(
+        open,
+        grace_ms = grace.as_millis() as u64,
+        "server shutting down"
+    );
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = tasks.len(),
+            "shutdown grace period over, closing the remaining connections"
+        );
+    }
+    tasks.shutdown().await;
+    Ok(())
+}
+
+/// Held by a connection task: frees its slot and updates the gauge however the task ends
+/// (aborted after the grace period included).
+struct OpenConnection {
+    metrics: Arc<Metrics>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl OpenConnection {
+    fn new(metrics: Arc<Metrics>, slot: OwnedSemaphorePermit) -> Self {
+        metrics.connection_opened();
+        OpenConnection {
+            metrics,
+            _slot: slot,
+        }
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.metrics.connection_closed();
+    }
+}
+
+/// Accept errors that concern one connection only and need no pause.
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}

@@ -1,0 +1,224 @@
+//! One request → one response, from the published snapshot. Synchronous: nothing here waits.
+//!
+//! The pipeline, top to bottom: method check (405), [`route`], snapshot lookup (404, or 503
+//! before the first build), encoding negotiation, conditional evaluation (304/412), headers.
+//! HEAD is handled once, at the end, by dropping the body and keeping its `Content-Length`.
+//! Bodies are `Bytes` clones of the snapshot's, never copies.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Body;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::conditional::{self, Outcome};
+use super::negotiate::negotiate;
+use super::route::{route, Route, RouteClass};
+use super::Shared;
+use crate::site::{Asset, Coding};
+
+type Resp = Response<Full<Bytes>>;
+
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const CSP: HeaderValue =
+    HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src * data:");
+const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+const PROMETHEUS: HeaderValue =
+    HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+const ALLOW: HeaderValue = HeaderValue::from_static("GET, HEAD");
+const VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+const NOT_FOUND_BODY: &str =
+    "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Not found</title>\n<h1>Not found</h1>\n";
+const MOVED_BODY: &str =
+    "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<h1>Moved permanently</h1>\n";
+
+/// Answer `req`, count it and write its access-log line.
+pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
+    let start = Instant::now();
+    let (class, mut resp) = respond(shared, req);
+    if req.method() == Method::HEAD {
+        strip_body(&mut resp);
+    }
+    shared.metrics.record_request(class, resp.status());
+    let bytes = resp.body().size_hint().exact().unwrap_or(0);
+    let micros = start.elapsed().as_micros() as u64;
+    let (method, path, status) = (
+        req.method().as_str(),
+        req.uri().path(),
+        resp.status().as_u16(),
+    );
+    if shared.settings.access_log {
+        tracing::info!(method, path, status, bytes, micros, "request");
+    } else {
+        tracing::debug!(method, path, status, bytes, micros, "request");
+    }
+    resp
+}
+
+fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
+    let route = route(req.uri().path());
+    let class = route.class();
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        resp.headers_mut().insert(header::ALLOW, ALLOW);
+        return (class, resp);
+    }
+    match route {
+        Route::Healthz => {
+            let mut resp = match shared.site.borrow().is_some() {
+                true => text(StatusCode::OK, "ok\n"),
+                false => text(StatusCode::SERVICE_UNAVAILABLE, "starting\n"),
+            };
+            resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+            (class, resp)
+        }
+        Route::Metrics => {
+            let mut resp = with_body(
+                StatusCode::OK,
+                PROMETHEUS,
+                Bytes::from(shared.metrics.render()),
+            );
+            resp.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+            (class, resp)
+        }
+        Route::NotFound => (class, not_found()),
+        Route::Asset { key, class } => {
+            let Some(site) = shared.site.borrow().clone() else {
+                return (
+                    class,
+                    text(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "starting, try again shortly\n",
+                    ),
+                );
+            };
+            match site.get(&key) {
+                Some(asset) => (class, serve(shared, req.headers(), asset)),
+                None if class == RouteClass::Other => (RouteClass::NotFound, not_found()),
+                None => (class, not_found()),
+            }
+        }
+        Route::Redirect { key, location } => {
+            let found = shared
+                .site
+                .borrow()
+                .as_ref()
+                .is_some_and(|site| site.get(&key).is_some());
+            match HeaderValue::try_from(location) {
+                Ok(location) if found => {
+                    let mut resp = html(StatusCode::MOVED_PERMANENTLY, MOVED_BODY);
+                    resp.headers_mut().insert(header::LOCATION, location);
+                    (class, resp)
+                }
+                _ => (class, not_found()),
+            }
+        }
+    }
+}
+
+/// The asset in the coding the client prefers, or a 304/412 for it.
+fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
+    let compressible = asset.compressible();
+    let coding = if compressible {
+        negotiate(
+            headers
+                .get_all(header::ACCEPT_ENCODING)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        )
+    } else {
+        Coding::Identity
+    };
+    let variant = asset.variant(coding);
+    let outcome = conditional::evaluate(headers, &variant.etag, asset.last_modified);
+    if outcome == Outcome::PreconditionFailed {
+        return text(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
+    }
+    let mut resp = match outcome {
+        Outcome::NotModified => {
+            let mut resp = Response::new(Full::default());
+            *resp.status_mut() = StatusCode::NOT_MODIFIED;
+            resp.headers_mut()
+                .insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+            resp
+        }
+        _ => {
+            let content_type = content_type(asset.content_type);
+            let is_html = asset.content_type.starts_with("text/html");
+            let mut resp = with_body(StatusCode::OK, content_type, variant.body.clone());
+            let h = resp.headers_mut();
+            if let Some(encoding) = coding.header_value() {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            }
+            if is_html {
+                h.insert(header::CONTENT_SECURITY_POLICY, CSP);
+            }
+            resp
+        }
+    };
+    let h = resp.headers_mut();
+    if let Ok(etag) = HeaderValue::try_from(variant.etag.clone()) {
+        h.insert(header::ETAG, etag);
+    }
+    if let Ok(date) = HeaderValue::try_from(httpdate::fmt_http_date(asset.last_modified)) {
+        h.insert(header::LAST_MODIFIED, date);
+    }
+    h.insert(header::CACHE_CONTROL, shared.cache_control.clone());
+    if compressible {
+        h.insert(header::VARY, VARY);
+    }
+    resp
+}
+
+/// The asset's content type as a header value without copying it (it is `'static`), or
+/// `application/octet-stream` should it hold bytes a header cannot.
+fn content_type(value: &'static str) -> HeaderValue {
+    if value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+    {
+        HeaderValue::from_static(value)
+    } else {
+        HeaderValue::from_static("application/octet-stream")
+    }
+}
+
+/// HEAD: the GET response's headers, `Content-Length` included, without its body.
+fn strip_body(resp: &mut Resp) {
+    let len = resp.body().size_hint().exact().unwrap_or(0);
+    if resp.status() != StatusCode::NOT_MODIFIED {
+        resp.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    *resp.body_mut() = Full::default();
+}
+
+fn not_found() -> Resp {
+    html(StatusCode::NOT_FOUND, NOT_FOUND_BODY)
+}
+
+fn html(status: StatusCode, body: &'static str) -> Resp {
+    let mut resp = with_body(status, HTML, Bytes::from_static(body.as_bytes()));
+    resp.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, CSP);
+    resp
+}
+
+fn text(status: StatusCode, body: &'static str) -> Resp {
+    with_body(status, TEXT, Bytes::from_static(body.as_bytes()))
+}
+
+/// A response with a body; hyper adds `Content-Length` from it.
+fn with_body(status: StatusCode, content_type: HeaderValue, body: Bytes) -> Resp {
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    resp
+}

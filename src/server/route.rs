@@ -1,0 +1,347 @@
+//! Request path → [`Route`]. Pure: no IO, no snapshot access.
+//!
+//! Every asset route is a key into the published [`Site`](crate::site::Site) map, never a
+//! filesystem path, so nothing here can reach outside the snapshot. Still, paths are
+//! sanitized before they become keys: the path is percent-decoded exactly once into UTF-8, and
+//! anything with a `.`/`..` segment, an empty segment (`//`), a backslash, a NUL or an encoded
+//! slash (`%2F`) is [`Route::NotFound`], so no two spellings of a path can reach different
+//! policies.
+
+use std::borrow::Cow;
+
+use percent_encoding::percent_decode_str;
+
+/// Route classes, the `route` label of the request counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteClass {
+    Index,
+    Feed,
+    TagFeed,
+    Article,
+    Healthz,
+    Metrics,
+    NotFound,
+    Other,
+}
+
+impl RouteClass {
+    pub const ALL: [RouteClass; 8] = [
+        RouteClass::Index,
+        RouteClass::Feed,
+        RouteClass::TagFeed,
+        RouteClass::Article,
+        RouteClass::Healthz,
+        RouteClass::Metrics,
+        RouteClass::NotFound,
+        RouteClass::Other,
+    ];
+
+    /// The Prometheus label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            RouteClass::Index => "index",
+            RouteClass::Feed => "feed",
+            RouteClass::TagFeed => "tag_feed",
+            RouteClass::Article => "article",
+            RouteClass::Healthz => "healthz",
+            RouteClass::Metrics => "metrics",
+            RouteClass::NotFound => "not_found",
+            RouteClass::Other => "other",
+        }
+    }
+
+    /// Position in [`RouteClass::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a request path asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Healthz,
+    Metrics,
+    /// The snapshot asset under `key` (404 when the snapshot has none).
+    Asset {
+        key: String,
+        class: RouteClass,
+    },
+    /// `/articles/{slug}` without the slash: redirect to `location` when the snapshot has `key`
+    /// (the target's asset), else 404. `location` is the request's own (still percent-encoded)
+    /// path plus `/`.
+    Redirect {
+        key: String,
+        location: String,
+    },
+    NotFound,
+}
+
+impl Route {
+    /// The metrics class of this route, assuming the asset it names exists.
+    pub fn class(&self) -> RouteClass {
+        match self {
+            Route::Healthz => RouteClass::Healthz,
+            Route::Metrics => RouteClass::Metrics,
+            Route::Asset { class, .. } => *class,
+            Route::Redirect { .. } => RouteClass::Article,
+            Route::NotFound => RouteClass::NotFound,
+        }
+    }
+}
+
+/// The feed files served at the root and under each tag.
+const FEED_FILES: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
+
+/// Map a request target's path (a query string, if present, is ignored) to a [`Route`].
+pub fn route(raw: &str) -> Route {
+    let raw = raw.split_once('?').map_or(raw, |(path, _)| path);
+    let Some(path) = decode(raw) else {
+        return Route::NotFound;
+    };
+    let Some(rest) = path.strip_prefix('/') else {
+        return Route::NotFound;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    match segments.as_slice() {
+        [""] | ["index.html"] => asset("index.html".to_string(), RouteClass::Index),
+        ["healthz"] => Route::Healthz,
+        ["metrics"] => Route::Metrics,
+        [file] if FEED_FILES.contains(file) => asset((*file).to_string(), RouteClass::Feed),
+        ["tags", _, file] if FEED_FILES.contains(file) => {
+            asset(rest.to_string(), RouteClass::TagFeed)
+        }
+        ["articles", _slug, ""] => asset(format!("{rest}index.html"), RouteClass::Article),
+        ["articles", _slug, "index.html"] => asset(rest.to_string(), RouteClass::Article),
+        ["articles", _slug] => Route::Redirect {
+            key: format!("{rest}/index.html"),
+            location: format!("{raw}/"),
+        },
+        // Anything else the snapshot happens to hold (a tag index, a stylesheet).
+        [.., ""] => asset(format!("{rest}index.html"), RouteClass::Other),
+        _ => asset(rest.to_string(), RouteClass::Other),
+    }
+}
+
+fn asset(key: String, class: RouteClass) -> Route {
+    Route::Asset { key, class }
+}
+
+/// Percent-decode `raw` once and check it is a clean absolute path; `None` means 404.
+fn decode(raw: &str) -> Option<Cow<'_, str>> {
+    // An encoded slash would let one segment pose as two once decoded.
+    if contains_ignore_case(raw.as_bytes(), b"%2f") {
+        return None;
+    }
+    let path = percent_decode_str(raw).decode_utf8().ok()?;
+    if path.contains(['\\', '\0']) {
+        return None;
+    }
+    let rest = path.strip_prefix('/')?;
+    let mut segments = rest.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        // The last segment may be empty (a trailing slash); no other may.
+        if segment == "." || segment == ".." || (segment.is_empty() && !last) {
+            return None;
+        }
+    }
+    Some(path)
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(path: &str) -> Option<String> {
+        match route(path) {
+            Route::Asset { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn known_routes() {
+        let cases: &[(&str, &str, RouteClass)] = &[
+            ("/", "index.html", RouteClass::Index),
+            ("/index.html", "index.html", RouteClass::Index),
+            ("/?utm_source=x", "index.html", RouteClass::Index),
+            ("/rss.xml", "rss.xml", RouteClass::Feed),
+            ("/atom.xml?x=../../etc", "atom.xml", RouteClass::Feed),
+            ("/feed.json", "feed.json", RouteClass::Feed),
+            (
+                "/tags/rust/rss.xml",
+                "tags/rust/rss.xml",
+                RouteClass::TagFeed,
+            ),
+            (
+                "/tags/rust/feed.json",
+                "tags/rust/feed.json",
+                RouteClass::TagFeed,
+            ),
+            (
+                "/tags/c%2B%2B/atom.xml",
+                "tags/c++/atom.xml",
+                RouteClass::TagFeed,
+            ),
+            (
+                "/tags/%E4%B8%AD%E6%96%87/atom.xml",
+                "tags/中文/atom.xml",
+                RouteClass::TagFeed,
+            ),
+            (
+                "/articles/hello/",
+                "articles/hello/index.html",
+                RouteClass::Article,
+            ),
+            (
+                "/articles/hello/index.html",
+                "articles/hello/index.html",
+                RouteClass::Article,
+            ),
+            (
+                "/articles/%E4%BD%A0%E5%A5%BD/",
+                "articles/你好/index.html",
+                RouteClass::Article,
+            ),
+            (
+                "/articles/caf%C3%A9/?q=1",
+                "articles/café/index.html",
+                RouteClass::Article,
+            ),
+            (
+                "/articles/a%20b/",
+                "articles/a b/index.html",
+                RouteClass::Article,
+            ),
+            ("/tags/", "tags/index.html", RouteClass::Other),
+            ("/style.css", "style.css", RouteClass::Other),
+            (
+                "/tags/rust/other.xml",
+                "tags/rust/other.xml",
+                RouteClass::Other,
+            ),
+            (
+                "/articles/x..y/",
+                "articles/x..y/index.html",
+                RouteClass::Article,
+            ),
+        ];
+        for (path, want_key, want_class) in cases {
+            assert_eq!(
+                route(path),
+                Route::Asset {
+                    key: want_key.to_string(),
+                    class: *want_class
+                },
+                "{path}"
+            );
+        }
+        assert_eq!(route("/healthz"), Route::Healthz);
+        assert_eq!(route("/healthz?verbose"), Route::Healthz);
+        assert_eq!(route("/metrics"), Route::Metrics);
+    }
+
+    #[test]
+    fn article_without_slash_redirects() {
+        assert_eq!(
+            route("/articles/hello"),
+            Route::Redirect {
+                key: "articles/hello/index.html".into(),
+                location: "/articles/hello/".into()
+            }
+        );
+        assert_eq!(
+            route("/articles/%E4%BD%A0?x=1"),
+            Route::Redirect {
+                key: "articles/你/index.html".into(),
+                location: "/articles/%E4%BD%A0/".into()
+            }
+        );
+    }
+
+    #[test]
+    fn hostile_paths_are_not_found() {
+        let cases = [
+            "/..",
+            "/../etc/passwd",
+            "/articles/../rss.xml",
+            "/articles/x/../../rss.xml",
+            "/%2e%2e/rss.xml",
+            "/%2E%2E/%2e%2E/etc/passwd",
+            "/articles/%2e%2e/",
+            "/.%2e/rss.xml",
+            "/./rss.xml",
+            "/articles/./",
+            "/articles/a%2Fb/",
+            "/articles/a%2fb/",
+            "/tags/a%2F..%2F..%2Fx/rss.xml",
+            "//rss.xml",
+            "/articles//",
+            "/tags//rss.xml",
+            "/articles\\..\\rss.xml",
+            "/articles/%5c/",
+            "/articles/%00/",
+            "/rss.xml%00",
+            "/articles/%FF%FE/",
+            "/articles/%C3/",
+            "rss.xml",
+            "",
+            "*",
+        ];
+        for path in cases {
+            assert_eq!(route(path), Route::NotFound, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn odd_but_harmless_paths_stay_in_the_snapshot() {
+        // Malformed escapes are kept literally and simply miss in the snapshot.
+        assert_eq!(
+            key("/articles/%zz/").as_deref(),
+            Some("articles/%zz/index.html")
+        );
+        assert_eq!(key("/%").as_deref(), Some("%"));
+        // Decoding happens once: `%252e%252e` is the literal segment `%2e%2e`.
+        assert_eq!(
+            key("/%252e%252e/rss.xml").as_deref(),
+            Some("%2e%2e/rss.xml")
+        );
+    }
+
+    #[test]
+    fn no_key_ever_has_a_dot_dot_segment() {
+        let parts = [
+            "..",
+            "%2e%2e",
+            "%2E.",
+            ".",
+            "%2e",
+            "a",
+            "%2f",
+            "%5c",
+            "",
+            "%00",
+            "%E4%BD%A0",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let path = format!("/{a}/{b}/{c}");
+                    if let Some(k) = key(&path) {
+                        assert!(
+                            !k.split('/').any(|s| s == ".." || s == "." || s.is_empty())
+                                && !k.contains(['\\', '\0']),
+                            "{path} → {k}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

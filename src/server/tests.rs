@@ -1,0 +1,678 @@
+//! The server over real sockets: [`run`] on `127.0.0.1:0`, raw HTTP/1.1 over `TcpStream`.
+//!
+//! Covers: 200 with its headers; HEAD; 405 + `Allow`; 404 (unknown and hostile paths); the
+//! article redirect; 304 on `If-None-Match` and `If-Modified-Since` (later and earlier dates);
+//! 412; gzip and br bodies that decompress to the identity bytes; `/healthz` 503 before the
+//! first publish and 200 after; `/metrics`; a slow client trickling a header does not delay
+//! another; the header read timeout closes a stalled connection; an oversized head is refused;
+//! graceful shutdown returns within the grace period while a keep-alive connection is idle.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, Instant};
+
+use super::*;
+use crate::config::Config;
+use crate::site::{Asset, Coding};
+
+/// Generous bound for anything that should be quick.
+const LONG: Duration = Duration::from_secs(10);
+
+/// Tue, 14 Nov 2023 22:13:20 GMT
+fn modified() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn feed_body() -> String {
+    let mut s = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>");
+    for i in 0..200 {
+        s.push_str(&format!("<item><title>Item {i}</title><description>Some words about item {i}.</description></item>"));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+fn test_site() -> Site {
+    let mut assets = HashMap::new();
+    let mut add = |key: &str, ct: &'static str, body: String| {
+        assets.insert(key.to_string(), Arc::new(Asset::new(ct, body, modified())));
+    };
+    add(
+        "index.html",
+        "text/html; charset=utf-8",
+        format!(
+            "<!doctype html><title>Home</title>{}",
+            "<p>hello</p>".repeat(50)
+        ),
+    );
+    add("rss.xml", "application/rss+xml; charset=utf-8", feed_body());
+    add(
+        "atom.xml",
+        "application/atom+xml; charset=utf-8",
+        "<feed/>".to_string(),
+    );
+    add(
+        "tags/中文/rss.xml",
+        "application/rss+xml; charset=utf-8",
+        feed_body(),
+    );
+    add(
+        "articles/hello/index.html",
+        "text/html; charset=utf-8",
+        "<p>hi</p>".to_string(),
+    );
+    let site = Site {
+        assets,
+        article_count: 1,
+    };
+    site.assets["rss.xml"].precompress();
+    site
+}
+
+struct TestServer {
+    addr: SocketAddr,
+    site_tx: watch::Sender<Option<Arc<Site>>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl TestServer {
+    async fn start(site: Option<Site>, tweak: impl FnOnce(&mut ServerSettings)) -> TestServer {
+        let mut settings = Config::default().server;
+        tweak(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("local addr");
+        let (site_tx, site_rx) = watch::channel(site.map(Arc::new));
+        let shared = Shared::new(site_rx, Arc::new(Metrics::new()), settings);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(run(listener, shared, async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            site_tx,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    async fn get(&self, target: &str, headers: &[(&str, &str)]) -> Reply {
+        self.request("GET", target, headers).await
+    }
+
+    async fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut stream = timeout(LONG, TcpStream::connect(self.addr))
+            .await
+            .expect("connect in time")
+            .expect("connect");
+        let mut req = format!("{method} {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).await.expect("send");
+        let mut raw = Vec::new();
+        timeout(LONG, stream.read_to_end(&mut raw))
+            .await
+            .expect("answer in time")
+            .expect("read");
+        Reply::parse(&raw)
+    }
+
+    /// Stop the server and wait for `run` to return.
+    async fn stop(mut self) -> Duration {
+        let start = Instant::now();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        timeout(LONG, &mut self.task)
+            .await
+            .expect("run returns in time")
+            .expect("no panic")
+            .expect("run ok");
+        start.elapsed()
+    }
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(raw: &[u8]) -> Reply {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(raw)));
+        let head = std::str::from_utf8(&raw[..split]).expect("ASCII head");
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status code");
+        let headers = lines
+            .map(|l| {
+                let (n, v) = l.split_once(':').expect("header line");
+                (n.trim().to_ascii_lowercase(), v.trim().to_string())
+            })
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn serves_assets_with_headers() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    let site = test_site();
+    let feed = &site.assets["rss.xml"];
+
+    let r = server.get("/rss.xml?utm=1", &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, feed.body().as_ref());
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/rss+xml; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("content-length"),
+        Some(feed.body().len().to_string().as_str())
+    );
+    assert_eq!(
+        r.header("etag"),
+        Some(feed.variant(Coding::Identity).etag.as_str())
+    );
+    assert_eq!(
+        r.header("last-modified"),
+        Some("Tue, 14 Nov 2023 22:13:20 GMT")
+    );
+    assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(r.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(r.header("content-security-policy"), None);
+
+    let r = server.get("/", &[]).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().starts_with("<!doctype html><title>Home"));
+    assert!(r
+        .header("content-security-policy")
+        .is_some_and(|v| v.starts_with("default-src 'none'")));
+
+    // Small assets are not compressible: no Vary, identity even when gzip is asked for.
+    let r = server
+        .get("/atom.xml", &[("accept-encoding", "gzip, br")])
+        .await;
+    assert_eq!((r.status, r.text().as_str()), (200, "<feed/>"));
+    assert_eq!(r.header("vary"), None);
+    assert_eq!(r.header("content-encoding"), None);
+
+    let r = server.get("/tags/%E4%B8%AD%E6%96%87/rss.xml", &[]).await;
+    assert_eq!(r.status, 200);
+    let r = server.get("/articles/hello/", &[]).await;
+    assert_eq!((r.status, r.text().as_str()), (200, "<p>hi</p>"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn head_method_and_not_found() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    let get = server.get("/rss.xml", &[]).await;
+    let head = server.request("HEAD", "/rss.xml", &[]).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    for name in [
+        "content-length",
+        "content-type",
+        "etag",
+        "last-modified",
+        "cache-control",
+        "vary",
+    ] {
+        assert_eq!(head.header(name), get.header(name), "{name}");
+    }
+    let head = server.request("HEAD", "/nope", &[]).await;
+    assert_eq!(head.status, 404);
+    assert!(head.body.is_empty());
+    assert!(head.header("content-length").is_some_and(|l| l != "0"));
+
+    for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
+        let r = server
+            .request(method, "/rss.xml", &[("content-length", "0")])
+            .await;
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    }
+
+    for path in [
+        "/nope",
+        "/articles/missing/",
+        "/tags/x/rss.xml",
+        "/../rss.xml",
+        "/%2e%2e/rss.xml",
+        "/articles%2Fhello/",
+        "//rss.xml",
+        "/articles/%FF/",
+    ] {
+        let r = server.get(path, &[]).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        assert!(r.text().contains("Not found"), "{path}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    }
+
+    let r = server.get("/articles/hello", &[]).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/articles/hello/"));
+    let r = server.get("/articles/missing", &[]).await;
+    assert_eq!(r.status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn conditional_requests() {
+    let server = TestServer::start(Some(test_site()), |s| {
+        s.cache_control = "public, max-age=300".into()
+    })
+    .await;
+    let first = server.get("/rss.xml", &[]).await;
+    let etag = first.header("etag").expect("etag").to_string();
+
+    let r = server.get("/rss.xml", &[("if-none-match", &etag)]).await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(r.header("last-modified"), first.header("last-modified"));
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    assert_eq!(r.header("vary"), Some("Accept-Encoding"));
+
+    let r = server
+        .get(
+            "/rss.xml",
+            &[("if-none-match", &format!("\"x\", W/{etag}"))],
+        )
+        .await;
+    assert_eq!(r.status, 304);
+    let r = server
+        .get("/rss.xml", &[("if-none-match", "\"other\"")])
+        .await;
+    assert_eq!(r.status, 200);
+    // The gzip variant has its own ETag: the identity tag does not match it.
+    let r = server
+        .get(
+            "/rss.xml",
+            &[("if-none-match", &etag), ("accept-encoding", "gzip")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let gz_etag = r.header("etag").expect("etag").to_string();
+    assert_ne!(gz_etag, etag);
+    let r = server
+        .get(
+            "/rss.xml",
+            &[("if-none-match", &gz_etag), ("accept-encoding", "gzip")],
+        )
+        .await;
+    assert_eq!(r.status, 304);
+    assert_eq!(r.header("etag"), Some(gz_etag.as_str()));
+
+    let later = "Wed, 15 Nov 2023 00:00:00 GMT";
+    let earlier = "Tue, 14 Nov 2023 22:13:19 GMT";
+    assert_eq!(
+        server
+            .get("/rss.xml", &[("if-modified-since", later)])
+            .await
+            .status,
+        304
+    );
+    assert_eq!(
+        server
+            .get(
+                "/rss.xml",
+                &[("if-modified-since", "Tue, 14 Nov 2023 22:13:20 GMT")]
+            )
+            .await
+            .status,
+        304
+    );
+    assert_eq!(
+        server
+            .get("/rss.xml", &[("if-modified-since", earlier)])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        server
+            .get("/rss.xml", &[("if-modified-since", "garbage")])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        server
+            .get(
+                "/rss.xml",
+                &[("if-none-match", "\"x\""), ("if-modified-since", later)]
+            )
+            .await
+            .status,
+        200
+    );
+
+    assert_eq!(
+        server
+            .get("/rss.xml", &[("if-match", "\"x\"")])
+            .await
+            .status,
+        412
+    );
+    assert_eq!(
+        server.get("/rss.xml", &[("if-match", &etag)]).await.status,
+        200
+    );
+    assert_eq!(
+        server
+            .get("/rss.xml", &[("if-unmodified-since", earlier)])
+            .await
+            .status,
+        412
+    );
+    // Range and absurd values never break anything.
+    let r = server
+        .get(
+            "/rss.xml",
+            &[
+                ("range", "bytes=999999999-1"),
+                ("if-range", "%%%"),
+                ("if-none-match", "W/W/\"\"\",,*x"),
+                ("if-modified-since", "Mon, 99 Foo 99999 99:99:99 GMT"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn compressed_variants_decompress_to_the_original() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    let original = feed_body().into_bytes();
+
+    let r = server
+        .get("/rss.xml", &[("accept-encoding", "gzip, deflate")])
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    assert_eq!(r.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    assert!(r.body.len() < original.len());
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(r.body.as_slice())
+        .read_to_end(&mut plain)
+        .expect("valid gzip");
+    assert_eq!(plain, original);
+
+    let r = server
+        .get("/rss.xml", &[("accept-encoding", "gzip;q=0.8, br;q=1.0")])
+        .await;
+    assert_eq!(r.header("content-encoding"), Some("br"));
+    let mut plain = Vec::new();
+    brotli::Decompressor::new(r.body.as_slice(), 4096)
+        .read_to_end(&mut plain)
+        .expect("valid brotli");
+    assert_eq!(plain, original);
+
+    let r = server
+        .get("/rss.xml", &[("accept-encoding", "br;q=0, gzip;q=0")])
+        .await;
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(r.body, original);
+
+    // Lazy compression of an asset nobody precompressed.
+    let r = server.get("/", &[("accept-encoding", "br")]).await;
+    assert_eq!(r.header("content-encoding"), Some("br"));
+    let mut plain = Vec::new();
+    brotli::Decompressor::new(r.body.as_slice(), 4096)
+        .read_to_end(&mut plain)
+        .expect("valid brotli");
+    assert!(plain.starts_with(b"<!doctype html><title>Home"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn healthz_follows_the_first_publish_and_metrics_count() {
+    let server = TestServer::start(None, |_| {}).await;
+    let r = server.get("/healthz", &[]).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(server.get("/rss.xml", &[]).await.status, 503);
+
+    server.site_tx.send_replace(Some(Arc::new(test_site())));
+    let r = server.get("/healthz", &[]).await;
+    assert_eq!((r.status, r.text().as_str()), (200, "ok\n"));
+    assert_eq!(server.get("/rss.xml", &[]).await.status, 200);
+    server.get("/nope", &[]).await;
+
+    let r = server.get("/metrics", &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = r.text();
+    for line in [
+        "feedpub_http_requests_total{route=\"healthz\",status=\"503\"} 1",
+        "feedpub_http_requests_total{route=\"healthz\",status=\"200\"} 1",
+        "feedpub_http_requests_total{route=\"feed\",status=\"503\"} 1",
+        "feedpub_http_requests_total{route=\"feed\",status=\"200\"} 1",
+        "feedpub_http_requests_total{route=\"not_found\",status=\"404\"} 1",
+        "feedpub_rebuilds_total 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    server.stop().await;
+}
+
+/// Send `head` one byte at a time, `gap` apart; the connection may be closed under us.
+async fn trickle(addr: SocketAddr, head: &'static [u8], gap: Duration) {
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return;
+    };
+    for byte in head {
+        if stream.write_all(&[*byte]).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(gap).await;
+    }
+}
+
+#[tokio::test]
+async fn a_slow_client_does_not_delay_others() {
+    let server = TestServer::start(Some(test_site()), |s| s.header_read_timeout_ms = 30_000).await;
+    let slow = tokio::spawn(trickle(
+        server.addr,
+        b"GET /rss.xml HTTP/1.1\r\nHost: test\r\nX-Slow: aaaaaaaaaa\r\n\r\n",
+        Duration::from_millis(100),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(server.get("/rss.xml", &[]).await.status, 200);
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "normal requests took {:?}",
+        start.elapsed()
+    );
+    slow.abort();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn header_read_timeout_closes_a_stalled_connection() {
+    let server = TestServer::start(Some(test_site()), |s| s.header_read_timeout_ms = 300).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream
+        .write_all(b"GET /rss.xml HTTP/1.1\r\nHost: te")
+        .await
+        .expect("send part");
+    let start = Instant::now();
+    let mut buf = Vec::new();
+    // hyper may answer 408 before closing; either way the connection ends.
+    // A reset instead of a clean close is fine too.
+    let _ = timeout(LONG, stream.read_to_end(&mut buf))
+        .await
+        .expect("closed in time");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert!(
+        buf.is_empty() || buf.starts_with(b"HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&buf)
+    );
+
+    // A connection that never sends anything is closed too.
+    let mut silent = TcpStream::connect(server.addr).await.expect("connect");
+    let mut buf = Vec::new();
+    let _ = timeout(LONG, silent.read_to_end(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(
+        buf.is_empty() || buf.starts_with(b"HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&buf)
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: test\r\nX-Big: ")
+        .await
+        .expect("send");
+    let chunk = vec![b'a'; 64 * 1024];
+    let mut refused = false;
+    for _ in 0..16 {
+        if stream.write_all(&chunk).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    let mut buf = Vec::new();
+    let _ = timeout(LONG, stream.read_to_end(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(
+        refused || buf.is_empty() || buf.starts_with(b"HTTP/1.1 431"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..buf.len().min(100)])
+    );
+    // The server is still fine.
+    assert_eq!(server.get("/", &[]).await.status, 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn keep_alive_serves_several_requests() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    for _ in 0..3 {
+        stream
+            .write_all(b"GET /atom.xml HTTP/1.1\r\nHost: test\r\n\r\n")
+            .await
+            .expect("send");
+        let mut buf = [0; 1024];
+        let mut got = Vec::new();
+        while !got.ends_with(b"<feed/>") {
+            let n = timeout(LONG, stream.read(&mut buf))
+                .await
+                .expect("answer in time")
+                .expect("read");
+            assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(got.starts_with(b"HTTP/1.1 200"));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_with_an_idle_keep_alive_connection() {
+    let server = TestServer::start(Some(test_site()), |s| s.shutdown_grace_ms = 2_000).await;
+    let mut idle = TcpStream::connect(server.addr).await.expect("connect");
+    idle.write_all(b"GET /atom.xml HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .expect("send");
+    let mut buf = [0; 1024];
+    let n = timeout(LONG, idle.read(&mut buf))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    // A second client that is mid-head when shutdown starts: it holds the drain until the grace
+    // period ends.
+    let stuck = tokio::spawn(trickle(
+        server.addr,
+        b"GET / HTTP/1.1\r\nHost: test\r\n\r\n",
+        Duration::from_secs(1),
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let addr = server.addr;
+    let took = server.stop().await;
+    assert!(
+        took < Duration::from_millis(3_500),
+        "shutdown took {took:?}"
+    );
+    // The idle connection was closed, and nothing listens any more.
+    let n = timeout(LONG, idle.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+    assert!(TcpStream::connect(addr).await.is_err());
+    stuck.abort();
+}
