@@ -3,12 +3,30 @@
 //! Everything here is pure: it takes the bytes of one file (a [`Source`]) and returns an
 //! [`Article`] or an [`ArticleError`]. Reading the disk is `scan`'s job.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
+
+pub mod decode;
+mod front_matter;
+mod html;
+mod html_doc;
+mod links;
+mod markdown;
+mod sanitize;
+mod slug;
+mod summary;
+mod text;
+pub mod xml_safe;
+
+mod date;
+
+pub use slug::permalink;
+pub use xml_safe::xml_safe;
 
 /// The raw material of one article, as read from disk.
 #[derive(Debug, Clone)]
@@ -93,6 +111,8 @@ pub enum ArticleErrorKind {
     BadSlug(String),
     #[error("no title: the file has no front matter title, heading or non-blank line")]
     NoTitle,
+    #[error("not an article: unknown extension or an ignored file name")]
+    NotAnArticle,
     #[error("slug {slug:?} is also used by {other}; this article is published as {assigned:?}")]
     SlugCollision {
         slug: String,
@@ -111,3 +131,192 @@ impl fmt::Display for ArticleError {
 }
 
 impl std::error::Error for ArticleError {}
+
+/// An error before the path is attached: the line (where known) and the kind.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Fail {
+    line: Option<usize>,
+    kind: ArticleErrorKind,
+}
+
+impl Fail {
+    fn at(line: Option<usize>, kind: ArticleErrorKind) -> Self {
+        Fail { line, kind }
+    }
+}
+
+impl From<ArticleErrorKind> for Fail {
+    fn from(kind: ArticleErrorKind) -> Self {
+        Fail { line: None, kind }
+    }
+}
+
+/// Parse one article file. Pure: the bytes, path and mtime in `src` are all it looks at.
+///
+/// The format comes from the file name ([`crate::scan::classify`]). Every text field of the
+/// result is free of XML-forbidden characters, and `content_html` has absolute links (and is
+/// sanitized when `opts.sanitize_html`).
+pub fn parse(src: &Source, opts: &ParseOptions) -> Result<Article, ArticleError> {
+    parse_source(src, opts).map_err(|f| ArticleError {
+        path: src.path.clone(),
+        line: f.line,
+        kind: f.kind,
+    })
+}
+
+/// What the body formats produce.
+struct Body {
+    title: Option<String>,
+    html: String,
+    summary: String,
+}
+
+fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
+    let format = crate::scan::classify(&src.path).ok_or(ArticleErrorKind::NotAnArticle)?;
+    let text = decode::decode(&src.bytes)?;
+    let (fm, body) = match format {
+        Format::Text => (front_matter::FrontMatter::default(), &*text),
+        Format::Markdown | Format::Html => {
+            let split = front_matter::split(&text)?;
+            match split.front {
+                Some((syntax, front)) => (front_matter::parse(syntax, front)?, split.body),
+                None => (front_matter::FrontMatter::default(), split.body),
+            }
+        }
+    };
+
+    let stem = src
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    let stem_date = date::stem_date(&stem);
+    let slug = match &fm.slug {
+        Some(s) => {
+            slug::explicit(&s.value).map_err(|v| Fail::at(s.line, ArticleErrorKind::BadSlug(v)))?
+        }
+        None => {
+            slug::from_stem(stem_date.map_or(
+                &*stem,
+                |(_, rest)| if rest.is_empty() { &*stem } else { rest },
+            ))
+        }
+    };
+    let date_of = |l: &front_matter::Located<String>| {
+        date::parse_date(&l.value, opts.timezone).map_err(|reason| {
+            Fail::at(
+                l.line,
+                ArticleErrorKind::BadDate {
+                    value: l.value.clone(),
+                    reason,
+                },
+            )
+        })
+    };
+    let date = match &fm.date {
+        Some(l) => date_of(l)?,
+        None => stem_date
+            .and_then(|(d, _)| date::midnight(d, opts.timezone))
+            .unwrap_or_else(|| date::from_mtime(src.modified, opts.timezone)),
+    };
+    let updated = match &fm.updated {
+        Some(l) => date_of(l)?.max(date),
+        None => date,
+    };
+
+    let link = permalink(&opts.base_url, &slug);
+    let body = match format {
+        Format::Markdown => {
+            let r = markdown::render(body, fm.title.is_none());
+            Body {
+                title: r.title,
+                html: r.html,
+                summary: r.summary,
+            }
+        }
+        Format::Html => html_body(body, fm.title.as_deref()),
+        Format::Text => {
+            let r = text::render(body);
+            Body {
+                title: r.title,
+                html: r.html,
+                summary: r.summary,
+            }
+        }
+    };
+    let mut content_html = body.html;
+    if format != Format::Text {
+        if opts.sanitize_html {
+            content_html = sanitize::sanitize(&content_html);
+        }
+        if let Ok(base) = url::Url::parse(&link) {
+            if let Cow::Owned(abs) = links::absolutize(&content_html, &base) {
+                content_html = abs;
+            }
+        }
+    }
+
+    let title = fm
+        .title
+        .or(body.title)
+        .map(xml_safe::xml_safe_owned)
+        .filter(|t| !t.trim().is_empty());
+    let title = title.ok_or(ArticleErrorKind::NoTitle)?;
+    let summary = match fm.summary {
+        Some(s) => s,
+        None => body.summary,
+    };
+    let mut tags: Vec<String> = Vec::with_capacity(fm.tags.len());
+    for tag in fm.tags {
+        let tag = xml_safe::xml_safe_owned(tag.trim().to_string());
+        if !tag.is_empty() && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    let clean = |s: Option<String>| s.map(xml_safe::xml_safe_owned).filter(|s| !s.is_empty());
+    Ok(Article {
+        path: src.path.clone(),
+        format,
+        title,
+        slug,
+        id: clean(fm.id),
+        date,
+        updated,
+        author: clean(fm.author),
+        summary: xml_safe::xml_safe_owned(summary),
+        content_html: xml_safe::xml_safe_owned(content_html),
+        tags,
+        draft: fm.draft,
+        lang: clean(fm.lang),
+    })
+}
+
+/// An `.html` body: the content of `<body>` (or the fragment), titled by `<title>`, the first
+/// `<h1>` (removed from the content when it is the title) or the first line of text.
+fn html_body(doc: &str, fm_title: Option<&str>) -> Body {
+    let outline = html_doc::outline(doc);
+    let h1 = outline.h1.as_ref().map(|(t, _)| t.clone());
+    let title = fm_title
+        .map(str::to_string)
+        .or(outline.title)
+        .or(h1)
+        .or(outline.first_line);
+    let html = match &outline.h1 {
+        Some((text, range)) if title.as_deref() == Some(text.as_str()) => {
+            let mut without = String::with_capacity(doc.len());
+            without.push_str(&doc[..range.start]);
+            without.push_str(&doc[range.end..]);
+            html_doc::body(&without)
+        }
+        _ => html_doc::body(doc),
+    };
+    Body {
+        title,
+        html,
+        summary: outline.summary,
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

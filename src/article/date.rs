@@ -1,0 +1,214 @@
+//! Dates: front matter values, the `YYYY-MM-DD-` file-name prefix, and the mtime fallback.
+//!
+//! Dates without an offset are local times in the site's zone. A local time that falls in a DST
+//! gap becomes the first valid time after the gap; an ambiguous one (DST overlap) the earlier.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
+    Timelike, Utc,
+};
+use chrono_tz::Tz;
+
+/// Parse a front-matter date: RFC 3339, `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` in `tz`.
+/// The error is a reason for the user.
+pub fn parse_date(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
+    let s = value.trim();
+    if s.is_empty() {
+        return Err("empty date".to_string());
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt);
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Ok(dt);
+        }
+    }
+    if let Some(naive) = parse_naive(s) {
+        return local(naive, tz)
+            .ok_or_else(|| "not a valid local time in the site time zone".to_string());
+    }
+    Err(
+        "expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or RFC 3339 (e.g. 2024-05-01T08:00:00+08:00)"
+            .to_string(),
+    )
+}
+
+fn parse_naive(s: &str) -> Option<NaiveDateTime> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d.and_time(NaiveTime::MIN));
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(dt);
+        }
+    }
+    None
+}
+
+/// `naive` as a local time in `tz`: the earlier of two in an overlap, the first valid time after
+/// a gap. `None` only at the edges of chrono's range.
+pub fn local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(dt) => Some(dt.fixed_offset()),
+        LocalResult::Ambiguous(a, b) => Some(a.min(b).fixed_offset()),
+        LocalResult::None => {
+            // In a gap: walk forward minute by minute (gaps are at most a day long).
+            let start = naive.with_second(0)?.with_nanosecond(0)?;
+            (1..=26 * 60).find_map(|m| {
+                let t = start.checked_add_signed(TimeDelta::minutes(m))?;
+                tz.from_local_datetime(&t)
+                    .earliest()
+                    .map(|dt| dt.fixed_offset())
+            })
+        }
+    }
+}
+
+/// The date of a `YYYY-MM-DD-rest` (or `YYYY-MM-DD_rest`, or exactly `YYYY-MM-DD`) file stem,
+/// and the rest of the stem after the separator (empty when the stem is only a date).
+pub fn stem_date(stem: &str) -> Option<(NaiveDate, &str)> {
+    let prefix = stem.get(..10)?;
+    let bytes = prefix.as_bytes();
+    let shape = bytes.iter().enumerate().all(|(i, b)| {
+        if i == 4 || i == 7 {
+            *b == b'-'
+        } else {
+            b.is_ascii_digit()
+        }
+    });
+    if !shape {
+        return None;
+    }
+    let rest = &stem[10..];
+    let rest = match rest.chars().next() {
+        None => "",
+        Some('-' | '_') => &rest[1..],
+        Some(_) => return None,
+    };
+    let date = NaiveDate::parse_from_str(prefix, "%Y-%m-%d").ok()?;
+    Some((date, rest))
+}
+
+/// Midnight of `date` in `tz` (or the first valid time after it, if midnight is skipped).
+pub fn midnight(date: NaiveDate, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    local(date.and_time(NaiveTime::MIN), tz)
+}
+
+/// A file's mtime in `tz`. Times chrono cannot represent become the Unix epoch.
+pub fn from_mtime(t: SystemTime, tz: Tz) -> DateTime<FixedOffset> {
+    let utc = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs())
+            .ok()
+            .and_then(|s| DateTime::from_timestamp(s, d.subsec_nanos())),
+        Err(e) => {
+            let d = e.duration();
+            i64::try_from(d.as_secs())
+                .ok()
+                .and_then(|s| DateTime::from_timestamp(-s, 0))
+        }
+    };
+    utc.unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+        .with_timezone(&tz)
+        .fixed_offset()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const SH: Tz = chrono_tz::Asia::Shanghai;
+    const NY: Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn front_matter_dates() {
+        let cases = [
+            ("2024-05-01", SH, "2024-05-01T00:00:00+08:00"),
+            ("2024-05-01T10:20:30+02:00", SH, "2024-05-01T10:20:30+02:00"),
+            ("2024-05-01T10:20:30Z", SH, "2024-05-01T10:20:30+00:00"),
+            ("2024-05-01 10:20:30+02:00", SH, "2024-05-01T10:20:30+02:00"),
+            (
+                "2024-05-01T10:20:30.5+02:00",
+                SH,
+                "2024-05-01T10:20:30.500+02:00",
+            ),
+            ("2024-05-01 10:20", SH, "2024-05-01T10:20:00+08:00"),
+            ("2024-05-01 10:20:30", SH, "2024-05-01T10:20:30+08:00"),
+            ("2024-05-01T10:20:30", NY, "2024-05-01T10:20:30-04:00"),
+            (" 2024-01-15 ", NY, "2024-01-15T00:00:00-05:00"),
+            // DST gap: 02:30 does not exist on 2024-03-10 in New York.
+            ("2024-03-10 02:30", NY, "2024-03-10T03:00:00-04:00"),
+            // DST overlap: 01:30 happens twice on 2024-11-03; take the earlier.
+            ("2024-11-03 01:30", NY, "2024-11-03T01:30:00-04:00"),
+        ];
+        for (input, tz, want) in cases {
+            let got = parse_date(input, tz).map(|d| d.to_rfc3339());
+            assert_eq!(got.as_deref(), Ok(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn bad_dates_are_errors() {
+        for input in [
+            "",
+            "yesterday",
+            "2024-13-01",
+            "2024-02-30",
+            "2024/05/01",
+            "10:00:00",
+            "2024-05-01T25:00:00Z",
+            "99999999999-01-01",
+        ] {
+            assert!(parse_date(input, SH).is_err(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn stem_prefixes() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        let cases = [
+            ("2024-05-01-launch", Some((d(2024, 5, 1), "launch"))),
+            ("2024-05-01_发布会", Some((d(2024, 5, 1), "发布会"))),
+            ("2024-05-01", Some((d(2024, 5, 1), ""))),
+            ("2024-13-01-x", None),
+            ("2024-05-01x", None),
+            ("2024-5-1-x", None),
+            ("新闻2024-05-01", None),
+            ("短", None),
+        ];
+        for (stem, want) in cases {
+            let got = stem_date(stem).map(|(date, rest)| (Some(date), rest));
+            assert_eq!(got, want, "{stem}");
+        }
+    }
+
+    #[test]
+    fn mtime_in_the_site_zone_and_out_of_range() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_714_521_600); // 2024-05-01T00:00:00Z
+        assert_eq!(from_mtime(t, SH).to_rfc3339(), "2024-05-01T08:00:00+08:00");
+        let before = UNIX_EPOCH - Duration::from_secs(86_400);
+        assert_eq!(
+            from_mtime(before, chrono_tz::UTC).to_rfc3339(),
+            "1969-12-31T00:00:00+00:00"
+        );
+        if let Some(far) = UNIX_EPOCH.checked_add(Duration::from_secs(u64::MAX / 4)) {
+            assert_eq!(
+                from_mtime(far, chrono_tz::UTC).to_rfc3339(),
+                "1970-01-01T00:00:00+00:00"
+            );
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Bytes to text: BOM sniffing (UTF-8, UTF-16 LE/BE), strict UTF-8, then legacy encodings
+//! guessed by chardetng with GB18030 as the fallback. Never lossy: a decode that needs a
+//! replacement character, or yields C1 controls, counts as a wrong guess.
+//!
+//! Line endings are normalized to `\n` (CRLF and lone CR), so that every later stage sees one
+//! kind of line and line numbers count the same way everywhere.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, BIG5, EUC_KR, GB18030, SHIFT_JIS, UTF_16BE, UTF_16LE};
+
+use super::ArticleErrorKind;
+
+/// Decode `bytes` to text with `\n` line endings and no leading BOM.
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
+    let text = decode_raw(bytes)?;
+    let text = match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('\u{FEFF}').unwrap_or(s)),
+        Cow::Owned(s) => match s.strip_prefix('\u{FEFF}') {
+            Some(rest) => Cow::Owned(rest.to_string()),
+            None => Cow::Owned(s),
+        },
+    };
+    Ok(normalize_newlines(text))
+}
+
+fn decode_raw(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(Cow::Borrowed)
+            .map_err(|_| ArticleErrorKind::Undecodable);
+    }
+    for (bom, encoding) in [(b"\xFF\xFE", UTF_16LE), (b"\xFE\xFF", UTF_16BE)] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            return encoding
+                .decode_without_bom_handling_and_without_replacement(rest)
+                .map(|s| Cow::Owned(s.into_owned()))
+                .ok_or(ArticleErrorKind::Undecodable);
+        }
+    }
+    if bytes.contains(&0) {
+        return Err(ArticleErrorKind::Binary);
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(Cow::Borrowed(s));
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    // chardetng needs more than a few characters; very short GBK text can look like KOI8 or
+    // windows-1252. When the guess is a single-byte encoding but the bytes are all GB2312 pairs
+    // with common (level-1) hanzi, Chinese is the better bet.
+    let first = if guess.is_single_byte() && plausible_gb2312(bytes) {
+        GB18030
+    } else {
+        guess
+    };
+    let mut tried: Vec<&'static Encoding> = Vec::with_capacity(6);
+    for encoding in [first, guess, GB18030, BIG5, SHIFT_JIS, EUC_KR] {
+        if tried.contains(&encoding) {
+            continue;
+        }
+        tried.push(encoding);
+        if let Some(text) = strict_decode(encoding, bytes) {
+            return Ok(Cow::Owned(text));
+        }
+    }
+    Err(ArticleErrorKind::Undecodable)
+}
+
+/// Decode with `encoding`, or `None` if the bytes are malformed in it or the result looks like
+/// a wrong guess (replacement characters or C1 controls).
+fn strict_decode(encoding: &'static Encoding, bytes: &[u8]) -> Option<String> {
+    let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+    if text
+        .chars()
+        .any(|c| c == '\u{FFFD}' || ('\u{80}'..='\u{9F}').contains(&c))
+    {
+        return None;
+    }
+    Some(text.into_owned())
+}
+
+/// Whether every non-ASCII byte is part of a GB2312 pair and one pair is a level-1 hanzi.
+fn plausible_gb2312(bytes: &[u8]) -> bool {
+    let mut level1 = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let lead = bytes[i];
+        if lead < 0x80 {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(trail) if (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(trail) => {
+                level1 |= (0xB0..=0xD7).contains(&lead);
+                i += 2;
+            }
+            _ => return false,
+        }
+    }
+    level1
+}
+
+/// CRLF and lone CR become LF. Borrows when there is no CR.
+fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            out.push('\n');
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{UTF_8, WINDOWS_1252};
+
+    const ZH: &str = "北京报道：今年春节期间，全市接待游客人数创下历史新高，旅游收入同比增长百分之二十。\n□ 记者 张三 文/图\n";
+    const TW: &str =
+        "臺北訊：今年春節期間，全市接待遊客人數創下歷史新高，旅遊收入較去年同期增長兩成。";
+    const JA: &str = "東京発：今年の正月休みに、市内を訪れた観光客の数は過去最高を記録しました。ありがとうございます。";
+    const KO: &str =
+        "서울 발: 올해 설 연휴 기간 동안 시내를 방문한 관광객 수가 역대 최고를 기록했습니다.";
+    const FR: &str = "Le café était très animé ce matin à Paris, déclare l'élève.";
+
+    fn encode(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+        let (bytes, _, unmappable) = encoding.encode(text);
+        assert!(!unmappable, "{} cannot encode {text:?}", encoding.name());
+        bytes.into_owned()
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            out.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn every_encoding_decodes_to_the_same_text() {
+        let bom_utf8 = [b"\xEF\xBB\xBF".as_slice(), ZH.as_bytes()].concat();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("utf-8", encode(UTF_8, ZH), ZH),
+            ("utf-8 bom", bom_utf8, ZH),
+            ("utf-16le bom", utf16(ZH, false), ZH),
+            ("utf-16be bom", utf16(ZH, true), ZH),
+            ("gb18030", encode(GB18030, ZH), ZH),
+            ("gbk", encode(encoding_rs::GBK, ZH), ZH),
+            ("big5", encode(BIG5, TW), TW),
+            ("shift_jis", encode(SHIFT_JIS, JA), JA),
+            ("euc-kr", encode(EUC_KR, KO), KO),
+            ("windows-1252", encode(WINDOWS_1252, FR), FR),
+            ("gb18030 short", encode(GB18030, "新闻"), "新闻"),
+            ("windows-1252 short", encode(WINDOWS_1252, "Größe"), "Größe"),
+            (
+                "windows-1251",
+                encode(encoding_rs::WINDOWS_1251, "Привет мир"),
+                "Привет мир",
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            match decode(&bytes) {
+                Ok(got) => assert_eq!(got, want, "{name}"),
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_bytes_are_errors_not_mojibake() {
+        let lone_surrogate = vec![0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00];
+        let cases: Vec<(&str, Vec<u8>, ArticleErrorKind)> = vec![
+            ("nul", b"abc\0def".to_vec(), ArticleErrorKind::Binary),
+            (
+                "png",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+                ArticleErrorKind::Binary,
+            ),
+            (
+                "utf-16 lone surrogate",
+                lone_surrogate,
+                ArticleErrorKind::Undecodable,
+            ),
+            (
+                "bad utf-8 after bom",
+                b"\xEF\xBB\xBFab\xC3".to_vec(),
+                ArticleErrorKind::Undecodable,
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            assert_eq!(decode(&bytes).map(Cow::into_owned), Err(want), "{name}");
+        }
+    }
+
+    #[test]
+    fn wrong_guesses_are_rejected() {
+        let cases: [(&'static Encoding, &[u8]); 4] = [
+            (WINDOWS_1252, b"ab\x81"),
+            (GB18030, b"\xFF\xFF"),
+            (GB18030, b"\xD6 "),
+            (SHIFT_JIS, b"\x82"),
+        ];
+        for (encoding, bytes) in cases {
+            assert_eq!(
+                strict_decode(encoding, bytes),
+                None,
+                "{} {bytes:?}",
+                encoding.name()
+            );
+        }
+        assert!(plausible_gb2312(&encode(GB18030, "新闻 news")));
+        assert!(!plausible_gb2312(&encode(WINDOWS_1252, "Größe")));
+    }
+
+    #[test]
+    fn line_endings_and_bom_are_normalized() {
+        let cases = [
+            ("a\r\nb\r\n", "a\nb\n"),
+            ("a\rb\r\rc", "a\nb\n\nc"),
+            ("a\r\n\r\nb", "a\n\nb"),
+            ("\u{FEFF}x", "x"),
+            ("no cr", "no cr"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                decode(input.as_bytes()).map(Cow::into_owned),
+                Ok(want.to_string()),
+                "{input:?}"
+            );
+        }
+        let gb = encode(GB18030, "\u{FEFF}标题\r\n正文");
+        assert_eq!(
+            decode(&gb).map(Cow::into_owned),
+            Ok("标题\n正文".to_string())
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_or_yield_replacement() {
+        let mut seed = 0x1234_5678_u32;
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (seed >> 16) as u8
+                })
+                .collect();
+            if let Ok(text) = decode(&bytes) {
+                if std::str::from_utf8(&bytes).is_err() {
+                    assert!(!text.contains('\u{FFFD}'), "{bytes:?}");
+                }
+            }
+        }
+    }
+}

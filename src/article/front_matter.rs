@@ -1,0 +1,322 @@
+//! Front matter: splitting it off (`---` YAML or `+++` TOML, on the first line) and reading the
+//! keys feedpub knows. Unknown keys are ignored (other tools' keys such as `categories`), but a
+//! known key with the wrong type is an error naming the key and its line.
+//!
+//! Both syntaxes are read into one small [`Val`] tree first, so that type checks and messages
+//! are shared. Line numbers are lines of the whole file (the front matter starts on line 2).
+
+use super::{ArticleErrorKind, Fail};
+
+/// A front-matter syntax, by its delimiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Yaml,
+    Toml,
+}
+
+/// A file cut into front matter and body.
+#[derive(Debug, PartialEq)]
+pub struct Split<'a> {
+    /// The front matter text (between the delimiter lines) and its syntax.
+    pub front: Option<(Syntax, &'a str)>,
+    pub body: &'a str,
+}
+
+/// Line of the file where the front matter text begins.
+const FIRST_LINE: usize = 2;
+
+/// Cut `text` (with `\n` line endings) into front matter and body.
+pub fn split(text: &str) -> Result<Split<'_>, Fail> {
+    let first = text.split('\n').next().unwrap_or("").trim_end();
+    let (syntax, closers): (Syntax, &[&str]) = match first {
+        "---" => (Syntax::Yaml, &["---", "..."]),
+        "+++" => (Syntax::Toml, &["+++"]),
+        _ => {
+            return Ok(Split {
+                front: None,
+                body: text,
+            })
+        }
+    };
+    let start = text.find('\n').map_or(text.len(), |n| n + 1);
+    let mut pos = start;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
+        if closers.contains(&text[pos..end].trim_end()) {
+            let body = text.get(end + 1..).unwrap_or("");
+            return Ok(Split {
+                front: Some((syntax, &text[start..pos])),
+                body,
+            });
+        }
+        pos = end + 1;
+    }
+    let delimiter = if syntax == Syntax::Yaml { "---" } else { "+++" };
+    Err(Fail::at(
+        Some(1),
+        ArticleErrorKind::UnclosedFrontMatter(delimiter),
+    ))
+}
+
+/// A value with the file line of its key, when found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub line: Option<usize>,
+}
+
+/// The keys feedpub reads. Text values are trimmed; empty ones are `None`.
+#[derive(Debug, Default, PartialEq)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub date: Option<Located<String>>,
+    pub updated: Option<Located<String>>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub id: Option<String>,
+    pub slug: Option<Located<String>>,
+    pub draft: bool,
+    pub lang: Option<String>,
+}
+
+/// Both syntaxes' values, reduced to what the checks need.
+#[derive(Debug)]
+enum Val {
+    Null,
+    Str(String),
+    Num(String),
+    Bool(bool),
+    Date(String),
+    List(Vec<Val>),
+    Map,
+}
+
+impl Val {
+    fn describe(&self) -> String {
+        match self {
+            Val::Null => "nothing".to_string(),
+            Val::Str(s) => format!("string {s:?}"),
+            Val::Num(n) => format!("number {n}"),
+            Val::Bool(b) => format!("boolean {b}"),
+            Val::Date(d) => format!("datetime {d}"),
+            Val::List(_) => "a list".to_string(),
+            Val::Map => "a table".to_string(),
+        }
+    }
+
+    fn from_yaml(v: yaml_serde::Value) -> Val {
+        use yaml_serde::Value as Y;
+        match v {
+            Y::Null => Val::Null,
+            Y::Bool(b) => Val::Bool(b),
+            Y::Number(n) => Val::Num(n.to_string()),
+            Y::String(s) => Val::Str(s),
+            Y::Sequence(items) => Val::List(items.into_iter().map(Val::from_yaml).collect()),
+            Y::Mapping(_) => Val::Map,
+            Y::Tagged(t) => Val::from_yaml(t.value),
+        }
+    }
+
+    fn from_toml(v: toml::Value) -> Val {
+        use toml::Value as T;
+        match v {
+            T::String(s) => Val::Str(s),
+            T::Integer(i) => Val::Num(i.to_string()),
+            T::Float(f) => Val::Num(f.to_string()),
+            T::Boolean(b) => Val::Bool(b),
+            T::Datetime(d) => Val::Date(d.to_string()),
+            T::Array(items) => Val::List(items.into_iter().map(Val::from_toml).collect()),
+            T::Table(_) => Val::Map,
+        }
+    }
+}
+
+/// Parse front matter text of `syntax`.
+pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
+    let entries: Vec<(String, Val)> = match syntax {
+        Syntax::Yaml => yaml_entries(text)?,
+        Syntax::Toml => toml_entries(text)?,
+    };
+    let mut fm = FrontMatter::default();
+    for (key, val) in entries {
+        let line = key_line(syntax, text, &key, 0);
+        let bad = |expected: &str, val: &Val| {
+            Fail::at(
+                line,
+                ArticleErrorKind::FrontMatter(format!(
+                    "key {key:?}: expected {expected}, found {}",
+                    val.describe()
+                )),
+            )
+        };
+        let located = |value: String| Located { value, line };
+        match key.as_str() {
+            "title" => fm.title = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            "author" => fm.author = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            "summary" => fm.summary = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            "id" => fm.id = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            "lang" => fm.lang = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            "slug" => {
+                fm.slug = raw_text(&val)
+                    .ok_or_else(|| bad("a string", &val))?
+                    .map(located)
+            }
+            "date" | "updated" => {
+                let value = match &val {
+                    Val::Null => None,
+                    Val::Str(s) | Val::Date(s) => Some(located(s.clone())),
+                    other => {
+                        return Err(bad(
+                            "a date such as 2024-05-01 or 2024-05-01T08:00:00+08:00",
+                            other,
+                        ))
+                    }
+                };
+                if key == "date" {
+                    fm.date = value;
+                } else {
+                    fm.updated = value;
+                }
+            }
+            "draft" => match val {
+                Val::Bool(b) => fm.draft = b,
+                Val::Null => {}
+                other => return Err(bad("true or false", &other)),
+            },
+            "tags" => {
+                fm.tags = tags(&val).ok_or_else(|| bad("a list of strings or a string", &val))?
+            }
+            _ => {}
+        }
+    }
+    Ok(fm)
+}
+
+fn yaml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    let value: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        // A duplicate key is reported at the mapping; point at the second occurrence instead.
+        let duplicate = message
+            .strip_prefix("duplicate entry with key \"")
+            .and_then(|k| k.split('"').next());
+        let line = match duplicate.and_then(|k| key_line(Syntax::Yaml, text, k, 1)) {
+            Some(line) => Some(line),
+            None => e.location().map(|l| l.line() + FIRST_LINE - 1),
+        };
+        Fail::at(
+            line,
+            ArticleErrorKind::FrontMatter(format!("YAML syntax error: {}", file_lines(&message))),
+        )
+    })?;
+    match value {
+        yaml_serde::Value::Null => Ok(Vec::new()),
+        yaml_serde::Value::Mapping(map) => Ok(map
+            .into_iter()
+            .filter_map(|(k, v)| match k {
+                yaml_serde::Value::String(k) => Some((k, Val::from_yaml(v))),
+                _ => None,
+            })
+            .collect()),
+        other => Err(Fail::at(
+            Some(FIRST_LINE),
+            ArticleErrorKind::FrontMatter(format!(
+                "expected `key: value` lines, found {}",
+                Val::from_yaml(other).describe()
+            )),
+        )),
+    }
+}
+
+fn toml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + FIRST_LINE);
+        Fail::at(
+            line,
+            ArticleErrorKind::FrontMatter(format!("TOML syntax error: {}", e.message().trim())),
+        )
+    })?;
+    Ok(table
+        .into_iter()
+        .map(|(k, v)| (k, Val::from_toml(v)))
+        .collect())
+}
+
+/// `message` with each `line N` (relative to the front matter) turned into a line of the file.
+fn file_lines(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("line ") {
+        out.push_str(&rest[..at + 5]);
+        rest = &rest[at + 5..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + FIRST_LINE - 1).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A string (or number) value, untrimmed; `Some(None)` for null, `None` for a wrong type.
+fn raw_text(val: &Val) -> Option<Option<String>> {
+    match val {
+        Val::Null => Some(None),
+        Val::Str(s) | Val::Num(s) => Some(Some(s.clone())),
+        _ => None,
+    }
+}
+
+/// Like [`raw_text`], trimmed, with empty strings as `None`.
+fn text_value(val: &Val) -> Option<Option<String>> {
+    raw_text(val).map(|v| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+}
+
+fn tags(val: &Val) -> Option<Vec<String>> {
+    match val {
+        Val::List(items) => items
+            .iter()
+            .map(|v| text_value(v).map(Option::unwrap_or_default))
+            .collect(),
+        other => text_value(other).map(|t| t.into_iter().collect()),
+    }
+}
+
+/// The file line of top-level `key` (`key:` in YAML, `key =` in TOML before any `[table]`),
+/// skipping the first `skip` occurrences.
+fn key_line(syntax: Syntax, text: &str, key: &str, mut skip: usize) -> Option<usize> {
+    let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
+    for (n, line) in text.split('\n').enumerate() {
+        let line = if syntax == Syntax::Toml {
+            line.trim_start()
+        } else {
+            line
+        };
+        if syntax == Syntax::Toml && line.starts_with('[') {
+            return None;
+        }
+        let unquoted = line.strip_prefix(key);
+        let quoted = || {
+            ["\"", "'"]
+                .iter()
+                .find_map(|q| line.strip_prefix(q)?.strip_prefix(key)?.strip_prefix(q))
+        };
+        if let Some(rest) = unquoted.or_else(quoted) {
+            if rest.trim_start().starts_with(sep) {
+                if skip == 0 {
+                    return Some(n + FIRST_LINE);
+                }
+                skip -= 1;
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[path = "front_matter_tests.rs"]
+mod tests;

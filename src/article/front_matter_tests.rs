@@ -1,0 +1,190 @@
+use super::*;
+
+fn fail_of(syntax: Syntax, text: &str) -> Fail {
+    match parse(syntax, text) {
+        Ok(fm) => panic!("expected an error for {text:?}, got {fm:?}"),
+        Err(f) => f,
+    }
+}
+
+#[test]
+fn splitting() {
+    let cases = [
+        ("no front matter\n---\n", None, "no front matter\n---\n"),
+        (
+            "---\ntitle: a\n---\nbody\n",
+            Some((Syntax::Yaml, "title: a\n")),
+            "body\n",
+        ),
+        (
+            "---  \ntitle: a\n...\nbody",
+            Some((Syntax::Yaml, "title: a\n")),
+            "body",
+        ),
+        (
+            "+++\ntitle = 'a'\n+++\n",
+            Some((Syntax::Toml, "title = 'a'\n")),
+            "",
+        ),
+        ("---\n---", Some((Syntax::Yaml, "")), ""),
+        ("---\n---\n# T", Some((Syntax::Yaml, "")), "# T"),
+        (" ---\nx\n---\n", None, " ---\nx\n---\n"),
+    ];
+    for (input, front, body) in cases {
+        assert_eq!(split(input), Ok(Split { front, body }), "{input:?}");
+    }
+    for (input, delim) in [
+        ("---\ntitle: a\n", "---"),
+        ("+++\ntitle = 1\n---\n", "+++"),
+        ("---", "---"),
+    ] {
+        assert_eq!(
+            split(input),
+            Err(Fail::at(
+                Some(1),
+                ArticleErrorKind::UnclosedFrontMatter(delim)
+            )),
+            "{input:?}"
+        );
+    }
+}
+
+#[test]
+fn every_key_in_both_syntaxes() {
+    let yaml = "title: Hello\ndate: 2024-05-01\nupdated: \"2024-05-02 10:00\"\nauthor: 张三\nsummary: ' Short. '\ntags: [a, b, 2024]\nid: urn:x:1\nslug: hello\ndraft: true\nlang: zh-CN\ncategories: [ignored]\nlayout: post\n";
+    let toml = "title = \"Hello\"\ndate = 2024-05-01\nupdated = \"2024-05-02 10:00\"\nauthor = \"张三\"\nsummary = \" Short. \"\ntags = [\"a\", \"b\", 2024]\nid = \"urn:x:1\"\nslug = \"hello\"\ndraft = true\nlang = \"zh-CN\"\ncategories = [\"ignored\"]\n[extra]\ntitle = 3\n";
+    for (syntax, text) in [(Syntax::Yaml, yaml), (Syntax::Toml, toml)] {
+        let fm = parse(syntax, text).unwrap_or_else(|f| panic!("{syntax:?}: {f:?}"));
+        let want = FrontMatter {
+            title: Some("Hello".into()),
+            date: Some(Located {
+                value: "2024-05-01".into(),
+                line: Some(3),
+            }),
+            updated: Some(Located {
+                value: "2024-05-02 10:00".into(),
+                line: Some(4),
+            }),
+            author: Some("张三".into()),
+            summary: Some("Short.".into()),
+            tags: vec!["a".into(), "b".into(), "2024".into()],
+            id: Some("urn:x:1".into()),
+            slug: Some(Located {
+                value: "hello".into(),
+                line: Some(9),
+            }),
+            draft: true,
+            lang: Some("zh-CN".into()),
+        };
+        assert_eq!(fm, want, "{syntax:?}");
+    }
+}
+
+#[test]
+fn value_shapes() {
+    let cases = [
+        ("tags: single\n", vec!["single"]),
+        ("tags:\n  - x\n  - y\n", vec!["x", "y"]),
+        ("tags:\n", vec![]),
+        ("tags: []\n", vec![]),
+    ];
+    for (text, tags) in cases {
+        let fm = parse(Syntax::Yaml, text).unwrap_or_else(|f| panic!("{text:?}: {f:?}"));
+        assert_eq!(fm.tags, tags, "{text:?}");
+    }
+    let fm = parse(
+        Syntax::Toml,
+        "date = 2024-05-01T08:00:00+08:00\ntitle = \"\"\n",
+    )
+    .unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!(
+        fm.date.map(|d| d.value).as_deref(),
+        Some("2024-05-01T08:00:00+08:00")
+    );
+    assert_eq!(fm.title, None);
+    let fm = parse(Syntax::Yaml, "title: 1984\ndraft:\n").unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!((fm.title.as_deref(), fm.draft), (Some("1984"), false));
+    assert_eq!(parse(Syntax::Yaml, ""), Ok(FrontMatter::default()));
+}
+
+#[test]
+fn wrong_types_name_key_and_line() {
+    let cases = [
+        (
+            Syntax::Yaml,
+            "title: ok\ndraft: yes\n",
+            3,
+            "key \"draft\": expected true or false, found string \"yes\"",
+        ),
+        (
+            Syntax::Yaml,
+            "title: [a, b]\n",
+            2,
+            "key \"title\": expected a string",
+        ),
+        (
+            Syntax::Yaml,
+            "x: 1\ntags: {a: 1}\n",
+            3,
+            "key \"tags\": expected a list of strings or a string, found a table",
+        ),
+        (Syntax::Yaml, "tags: [a, [b]]\n", 2, "key \"tags\""),
+        (
+            Syntax::Yaml,
+            "date: 2024\n",
+            2,
+            "key \"date\": expected a date",
+        ),
+        (Syntax::Yaml, "slug: true\n", 2, "key \"slug\""),
+        (
+            Syntax::Toml,
+            "a = 1\ndraft = \"no\"\n",
+            3,
+            "key \"draft\": expected true or false, found string \"no\"",
+        ),
+        (
+            Syntax::Toml,
+            "author = { name = \"x\" }\n",
+            2,
+            "key \"author\": expected a string, found a table",
+        ),
+        (Syntax::Toml, "  draft = 1\n", 2, "key \"draft\""),
+    ];
+    for (syntax, text, line, want) in cases {
+        let f = fail_of(syntax, text);
+        assert_eq!(f.line, Some(line), "{text:?}");
+        match &f.kind {
+            ArticleErrorKind::FrontMatter(m) => assert!(m.starts_with(want), "{text:?}: {m}"),
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn syntax_errors_carry_the_file_line() {
+    let cases = [
+        (Syntax::Yaml, "title: a\ndate: 2024\nbad: [unclosed\n", 5),
+        (Syntax::Yaml, "title: a\n  - nope: x\n", 3),
+        (Syntax::Yaml, "title: a\ntitle: b\n", 3),
+        (Syntax::Toml, "title = \"a\"\nbroken =\n", 3),
+        (Syntax::Toml, "title = \"a\"\n\n\ntitle = \"b\"\n", 5),
+    ];
+    for (syntax, text, line) in cases {
+        let f = fail_of(syntax, text);
+        assert!(
+            matches!(f.kind, ArticleErrorKind::FrontMatter(_)),
+            "{text:?}: {f:?}"
+        );
+        assert_eq!(f.line, Some(line), "{text:?}: {f:?}");
+    }
+    let f = fail_of(Syntax::Yaml, "a: 1\nb: [\n");
+    assert!(
+        matches!(f.kind, ArticleErrorKind::FrontMatter(ref m) if m.contains("line 4")),
+        "{f:?}"
+    );
+    let f = fail_of(Syntax::Yaml, "- a list\n");
+    assert!(
+        matches!(f.kind, ArticleErrorKind::FrontMatter(ref m) if m.contains("key: value")),
+        "{f:?}"
+    );
+}

@@ -1,0 +1,245 @@
+//! `.html` articles: the body of a full document, and the text an article's title and summary
+//! are taken from.
+
+use std::ops::Range;
+
+use super::html::{decode_entities, Lexer, Token};
+use super::summary::{join_line, Collector};
+
+/// The part of `html` that is article content: inside `<body>` if there is one, else
+/// everything but the doctype, `<html>` tags and the `<head>` (or a bare `<title>` element).
+pub fn body(html: &str) -> String {
+    let mut drop: Vec<Range<usize>> = Vec::new();
+    let mut open: Option<(&str, usize)> = None;
+    let mut body_start = None;
+    for token in Lexer::new(html) {
+        match token {
+            Token::Tag {
+                name,
+                end: false,
+                range,
+                ..
+            } if name.eq_ignore_ascii_case("body") => body_start = Some(range.end),
+            Token::Tag {
+                name,
+                end: true,
+                range,
+                ..
+            } if name.eq_ignore_ascii_case("body") => {
+                if let Some(start) = body_start {
+                    return html[start..range.start.max(start)].to_string();
+                }
+            }
+            Token::Tag {
+                name, end, range, ..
+            } if body_start.is_none() => {
+                let is = |n: &str| name.eq_ignore_ascii_case(n);
+                if is("html") {
+                    drop.push(range);
+                } else if is("head") || is("title") {
+                    match (end, open) {
+                        (false, None) => open = Some((name, range.start)),
+                        (true, Some((o, start))) if o.eq_ignore_ascii_case(name) => {
+                            drop.push(start..range.end);
+                            open = None;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Token::Other(range)
+                if body_start.is_none()
+                    && html[range.clone()]
+                        .get(..9)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("<!doctype")) =>
+            {
+                drop.push(range)
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = body_start {
+        return html[start..].to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut pos = 0;
+    for r in drop {
+        if r.start >= pos {
+            out.push_str(&html[pos..r.start]);
+            pos = r.end;
+        }
+    }
+    out.push_str(&html[pos..]);
+    out
+}
+
+/// The text of an HTML article that titles and summaries need.
+#[derive(Debug, Default, PartialEq)]
+pub struct Outline {
+    /// Text of the first `<title>`.
+    pub title: Option<String>,
+    /// Text of the first `<h1>`, and its byte range (start tag to end tag) in the input.
+    pub h1: Option<(String, Range<usize>)>,
+    /// The first line of text anywhere.
+    pub first_line: Option<String>,
+    /// Summary built from paragraph text (headings, captions and scripts excluded).
+    pub summary: String,
+}
+
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "figure",
+    "hr",
+    "dl",
+    "dt",
+    "dd",
+    "main",
+    "address",
+    "details",
+    "summary",
+    "body",
+];
+const SKIP: &[&str] = &[
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "figcaption",
+    "title",
+];
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// Outline `html` (a whole document or a fragment).
+pub fn outline(html: &str) -> Outline {
+    let mut out = Outline::default();
+    let mut summary = Collector::default();
+    let mut block = String::new();
+    let mut skip: Option<&str> = None;
+    let mut heading: Option<(&str, usize)> = None;
+    let mut title: Option<String> = None;
+    for token in Lexer::new(html) {
+        match token {
+            Token::Text(t) => {
+                let t = decode_entities(t);
+                if let Some(s) = skip {
+                    if s.eq_ignore_ascii_case("title") && out.title.is_none() {
+                        title.get_or_insert_with(String::new).push_str(&t);
+                    }
+                } else {
+                    block.push_str(&t);
+                }
+            }
+            Token::Tag {
+                name, end, range, ..
+            } => {
+                if let Some(s) = skip {
+                    if end && s.eq_ignore_ascii_case(name) {
+                        skip = None;
+                        if let Some(t) = title.take() {
+                            out.title = Some(clean(&t)).filter(|t| !t.is_empty());
+                        }
+                    }
+                    continue;
+                }
+                let is_heading = HEADINGS.iter().any(|h| h.eq_ignore_ascii_case(name));
+                if SKIP.iter().any(|s| s.eq_ignore_ascii_case(name)) && !end {
+                    flush(&mut block, &mut out, &mut summary, heading.is_some());
+                    skip = Some(name);
+                } else if is_heading || BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+                    let text = flush(&mut block, &mut out, &mut summary, heading.is_some());
+                    if is_heading && !end {
+                        heading = Some((name, range.start));
+                    } else if is_heading {
+                        if let Some((h, start)) = heading.take() {
+                            if h.eq_ignore_ascii_case("h1") && out.h1.is_none() && !text.is_empty()
+                            {
+                                out.h1 = Some((text, start..range.end));
+                            }
+                        }
+                    }
+                }
+            }
+            Token::Other(_) => {}
+        }
+    }
+    flush(&mut block, &mut out, &mut summary, heading.is_some());
+    out.summary = summary.finish();
+    out
+}
+
+/// End a block of text: note the first line and feed the summary. Returns the block's text.
+fn flush(
+    block: &mut String,
+    out: &mut Outline,
+    summary: &mut Collector,
+    in_heading: bool,
+) -> String {
+    let text = clean(block);
+    block.clear();
+    if !text.is_empty() {
+        if out.first_line.is_none() {
+            out.first_line = Some(text.clone());
+        }
+        if !in_heading {
+            summary.push(&text);
+        }
+    }
+    text
+}
+
+/// Whitespace collapsed, CJK hard wraps joined.
+fn clean(text: &str) -> String {
+    let mut s = String::new();
+    join_line(&mut s, text);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_of_documents_and_fragments() {
+        let cases = [
+            ("<!DOCTYPE html><html><head><title>T</title></head><body class=x><p>Hi</p></body></html>", "<p>Hi</p>"),
+            ("<html><head><title>T</title><meta charset=utf-8></head><p>Hi</p></html>", "<p>Hi</p>"),
+            ("<title>T</title><p>Hi</p>", "<p>Hi</p>"),
+            ("<p>Just a fragment</p>", "<p>Just a fragment</p>"),
+            ("<body><p>no end", "<p>no end"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(body(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn outlines() {
+        let o = outline("<html><head><title> The  &amp; Title </title><script>x</script></head><body><h1>Big <em>one</em></h1><p>第一段\n文字。</p><figcaption>图</figcaption><p>Second &lt;p&gt;</p></body></html>");
+        assert_eq!(o.title.as_deref(), Some("The & Title"));
+        assert_eq!(o.h1.as_ref().map(|h| h.0.as_str()), Some("Big one"));
+        assert_eq!(o.first_line.as_deref(), Some("Big one"));
+        assert_eq!(o.summary, "第一段文字。Second <p>");
+        let o = outline("plain <b>text</b> only");
+        assert_eq!(
+            (o.title, o.h1, o.first_line.as_deref()),
+            (None, None, Some("plain text only"))
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Making relative links in article HTML absolute, against the article's permalink.
+//!
+//! Feed readers resolve relative URLs inconsistently (against the feed URL, the site, or not
+//! at all), so every `href`, `src`, `poster`, `cite` and `srcset` URL is made absolute once, at
+//! parse time. Only those attribute values are rewritten; every other byte is copied as is, so
+//! nothing is dropped (this also runs on HTML that is not sanitized).
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use url::Url;
+
+use super::html::{decode_entities, escape_attr, Lexer, Token};
+
+const URL_ATTRS: &[&str] = &[
+    "href",
+    "src",
+    "poster",
+    "cite",
+    "action",
+    "formaction",
+    "background",
+    "longdesc",
+];
+
+/// `html` with relative URLs resolved against `base`. Borrows when nothing changes.
+pub fn absolutize<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for token in Lexer::new(html) {
+        let Token::Tag {
+            end: false, attrs, ..
+        } = token
+        else {
+            continue;
+        };
+        for attr in attrs {
+            let new = if URL_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(attr.name)) {
+                resolve(&decode_entities(attr.value), base)
+            } else if attr.name.eq_ignore_ascii_case("srcset") {
+                resolve_srcset(&decode_entities(attr.value), base)
+            } else {
+                None
+            };
+            if let Some(new) = new {
+                let mut quoted = String::with_capacity(new.len() + 2);
+                quoted.push('"');
+                escape_attr(&mut quoted, &new);
+                quoted.push('"');
+                edits.push((attr.span, quoted));
+            }
+        }
+    }
+    if edits.is_empty() {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + edits.len() * 32);
+    let mut pos = 0;
+    for (span, new) in edits {
+        out.push_str(&html[pos..span.start]);
+        out.push_str(&new);
+        pos = span.end;
+    }
+    out.push_str(&html[pos..]);
+    Cow::Owned(out)
+}
+
+/// The absolute form of a relative `url`, or `None` to leave it alone (absolute, empty or
+/// unparseable).
+fn resolve(url: &str, base: &Url) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return None;
+    }
+    match Url::parse(url) {
+        Err(url::ParseError::RelativeUrlWithoutBase) => base.join(url).ok().map(String::from),
+        _ => None,
+    }
+}
+
+/// `srcset` is a comma-separated list of `URL [descriptor]`.
+fn resolve_srcset(srcset: &str, base: &Url) -> Option<String> {
+    let mut changed = false;
+    let parts: Vec<String> = srcset
+        .split(',')
+        .map(|candidate| {
+            let candidate = candidate.trim();
+            let (url, descriptor) = candidate
+                .split_once(char::is_whitespace)
+                .unwrap_or((candidate, ""));
+            match resolve(url, base) {
+                Some(abs) => {
+                    changed = true;
+                    if descriptor.is_empty() {
+                        abs
+                    } else {
+                        format!("{abs} {}", descriptor.trim())
+                    }
+                }
+                None => candidate.to_string(),
+            }
+        })
+        .collect();
+    changed.then(|| parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_urls_become_absolute() {
+        let base = Url::parse("https://x.org/news/articles/%E6%98%A5/").expect("valid base");
+        let cases = [
+            (
+                r#"<a href="pic.jpg">a</a>"#,
+                r#"<a href="https://x.org/news/articles/%E6%98%A5/pic.jpg">a</a>"#,
+            ),
+            (
+                r#"<img src='/img/a.png' alt="x">"#,
+                r#"<img src="https://x.org/img/a.png" alt="x">"#,
+            ),
+            (
+                "<IMG SRC=../b.png>",
+                r#"<IMG SRC="https://x.org/news/articles/b.png">"#,
+            ),
+            (
+                r##"<a href="#fn1">1</a>"##,
+                r##"<a href="https://x.org/news/articles/%E6%98%A5/#fn1">1</a>"##,
+            ),
+            (
+                r#"<a href="//cdn.example/x">x</a>"#,
+                r#"<a href="https://cdn.example/x">x</a>"#,
+            ),
+            (
+                r#"<a href="?a=1&amp;b=2">q</a>"#,
+                r#"<a href="https://x.org/news/articles/%E6%98%A5/?a=1&amp;b=2">q</a>"#,
+            ),
+            (
+                r#"<img srcset="a.png 1x, /b.png 2x">"#,
+                r#"<img srcset="https://x.org/news/articles/%E6%98%A5/a.png 1x, https://x.org/b.png 2x">"#,
+            ),
+            (
+                r#"<video poster="p.jpg" src="v.mp4"></video>"#,
+                r#"<video poster="https://x.org/news/articles/%E6%98%A5/p.jpg" src="https://x.org/news/articles/%E6%98%A5/v.mp4"></video>"#,
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(absolutize(input, &base), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_untouched() {
+        let base = Url::parse("https://x.org/articles/a/").expect("valid base");
+        let cases = [
+            r#"<a href="https://other.org/x">abs</a> <a href="mailto:a@b.c">m</a> <a href="">e</a>"#,
+            "<p>text with a < sign & an <em>href=x.png</em></p>",
+            r#"<script>var s = "<a href='x.png'>";</script><style>a{b:url(x.png)}</style>"#,
+            r#"<!-- <a href="c.png"> --><![CDATA[ x ]]><!doctype html>"#,
+            "中文<b>粗体</b>末尾<",
+            r#"<a href="javascript:alert(1)">j</a><a title="x.png">t</a>"#,
+            "<a href",
+            "",
+        ];
+        for input in cases {
+            assert!(
+                matches!(absolutize(input, &base), Cow::Borrowed(_)),
+                "{input}"
+            );
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Markdown bodies: CommonMark with tables, footnotes, strikethrough and task lists.
+//!
+//! Also finds the title (the first level-1 heading, which is then removed from the body, else
+//! the first line of text) and the summary text, from the same events. Soft line breaks between
+//! two CJK characters are dropped, since they are hard wraps that must not become spaces.
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::summary::{is_cjk, join_line, Collector};
+
+/// A rendered Markdown body.
+#[derive(Debug, PartialEq)]
+pub struct Rendered {
+    pub html: String,
+    /// The first `# ` heading's text (removed from `html`), else the first line of text.
+    pub title: Option<String>,
+    pub summary: String,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
+/// Render `body`. With `find_title`, look for a title as described on [`Rendered::title`].
+pub fn render(body: &str, find_title: bool) -> Rendered {
+    let mut events: Vec<Event<'_>> = Parser::new_ext(body, options()).collect();
+    join_cjk_soft_breaks(&mut events);
+    let title = if find_title {
+        take_h1(&mut events).or_else(|| first_line(&events))
+    } else {
+        None
+    };
+    let summary = summary(&events);
+    let mut out = String::with_capacity(body.len() + body.len() / 4);
+    html::push_html(&mut out, events.into_iter());
+    Rendered {
+        html: out,
+        title,
+        summary,
+    }
+}
+
+fn text_of<'a>(event: &'a Event<'_>) -> Option<&'a str> {
+    match event {
+        Event::Text(t) | Event::Code(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
+    for i in 1..events.len().saturating_sub(1) {
+        if !matches!(events[i], Event::SoftBreak) {
+            continue;
+        }
+        let before = text_of(&events[i - 1]).and_then(|t| t.chars().next_back());
+        let after = text_of(&events[i + 1]).and_then(|t| t.chars().next());
+        if before.is_some_and(is_cjk) && after.is_some_and(is_cjk) {
+            events[i] = Event::Text(CowStr::Borrowed(""));
+        }
+    }
+}
+
+/// Remove the first level-1 heading and return its text (if it has any).
+fn take_h1(events: &mut Vec<Event<'_>>) -> Option<String> {
+    let start = events.iter().position(|e| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            })
+        )
+    })?;
+    let len = events[start..]
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1))))?;
+    let mut raw = String::new();
+    for e in &events[start..start + len] {
+        match e {
+            Event::SoftBreak | Event::HardBreak => raw.push(' '),
+            e => raw.push_str(text_of(e).unwrap_or("")),
+        }
+    }
+    let mut title = String::new();
+    join_line(&mut title, &raw);
+    if title.is_empty() {
+        return None;
+    }
+    events.drain(start..=start + len);
+    Some(title)
+}
+
+/// The first line of text in the body.
+fn first_line(events: &[Event<'_>]) -> Option<String> {
+    let mut line = String::new();
+    for e in events {
+        match e {
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !line.trim().is_empty() => break,
+            e => line.push_str(text_of(e).unwrap_or("")),
+        }
+    }
+    let mut title = String::new();
+    join_line(&mut title, &line);
+    Some(title).filter(|t| !t.is_empty())
+}
+
+/// Summary from paragraph text, outside footnotes, images and tables.
+fn summary(events: &[Event<'_>]) -> String {
+    let mut collector = Collector::default();
+    let mut paragraph: Option<String> = None;
+    let mut excluded = 0usize;
+    for e in events {
+        match e {
+            Event::Start(Tag::FootnoteDefinition(_) | Tag::Image { .. } | Tag::Table(_)) => {
+                excluded += 1
+            }
+            Event::End(TagEnd::FootnoteDefinition | TagEnd::Image | TagEnd::Table) => {
+                excluded = excluded.saturating_sub(1)
+            }
+            Event::Start(Tag::Paragraph) if excluded == 0 => paragraph = Some(String::new()),
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(p) = paragraph.take() {
+                    collector.push(&p);
+                    if !collector.wants_more() {
+                        break;
+                    }
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(p) = paragraph.as_mut() {
+                    p.push(' ');
+                }
+            }
+            e => {
+                if let (Some(p), Some(t), 0) = (paragraph.as_mut(), text_of(e), excluded) {
+                    p.push_str(t);
+                }
+            }
+        }
+    }
+    collector.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles() {
+        let cases = [
+            (
+                "# Hello *world*\n\nBody.",
+                Some("Hello world"),
+                "<p>Body.</p>\n",
+            ),
+            (
+                "Intro line\nsecond\n\n# Later heading\n",
+                Some("Later heading"),
+                "<p>Intro line\nsecond</p>\n",
+            ),
+            (
+                "## Not h1\n\n**Bold** start\nnext",
+                Some("Not h1"),
+                "<h2>Not h1</h2>\n<p><strong>Bold</strong> start\nnext</p>\n",
+            ),
+            ("Setext\n===\n\ntext", Some("Setext"), "<p>text</p>\n"),
+            ("", None, ""),
+            ("#\n\nx", Some("x"), "<h1></h1>\n<p>x</p>\n"),
+        ];
+        for (input, title, html) in cases {
+            let r = render(input, true);
+            assert_eq!(
+                (r.title.as_deref(), r.html.as_str()),
+                (title, html),
+                "{input:?}"
+            );
+        }
+        assert_eq!(render("# Kept\n", false).html, "<h1>Kept</h1>\n");
+    }
+
+    #[test]
+    fn extensions_and_cjk_wraps() {
+        let r = render("| a | b |\n|:-:|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ new[^n]\n\n[^n]: note\n", false);
+        for part in [
+            "<table>",
+            "text-align: center",
+            "<input disabled=\"\" type=\"checkbox\" checked=\"\"/>",
+            "<del>old</del>",
+            "footnote-reference",
+            "footnote-definition",
+        ] {
+            assert!(r.html.contains(part), "{part} in {}", r.html);
+        }
+        assert_eq!(r.summary, "old new");
+        let r = render("第一行\n第二行。\nEnglish\nwrap", false);
+        assert_eq!(r.html, "<p>第一行第二行。\nEnglish\nwrap</p>\n");
+        assert_eq!(r.summary, "第一行第二行。English wrap");
+    }
+
+    #[test]
+    fn pathological_input_does_not_panic() {
+        let inputs = [
+            "[".repeat(10_000),
+            ">".repeat(10_000),
+            "*a **b".repeat(2_000),
+            "- ".repeat(5_000),
+            "|a|\n|-|\n".repeat(1_000),
+            "[^a]: [^a]\n".repeat(100),
+            "\u{0}\u{1}&#0;&#1;&#xD800;".to_string(),
+        ];
+        for input in inputs {
+            let _ = render(&input, true);
+        }
+    }
+}

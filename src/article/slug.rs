@@ -1,0 +1,120 @@
+//! Slugs and permalinks.
+//!
+//! A slug is one URL path segment, kept unencoded (it may be Chinese): never empty, never `.`
+//! or `..`, and free of `/`, `\`, `?`, `#`, `%`, whitespace and control characters. An explicit
+//! (front matter) slug that breaks these rules is an error; a file stem is repaired instead.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Everything except RFC 3986 unreserved characters is percent-encoded.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The article's URL: `{base_url}articles/{percent-encoded slug}/`. `base_url` ends in `/`.
+pub fn permalink(base_url: &str, slug: &str) -> String {
+    format!(
+        "{base_url}articles/{}/",
+        utf8_percent_encode(slug, NOT_UNRESERVED)
+    )
+}
+
+fn is_bad(c: char) -> bool {
+    matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control() || super::xml_safe::is_forbidden(c)
+}
+
+/// Whitespace runs become one `-`, outer whitespace is trimmed.
+fn dash_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join("-")
+}
+
+/// An explicit slug, checked. The error is the offending value.
+pub fn explicit(slug: &str) -> Result<String, String> {
+    let s = dash_spaces(slug);
+    if s.is_empty() || s == "." || s == ".." || s.chars().any(is_bad) {
+        return Err(slug.to_string());
+    }
+    Ok(s)
+}
+
+/// A slug from a file stem (date prefix already removed), repaired: bad characters become `-`.
+pub fn from_stem(stem: &str) -> String {
+    let s: String = dash_spaces(stem)
+        .chars()
+        .map(|c| if is_bad(c) { '-' } else { c })
+        .collect();
+    if s.is_empty() || s.chars().all(|c| c == '.') {
+        return "article".to_string();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_slugs() {
+        let cases = [
+            ("hello-world", Ok("hello-world")),
+            ("  春节 旅游  ", Ok("春节-旅游")),
+            ("a.b_c~d", Ok("a.b_c~d")),
+            ("", Err(())),
+            ("   ", Err(())),
+            (".", Err(())),
+            ("..", Err(())),
+            ("a/b", Err(())),
+            ("a\\b", Err(())),
+            ("a?b", Err(())),
+            ("a#b", Err(())),
+            ("100%", Err(())),
+            ("a\u{1}b", Err(())),
+            ("a\u{9F}b", Err(())),
+        ];
+        for (input, want) in cases {
+            let got = explicit(input);
+            match want {
+                Ok(w) => assert_eq!(got.as_deref(), Ok(w), "{input:?}"),
+                Err(()) => assert_eq!(got, Err(input.to_string()), "{input:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn stems_are_repaired() {
+        let cases = [
+            ("launch", "launch"),
+            ("春节 旅游 报道", "春节-旅游-报道"),
+            ("what?#now%", "what--now-"),
+            ("a\u{7}b", "a-b"),
+            ("..", "article"),
+            ("", "article"),
+            ("  ", "article"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(from_stem(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn permalinks_encode_all_but_unreserved() {
+        let cases = [
+            (
+                "https://x.org/",
+                "hello-world",
+                "https://x.org/articles/hello-world/",
+            ),
+            (
+                "https://x.org/news/",
+                "春节",
+                "https://x.org/news/articles/%E6%98%A5%E8%8A%82/",
+            ),
+            ("http://h/", "a.b_c~d+e", "http://h/articles/a.b_c~d%2Be/"),
+        ];
+        for (base, slug, want) in cases {
+            assert_eq!(permalink(base, slug), want);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Plain-text summaries: the first paragraphs, cut to about [`LIMIT`] characters.
+//!
+//! The cut is always at a character boundary; it prefers the end of a sentence (`。！？.!?`,
+//! with any closing quotes), then a word boundary for Latin text, then any character (CJK text
+//! has no spaces). `…` marks a cut.
+
+/// Summary length in characters (not bytes).
+pub const LIMIT: usize = 200;
+
+/// Whether `c` is a CJK ideograph, kana, hangul or full-width form: text written without spaces.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11FF}' | '\u{2E80}'..='\u{2FDF}' | '\u{3000}'..='\u{303F}' | '\u{3040}'..='\u{30FF}'
+        | '\u{3100}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FFEF}' | '\u{20000}'..='\u{3134F}')
+}
+
+/// Full-width punctuation, which never takes a space before or after it.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF5B}'..='\u{FF65}' | '“' | '”' | '‘' | '’' | '…' | '—')
+}
+
+/// Append `line` to `out`, separated by a space unless both sides are CJK (hard-wrapped Chinese
+/// must not gain spaces). Whitespace inside `line` is collapsed.
+pub fn join_line(out: &mut String, line: &str) {
+    for word in line.split_whitespace() {
+        if let (Some(a), Some(b)) = (out.chars().next_back(), word.chars().next()) {
+            if !(is_cjk(a) && is_cjk(b) || is_cjk_punctuation(a) || is_cjk_punctuation(b)) {
+                out.push(' ');
+            }
+        }
+        out.push_str(word);
+    }
+}
+
+/// Collects paragraphs until there is enough text for a summary.
+#[derive(Default)]
+pub struct Collector {
+    text: String,
+    chars: usize,
+}
+
+impl Collector {
+    /// Whether more text is wanted.
+    pub fn wants_more(&self) -> bool {
+        self.chars <= LIMIT
+    }
+
+    /// Add one paragraph of plain text.
+    pub fn push(&mut self, paragraph: &str) {
+        if !self.wants_more() {
+            return;
+        }
+        let before = self.text.len();
+        join_line(&mut self.text, paragraph);
+        self.chars += self.text[before..].chars().count();
+    }
+
+    /// The summary.
+    pub fn finish(self) -> String {
+        cut(&self.text, LIMIT)
+    }
+}
+
+const ENDERS: &[char] = &['。', '！', '？', '.', '!', '?', '…'];
+const CLOSERS: &[char] = &['”', '’', '"', '\'', '」', '』', '）', ')', '】', '》'];
+const TRAILING: &[char] = &[
+    '，', ',', '、', '；', ';', '：', ':', '—', '-', '（', '(', '“', '「',
+];
+
+/// `text` cut to at most about `limit` characters (a closing quote may follow), with `…` when cut.
+pub fn cut(text: &str, limit: usize) -> String {
+    let text = text.trim();
+    let Some((end, _)) = text.char_indices().nth(limit) else {
+        return text.to_string();
+    };
+    let head = &text[..end];
+    let at = sentence_end(text, end, limit / 3)
+        .or_else(|| word_end(text, end, limit / 2))
+        .unwrap_or(end);
+    let kept = text[..at].trim_end().trim_end_matches(TRAILING).trim_end();
+    let kept = if kept.is_empty() { head } else { kept };
+    format!("{kept}…")
+}
+
+/// Byte offset just after the last sentence end (plus closing quotes) starting before `end`,
+/// if at least `min_chars` characters precede it.
+fn sentence_end(text: &str, end: usize, min_chars: usize) -> Option<usize> {
+    let mut best = None;
+    let mut chars = text.char_indices().enumerate().peekable();
+    while let Some((n, (i, c))) = chars.next() {
+        if i >= end {
+            break;
+        }
+        if !ENDERS.contains(&c) {
+            continue;
+        }
+        let mut after = i + c.len_utf8();
+        while let Some(&(_, (j, q))) = chars.peek() {
+            if !CLOSERS.contains(&q) {
+                break;
+            }
+            after = j + q.len_utf8();
+            chars.next();
+        }
+        let next = text[after..].chars().next();
+        // A Latin full stop ends a sentence only before a space or the end (not in "3.14").
+        let ends = !c.is_ascii() || matches!(next, None | Some(' ' | '\n' | '\t'));
+        if ends && n >= min_chars {
+            best = Some(after);
+        }
+    }
+    best
+}
+
+/// Byte offset of the last word boundary before `end` in Latin text, if the cut would split a
+/// word and at least `min_chars` characters precede it.
+fn word_end(text: &str, end: usize, min_chars: usize) -> Option<usize> {
+    let prev = text[..end].chars().next_back()?;
+    let next = text[end..].chars().next()?;
+    if next.is_whitespace() {
+        return Some(end);
+    }
+    if is_cjk(prev) || is_cjk(next) {
+        return None;
+    }
+    let space = text[..end].rfind(char::is_whitespace)?;
+    (text[..space].chars().count() >= min_chars).then_some(space)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(paragraphs: &[&str]) -> String {
+        let mut c = Collector::default();
+        for p in paragraphs {
+            c.push(p);
+        }
+        c.finish()
+    }
+
+    #[test]
+    fn short_text_is_kept_whole() {
+        assert_eq!(summary(&["第一段。", "第二段。"]), "第一段。第二段。");
+        assert_eq!(summary(&["One.", "Two."]), "One. Two.");
+        assert_eq!(summary(&["  a   b\n c "]), "a b c");
+        assert_eq!(summary(&[]), "");
+    }
+
+    #[test]
+    fn cuts() {
+        let zh_sentence = "今年春节期间全市接待游客人数创下历史新高。"; // 21 chars
+        let zh = zh_sentence.repeat(12);
+        let zh_quoted = format!(
+            "{}他说：“我们很高兴。”{}",
+            zh_sentence.repeat(8),
+            "没有标点的长句".repeat(20)
+        );
+        let zh_unpunctuated = "没有标点的长句".repeat(40);
+        let en =
+            "The quick brown fox jumps over the lazy dog and keeps running far away ".repeat(5);
+        let en_sentences = "Prices rose 3.5 percent in May. ".repeat(10);
+        let cases: Vec<(String, String)> = vec![
+            (zh.clone(), format!("{}…", zh_sentence.repeat(9))),
+            (
+                zh_quoted,
+                format!("{}他说：“我们很高兴。”…", zh_sentence.repeat(8)),
+            ),
+            (
+                zh_unpunctuated.clone(),
+                format!("{}…", zh_unpunctuated.chars().take(200).collect::<String>()),
+            ),
+            (
+                en.clone(),
+                format!("{}…", en[..en[..200].rfind(' ').unwrap_or(0)].trim_end()),
+            ),
+            (
+                en_sentences.clone(),
+                format!(
+                    "{}…",
+                    "Prices rose 3.5 percent in May. ".repeat(6).trim_end()
+                ),
+            ),
+        ];
+        for (input, want) in cases {
+            let got = summary(&[&input]);
+            assert_eq!(got, want);
+            assert!(got.chars().count() <= LIMIT + 3, "{got}");
+        }
+    }
+
+    #[test]
+    fn never_cuts_inside_a_character() {
+        for text in [
+            "é".repeat(300),
+            "𠀀".repeat(300),
+            "a".repeat(300),
+            format!("{}{}", "a".repeat(199), "中文".repeat(10)),
+        ] {
+            let got = cut(&text, LIMIT);
+            assert!(got.ends_with('…'));
+            assert!(got.chars().count() <= LIMIT + 1);
+        }
+    }
+
+    #[test]
+    fn cjk_lines_join_without_spaces() {
+        let mut s = String::new();
+        for line in ["今天", "天气好", "Hello", "world", "。"] {
+            join_line(&mut s, line);
+        }
+        assert_eq!(s, "今天天气好 Hello world。");
+    }
+}

@@ -1,0 +1,246 @@
+//! Plain-text (`.txt`) articles, as newsrooms file copy: no front matter, the title on the
+//! first non-blank line, then paragraphs.
+//!
+//! Paragraphs are separated by blank lines (whitespace-only lines, U+3000 included). Inside a
+//! block of lines, an indented line (`　　` or spaces) starts a new paragraph, as does a line after
+//! one ending a Chinese sentence when the block uses no indentation (one paragraph per line).
+//! Other line breaks are hard wraps: joined without a space between CJK characters, with one
+//! space otherwise. Chinese newspaper conventions are recognised: a sub-headline right under the
+//! title, bylines (`□ 记者 张三 文/图`), photo captions, short section headings, separator lines,
+//! and a second story in the same file (a heading followed by a byline). Everything is
+//! HTML-escaped by construction.
+
+use super::html::escape_text;
+use super::summary::{is_cjk, join_line, Collector};
+
+/// A rendered text article.
+#[derive(Debug, PartialEq)]
+pub struct Rendered {
+    pub title: Option<String>,
+    pub html: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Para,
+    Subtitle,
+    Byline,
+    Caption,
+    Heading,
+    StoryTitle,
+    Rule,
+}
+
+fn is_blank(line: &str) -> bool {
+    line.trim().is_empty()
+}
+
+fn is_indented(line: &str) -> bool {
+    line.starts_with(['\u{3000}', '\t']) || line.starts_with("  ")
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(is_cjk)
+}
+
+fn ends_sentence(line: &str) -> bool {
+    let line = line
+        .trim_end()
+        .trim_end_matches(['”', '’', '」', '』', '）', '"']);
+    line.ends_with(['。', '！', '？', '…', '；'])
+}
+
+fn byline(line: &str) -> bool {
+    let short = line.chars().count() <= 40 && !line.contains('。');
+    let marked = line.starts_with(['□', '■', '◆', '◇', '●', '○', '◎', '☆', '★']);
+    let credited = [
+        "本报记者",
+        "记者",
+        "通讯员",
+        "文/",
+        "文／",
+        "撰文",
+        "作者：",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p));
+    short && (marked || credited)
+}
+
+fn caption(line: &str) -> bool {
+    let start = [
+        "图为", "图：", "图/", "▲", "△", "（图", "(图", "上图", "下图",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p));
+    let credit = ["摄", "摄）", "摄)", "供图", "供图）", "资料图", "资料图片"]
+        .iter()
+        .any(|s| line.ends_with(s));
+    line.chars().count() <= 120 && (start || credit) && has_cjk(line)
+}
+
+fn rule(line: &str) -> bool {
+    line.chars().count() >= 3
+        && line.chars().all(|c| {
+            matches!(
+                c,
+                '-' | '—'
+                    | '_'
+                    | '='
+                    | '*'
+                    | '＊'
+                    | '~'
+                    | '～'
+                    | '·'
+                    | '•'
+                    | '※'
+                    | ' '
+                    | '\u{3000}'
+            )
+        })
+}
+
+fn heading(line: &str) -> bool {
+    let n = line.chars().count();
+    has_cjk(line)
+        && n <= 30
+        && !line.ends_with([
+            '。', '，', '、', '；', '：', '！', '？', '…', ',', '.', ':', ';',
+        ])
+}
+
+/// The kind a line has on its own, if it is never part of a longer paragraph.
+fn standalone(line: &str) -> Option<Kind> {
+    if rule(line) {
+        Some(Kind::Rule)
+    } else if byline(line) {
+        Some(Kind::Byline)
+    } else if caption(line) {
+        Some(Kind::Caption)
+    } else {
+        None
+    }
+}
+
+/// Render a text article.
+pub fn render(text: &str) -> Rendered {
+    let mut lines = text.split('\n');
+    let Some(title) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
+        return Rendered {
+            title: None,
+            html: String::new(),
+            summary: String::new(),
+        };
+    };
+    let pars = paragraphs(lines.collect());
+    let mut html = String::with_capacity(text.len() + text.len() / 8);
+    let mut summary = Collector::default();
+    for (kind, text) in &pars {
+        let (open, close) = match kind {
+            Kind::Para => ("<p>", "</p>\n"),
+            Kind::Subtitle => ("<p class=\"subtitle\"><strong>", "</strong></p>\n"),
+            Kind::Byline => ("<p class=\"byline\">", "</p>\n"),
+            Kind::Caption => ("<p class=\"caption\"><small>", "</small></p>\n"),
+            Kind::Heading => ("<h3>", "</h3>\n"),
+            Kind::StoryTitle => ("<h2>", "</h2>\n"),
+            Kind::Rule => {
+                html.push_str("<hr>\n");
+                continue;
+            }
+        };
+        html.push_str(open);
+        escape_text(&mut html, text);
+        html.push_str(close);
+        if *kind == Kind::Para {
+            summary.push(text);
+        }
+    }
+    Rendered {
+        title: Some(title.to_string()),
+        html,
+        summary: summary.finish(),
+    }
+}
+
+/// Split the lines after the title into classified paragraphs.
+fn paragraphs(lines: Vec<&str>) -> Vec<(Kind, String)> {
+    let mut out: Vec<(Kind, String)> = Vec::new();
+    let mut start = 0;
+    while start < lines.len() {
+        if is_blank(lines[start]) {
+            start += 1;
+            continue;
+        }
+        let end = lines[start..]
+            .iter()
+            .position(|l| is_blank(l))
+            .map_or(lines.len(), |n| start + n);
+        block(&lines[start..end], start == 0, out.is_empty(), &mut out);
+        start = end;
+    }
+    // A heading right before a byline, or right after a rule, is the title of another story.
+    for i in 0..out.len() {
+        let next_byline = out.get(i + 1).is_some_and(|(k, _)| *k == Kind::Byline);
+        let after_rule = i > 0 && out[i - 1].0 == Kind::Rule;
+        if out[i].0 == Kind::Heading && (next_byline || after_rule) {
+            out[i].0 = Kind::StoryTitle;
+        }
+    }
+    out
+}
+
+/// One block of non-blank lines. `under_title`: no blank line separates it from the title;
+/// `leading`: nothing has been output yet (a sub-headline may come first).
+fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, String)>) {
+    let indents = lines.iter().skip(1).any(|l| is_indented(l));
+    let mut current: Option<String> = None;
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        let first = out.is_empty() && current.is_none();
+        if leading && first && i == 0 {
+            let dashed = line.starts_with(['—', '－']) || line.starts_with("--");
+            let sub = (under_title && !is_indented(raw) && heading(line)) || dashed;
+            if sub && standalone(line).is_none() {
+                out.push((Kind::Subtitle, line.to_string()));
+                continue;
+            }
+        }
+        if let Some(kind) = standalone(line) {
+            flush(&mut current, out);
+            out.push((kind, line.to_string()));
+            continue;
+        }
+        let prev = if i > 0 {
+            Some(lines[i - 1].trim())
+        } else {
+            None
+        };
+        let next = lines.get(i + 1);
+        let prev_ended = prev.is_none_or(|p| ends_sentence(p) || standalone(p).is_some());
+        let next_starts =
+            next.is_none_or(|n| is_indented(n) || standalone(n.trim()).is_some() || !indents);
+        if heading(line) && prev_ended && next_starts && (lines.len() > 1 || !is_indented(raw)) {
+            flush(&mut current, out);
+            out.push((Kind::Heading, line.to_string()));
+            continue;
+        }
+        let new_par =
+            is_indented(raw) || (!indents && prev.is_some_and(|p| has_cjk(p) && ends_sentence(p)));
+        if new_par {
+            flush(&mut current, out);
+        }
+        join_line(current.get_or_insert_with(String::new), line);
+    }
+    flush(&mut current, out);
+}
+
+fn flush(current: &mut Option<String>, out: &mut Vec<(Kind, String)>) {
+    if let Some(p) = current.take().filter(|p| !p.is_empty()) {
+        out.push((Kind::Para, p));
+    }
+}
+
+#[cfg(test)]
+#[path = "text_tests.rs"]
+mod tests;

@@ -1,0 +1,58 @@
+//! Removing the characters XML 1.0 forbids, applied once per text field inside `parse`.
+//!
+//! XML 1.0 forbids U+0000–U+0008, U+000B, U+000C, U+000E–U+001F, U+FFFE and U+FFFF (and lone
+//! surrogates, which a `str` cannot hold). We also drop DEL and the C1 controls (U+007F–U+009F),
+//! which XML allows but discourages and which never belong in an article.
+
+use std::borrow::Cow;
+
+/// Whether `c` may not appear in a feed.
+pub fn is_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// `s` without the characters XML 1.0 forbids (and C1 controls). Borrows when nothing changes.
+pub fn xml_safe(s: &str) -> Cow<'_, str> {
+    match s.find(is_forbidden) {
+        None => Cow::Borrowed(s),
+        Some(first) => {
+            let mut out = String::with_capacity(s.len());
+            out.push_str(&s[..first]);
+            out.extend(s[first..].chars().filter(|&c| !is_forbidden(c)));
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// [`xml_safe`] for an owned string, reusing it when it is already clean.
+pub fn xml_safe_owned(s: String) -> String {
+    match xml_safe(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(clean) => clean,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters_are_removed() {
+        let cases = [
+            ("plain", "plain", true),
+            ("tab\tnl\ncr\r", "tab\tnl\ncr\r", true),
+            ("a\u{0}b\u{8}c\u{B}\u{C}d\u{1F}", "abcd", false),
+            ("del\u{7F} c1\u{85}\u{9F}", "del c1", false),
+            ("nonchar\u{FFFE}\u{FFFF}!", "nonchar!", false),
+            ("中文\u{1}。", "中文。", false),
+            ("\u{A0}\u{FFFD}\u{10FFFF}", "\u{A0}\u{FFFD}\u{10FFFF}", true),
+            ("", "", true),
+        ];
+        for (input, want, borrowed) in cases {
+            let got = xml_safe(input);
+            assert_eq!(got, want, "{input:?}");
+            assert_eq!(matches!(got, Cow::Borrowed(_)), borrowed, "{input:?}");
+            assert_eq!(xml_safe_owned(input.to_string()), want);
+        }
+    }
+}
