@@ -92,8 +92,12 @@ pub struct Overrides {
 pub enum ConfigError {
     #[error("{path}: cannot read config: {reason}")]
     Read { path: String, reason: String },
-    #[error("{path}: {message}")]
-    Syntax { path: String, message: String },
+    #[error("{path}:{line}: TOML syntax error: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        message: String,
+    },
     #[error("{path}: unknown key \"{key}\"")]
     UnknownKey { path: String, key: String },
     #[error("{path}: key \"{key}\": {reason}")]
@@ -181,7 +185,8 @@ impl Config {
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
             path: origin.to_string(),
-            message: syntax_message(text, &e),
+            line: e.span().and_then(|span| text.get(..span.start)).map_or(1, |t| t.matches('\n').count() + 1),
+            message: e.message().trim().to_string(),
         })?;
         let mut r = Reader {
             origin,
@@ -362,18 +367,6 @@ fn describe(v: &toml::Value) -> String {
         toml::Value::Datetime(d) => format!("datetime {d}"),
         toml::Value::Array(_) => "an array".to_string(),
         toml::Value::Table(_) => "a table".to_string(),
-    }
-}
-
-/// `LINE: message` from a TOML syntax error, using its byte span.
-fn syntax_message(text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().trim().to_string();
-    match e.span() {
-        Some(span) => {
-            let line = text.get(..span.start).map_or(1, |t| t.matches('\n').count() + 1);
-            format!("{line}: TOML syntax error: {msg}")
-        }
-        None => format!("TOML syntax error: {msg}"),
     }
 }
 

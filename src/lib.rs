@@ -12,11 +12,20 @@
 //! * `server`: the HTTP server, answering from the latest published snapshot only.
 //! * `output`: writes a snapshot to the out dir, each file atomically.
 //! * `build`: the `build` and `check` commands.
+//! * `engine`: the daemon's synchronous core: store + incremental updates + render.
+//! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
+//! * `watch`: notify bridged into tokio, with debouncing and rescan on overflow.
 
 pub mod article;
+pub mod build;
 pub mod config;
+pub mod daemon;
+pub mod engine;
+pub mod logging;
+pub mod output;
 pub mod render;
 pub mod scan;
 pub mod server;
 pub mod site;
 pub mod store;
+pub mod watch;

@@ -122,22 +122,35 @@ pub struct Walk {
     pub problems: Vec<ArticleError>,
 }
 
-/// Walk `dir` (recursively) for articles. Unreadable subdirectories are skipped with a warning;
-/// an unreadable root is an error.
+/// Walk `dir` (recursively, inside `root`) and read every article. Unreadable subdirectories are
+/// skipped with a warning; an unreadable `dir` is an error.
 pub fn walk(root: &Path, dir: &Path, max_bytes: u64) -> io::Result<Walk> {
     let mut out = Walk::default();
-    let mut seen = HashSet::new();
-    fs::read_dir(dir)?;
-    walk_into(root, dir, max_bytes, &mut seen, &mut out);
-    out.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    for path in article_paths(root, dir)? {
+        match read_entry(root, &path, max_bytes) {
+            Entry::Article(src) => out.sources.push(src),
+            Entry::Problem(p) => out.problems.push(p),
+            Entry::Dir | Entry::NotArticle => {}
+        }
+    }
     Ok(out)
 }
 
-fn walk_into(root: &Path, dir: &Path, max_bytes: u64, seen: &mut HashSet<PathBuf>, out: &mut Walk) {
+/// Every article file under `dir` (recursively, inside `root`), sorted, without reading them.
+pub fn article_paths(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    fs::read_dir(dir)?;
+    collect(root, dir, &mut seen, &mut out);
+    out.sort();
+    Ok(out)
+}
+
+fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
     // Guard against symlink loops: each real directory is walked once.
-    match fs::canonicalize(dir) {
-        Ok(real) if seen.insert(real) => {}
-        _ => return,
+    let Ok(real) = fs::canonicalize(dir) else { return };
+    if !seen.insert(real) {
+        return;
     }
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
@@ -146,14 +159,25 @@ fn walk_into(root: &Path, dir: &Path, max_bytes: u64, seen: &mut HashSet<PathBuf
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        match read_entry(root, &path, max_bytes) {
-            Entry::Article(src) => out.sources.push(src),
-            Entry::Dir => walk_into(root, &path, max_bytes, seen, out),
-            Entry::NotArticle => {}
-            Entry::Problem(p) => out.problems.push(p),
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_str().is_none_or(is_ignored_name) {
+            continue;
+        }
+        let Ok(ft) = entry.file_type() else { continue };
+        let is_dir = if ft.is_symlink() {
+            if !link_stays_inside(root, &path) {
+                continue;
+            }
+            path.is_dir()
+        } else {
+            ft.is_dir()
+        };
+        if is_dir {
+            collect(root, &path, seen, out);
+        } else if classify(&path).is_some() {
+            out.push(path);
         }
     }
 }

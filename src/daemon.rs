@@ -1,0 +1,214 @@
+//! `feedpub serve`: the daemon loop.
+//!
+//! Order of start-up matters: bind the socket (so `/healthz` answers 503 at once), start the
+//! watcher, *then* load and publish the first build, so a file written right after `/healthz`
+//! turns 200 is never missed. After that one loop reacts to three things: a debounced batch of
+//! changed paths, the timer of the next future-dated article, and signals (SIGHUP reloads the
+//! config and rescans; SIGTERM/SIGINT shut down gracefully).
+//!
+//! The loop is the only writer: it owns the [`Engine`] and publishes each new snapshot with one
+//! `watch::Sender::send_replace`, so requests always see one complete build.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::config::{base_url_for, Config, Overrides};
+use crate::engine::Engine;
+use crate::server::{self, Metrics};
+use crate::site::Site;
+use crate::watch::{self as fswatch, Batch};
+
+/// Longest single sleep of the publication timer: the wall clock can jump (NTP, suspend), so
+/// the due time is re-checked at least this often.
+const MAX_TIMER: Duration = Duration::from_secs(3600);
+
+/// A fatal start-up problem.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Watch(#[from] fswatch::WatchError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot install signal handlers: {0}")]
+    Signals(std::io::Error),
+}
+
+/// Run the daemon until SIGTERM/SIGINT. Exit 0 after a clean shutdown, 1 on a fatal error.
+pub fn serve(config: Config, overrides: Overrides) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let result = match runtime {
+        Ok(rt) => rt.block_on(run(config, overrides)),
+        Err(e) => Err(DaemonError::Runtime(e)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError> {
+    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
+    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+
+    let listener = bind(config.server.listen).await?;
+    let addr = listener.local_addr().map_err(|source| DaemonError::Bind { addr: config.server.listen, source })?;
+    if !config.site.base_url_explicit {
+        config.site.base_url = base_url_for(addr);
+    }
+    tracing::info!("listening on http://{addr}");
+
+    let (site_tx, site_rx) = watch::channel::<Option<Arc<Site>>>(None);
+    let metrics = Arc::new(Metrics::default());
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let state = server::State::new(site_rx, Arc::clone(&metrics), config.server.clone());
+    let mut server = tokio::spawn(server::run(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
+
+    // The watcher starts before the first build (see the module doc).
+    let (mut watcher, events, signal) = fswatch::start(&config.articles.dir, config.watch.poll_interval_ms)?;
+    let (batch_tx, mut batches) = mpsc::channel::<Batch>(1);
+    let debounce = Duration::from_millis(config.watch.debounce_ms);
+    let max_delay = Duration::from_millis(config.watch.max_delay_ms);
+    tokio::spawn(debouncer(events, signal, debounce, max_delay, batch_tx));
+
+    let (engine, ()) = blocking(Engine::new(config.clone()), |e| e.load_all()).await;
+    let (mut engine, mut next_due) = publish(engine, &site_tx, &metrics).await;
+    tracing::info!(articles = engine.len(), "first build published");
+
+    loop {
+        let timer = next_due.map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_TIMER));
+        tokio::select! {
+            batch = batches.recv() => {
+                let Some(batch) = batch else { break };
+                // An event on the directory itself (deleted, recreated, moved, replaced by a
+                // symlink) invalidates the watch: watch it again and walk it all.
+                let rescan = batch.rescan || batch.paths.iter().any(|p| watcher.is_dir_itself(p));
+                // The parent watch also reports siblings of the directory: nothing to do for them.
+                if !rescan && !batch.paths.iter().any(|p| p.starts_with(watcher.dir())) {
+                    continue;
+                }
+                if rescan {
+                    if let Err(e) = watcher.rewatch() {
+                        tracing::error!("{e}");
+                    }
+                }
+                (engine, ()) = blocking(engine, move |e| {
+                    if rescan {
+                        e.rescan();
+                    } else {
+                        e.apply(batch.paths.iter().map(|p| p.as_path()));
+                    }
+                }).await;
+                (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+            }
+            _ = sleep_opt(timer) => {
+                (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+            }
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading the config and rescanning");
+                match Config::load(&overrides) {
+                    Ok(mut new) => {
+                        if new.server.listen != config.server.listen {
+                            tracing::warn!("server.listen changed; the new address takes effect after a restart");
+                        }
+                        if !new.site.base_url_explicit {
+                            new.site.base_url = base_url_for(addr);
+                        }
+                        config = new.clone();
+                        (engine, ()) = blocking(engine, move |e| e.reconfigure(new)).await;
+                    }
+                    Err(e) => {
+                        tracing::error!("config not reloaded, keeping the old one: {e}");
+                        (engine, _) = blocking(engine, |e| e.rescan()).await;
+                    }
+                }
+                if let Err(e) = watcher.retarget(&config.articles.dir) {
+                    tracing::error!("{e}");
+                }
+                (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+            }
+            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
+            res = &mut server => {
+                // The server only returns on shutdown; if it stops early, that is fatal.
+                tracing::error!("HTTP server stopped unexpectedly: {res:?}");
+                return Ok(());
+            }
+        }
+    }
+    let _ = stop_tx.send(());
+    let grace = Duration::from_millis(config.server.shutdown_grace_ms) + Duration::from_millis(500);
+    match tokio::time::timeout(grace, server).await {
+        Ok(_) => tracing::info!("stopped"),
+        Err(_) => tracing::warn!("connections still open after the shutdown grace period; closing them"),
+    }
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|source| DaemonError::Bind { addr, source })
+}
+
+/// Turn raw watcher events into debounced batches, one at a time.
+async fn debouncer(mut events: mpsc::Receiver<Vec<std::path::PathBuf>>, signal: Arc<fswatch::Signal>, debounce: Duration, max_delay: Duration, tx: mpsc::Sender<Batch>) {
+    while let Some(batch) = fswatch::next_batch(&mut events, &signal, debounce, max_delay).await {
+        if tx.send(batch).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Run `f` on the engine in a blocking thread (parsing, rendering and writing are CPU and disk
+/// work that must not stall the HTTP workers), and hand the engine back with the result.
+async fn blocking<F, R>(mut engine: Engine, f: F) -> (Engine, R)
+where
+    F: FnOnce(&mut Engine) -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match tokio::task::spawn_blocking(move || {
+        let r = f(&mut engine);
+        (engine, r)
+    })
+    .await
+    {
+        Ok(done) => done,
+        // The closure panicked: a bug. Re-raise it rather than run on with a lost store.
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Render, publish the snapshot, then write it to the out dir. Returns the next due time.
+async fn publish(engine: Engine, site_tx: &watch::Sender<Option<Arc<Site>>>, metrics: &Arc<Metrics>) -> (Engine, Option<chrono::DateTime<Utc>>) {
+    let (site_tx, metrics) = (site_tx.clone(), Arc::clone(metrics));
+    blocking(engine, move |engine| {
+        let r = engine.render(Utc::now());
+        site_tx.send_replace(Some(Arc::clone(&r.site)));
+        metrics.record_rebuild(r.took, r.site.article_count, r.problems);
+        if let Err(e) = engine.write(&r.site) {
+            metrics.record_write_error();
+            tracing::error!("{e}; still serving from memory, will retry on the next rebuild");
+        }
+        r.next_due
+    })
+    .await
+}
+
+async fn sleep_opt(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,215 @@
+//! The daemon's synchronous core: the store, incremental updates from changed paths, and
+//! rendering a snapshot. No async and no timers here, so it is easy to test and to benchmark;
+//! `daemon` drives it from a blocking task.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+
+use crate::article::{self, ArticleError, ParseOptions};
+use crate::build::{parse_all, parse_options};
+use crate::config::Config;
+use crate::output::{Output, WriteError, WriteStats};
+use crate::render;
+use crate::scan::{self, Entry};
+use crate::site::Site;
+use crate::store::Store;
+
+/// What identifies one version of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    modified: SystemTime,
+    len: u64,
+}
+
+/// The articles in memory, and how to turn them into a [`Site`].
+pub struct Engine {
+    config: Config,
+    /// The articles dir, absolute: event paths from the watcher are absolute too.
+    root: PathBuf,
+    opts: ParseOptions,
+    store: Store,
+    /// Last version parsed, by path, so a rescan only re-reads what changed.
+    seen: HashMap<PathBuf, Fingerprint>,
+    output: Output,
+    /// Problems already reported, so each is logged once per change.
+    reported: BTreeSet<String>,
+}
+
+/// The outcome of one render.
+pub struct Render {
+    pub site: Arc<Site>,
+    /// When the next future-dated article becomes due.
+    pub next_due: Option<DateTime<Utc>>,
+    pub problems: usize,
+    pub took: std::time::Duration,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Engine {
+        let root = std::path::absolute(&config.articles.dir).unwrap_or_else(|_| config.articles.dir.clone());
+        let opts = parse_options(&config);
+        let output = Output::open(&config.feeds.out_dir);
+        Engine {
+            config,
+            root,
+            opts,
+            store: Store::new(),
+            seen: HashMap::new(),
+            output,
+            reported: BTreeSet::new(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Number of articles held (published or not).
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// Forget everything and parse the whole directory again (start-up, config reload).
+    /// A missing directory gives an empty store: the daemon waits for it to come back.
+    pub fn load_all(&mut self) {
+        self.store = Store::new();
+        self.seen.clear();
+        let walk = match scan::walk(&self.root, &self.root, self.config.articles.max_bytes) {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(path = %self.root.display(), reason = %e, "cannot read the articles directory; publishing no articles until it is back");
+                return;
+            }
+        };
+        for problem in walk.problems {
+            self.store.fail(problem);
+        }
+        let prints: Vec<(PathBuf, Fingerprint)> = walk.sources.iter().map(|s| (s.path.clone(), Fingerprint { modified: s.modified, len: s.bytes.len() as u64 })).collect();
+        for (result, (path, print)) in parse_all(walk.sources, &self.opts).into_iter().zip(prints) {
+            self.seen.insert(path, print);
+            match result {
+                Ok(a) => self.store.upsert(a),
+                Err(p) => self.store.fail(p),
+            }
+        }
+    }
+
+    /// Re-check these paths on disk and update the store: files are (re)parsed, directories
+    /// walked, vanished paths (files or whole directories) removed. Returns how many files were
+    /// parsed.
+    pub fn apply<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) -> usize {
+        let mut parsed = 0;
+        for path in paths {
+            if !path.starts_with(&self.root) {
+                continue;
+            }
+            match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
+                Entry::Article(src) => {
+                    parsed += 1;
+                    self.seen.insert(src.path.clone(), Fingerprint { modified: src.modified, len: src.bytes.len() as u64 });
+                    match article::parse(&src, &self.opts) {
+                        Ok(a) => self.store.upsert(a),
+                        Err(p) => self.store.fail(p),
+                    }
+                }
+                // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
+                Entry::Dir => parsed += self.sync_dir(&path.to_path_buf()),
+                Entry::NotArticle => {
+                    self.store.remove(path);
+                    self.store.remove_under(path);
+                    self.seen.retain(|p, _| !p.starts_with(path));
+                }
+                Entry::Problem(p) => self.store.fail(p),
+            }
+        }
+        parsed
+    }
+
+    /// Walk everything again, re-reading only files whose fingerprint changed (after lost
+    /// events, or when the directory itself came back).
+    pub fn rescan(&mut self) -> usize {
+        let root = self.root.clone();
+        if !root.is_dir() {
+            self.store = Store::new();
+            self.seen.clear();
+            return 0;
+        }
+        self.sync_dir(&root)
+    }
+
+    /// Make the store match the files under `dir`.
+    fn sync_dir(&mut self, dir: &PathBuf) -> usize {
+        let paths = match scan::article_paths(&self.root, dir) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory");
+                return 0;
+            }
+        };
+        let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();
+        for gone in self.store.paths().into_iter().filter(|p| p.starts_with(dir) && !present.contains(p)) {
+            self.store.remove(&gone);
+            self.seen.remove(&gone);
+        }
+        let changed: Vec<&Path> = paths
+            .iter()
+            .filter(|p| {
+                let now = std::fs::metadata(p).ok().map(|m| Fingerprint { modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH), len: m.len() });
+                now.is_none() || now != self.seen.get(*p).copied()
+            })
+            .map(PathBuf::as_path)
+            .collect();
+        let changed: Vec<PathBuf> = changed.into_iter().map(Path::to_path_buf).collect();
+        self.apply(changed.iter().map(PathBuf::as_path))
+    }
+
+    /// Render the published view at `now` into a snapshot, logging new problems.
+    pub fn render(&mut self, now: DateTime<Utc>) -> Render {
+        let start = Instant::now();
+        let published = self.store.published(now);
+        let site = render::render_site(&self.config, &published.articles, now);
+        let problems: Vec<&ArticleError> = self.store.problems().chain(published.collisions.iter()).collect();
+        let current: BTreeSet<String> = problems.iter().map(|p| p.to_string()).collect();
+        for p in current.difference(&self.reported) {
+            tracing::warn!("{p}");
+        }
+        let count = current.len();
+        self.reported = current;
+        Render { site: Arc::new(site), next_due: published.next_due, problems: count, took: start.elapsed() }
+    }
+
+    /// Write a snapshot to the out dir (only what changed since the last successful write).
+    pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
+        self.output.write(site)
+    }
+
+    /// Switch to a new config. Parse settings or the directory changing means a full reload.
+    pub fn reconfigure(&mut self, config: Config) {
+        let reload = config.articles != self.config.articles
+            || config.site.base_url != self.config.site.base_url
+            || config.site.timezone != self.config.site.timezone;
+        if config.feeds.out_dir != self.config.feeds.out_dir {
+            self.output = Output::open(&config.feeds.out_dir);
+        }
+        self.root = std::path::absolute(&config.articles.dir).unwrap_or_else(|_| config.articles.dir.clone());
+        self.opts = parse_options(&config);
+        self.config = config;
+        if reload {
+            self.load_all();
+        } else {
+            self.rescan();
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Writing a [`Site`] snapshot to the out dir, each file atomically.
+//!
+//! Every file is written to a temp file in its own directory and renamed over the old one, so a
+//! reader (nginx, a backup, a crash) only ever sees a complete old or a complete new file. The
+//! feeds and pages feedpub wrote are listed in a manifest (`.feedpub-manifest`), so stale files it
+//! wrote earlier are removed while files the user put there are left alone. The writer remembers
+//! what it last wrote, so an incremental rebuild only touches the files that changed, and a failed
+//! write is retried by the next rebuild.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::site::Site;
+
+/// Name of the manifest in the out dir.
+pub const MANIFEST: &str = ".feedpub-manifest";
+
+/// A failed write, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot write: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+/// The out dir and what feedpub last wrote into it (key → ETag).
+#[derive(Debug)]
+pub struct Output {
+    dir: PathBuf,
+    written: BTreeMap<String, String>,
+}
+
+/// What one [`Output::write`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub written: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+}
+
+impl Output {
+    /// Open the out dir, reading the manifest of an earlier run when there is one.
+    pub fn open(dir: &Path) -> Output {
+        let written = fs::read_to_string(dir.join(MANIFEST)).map(|text| parse_manifest(&text)).unwrap_or_default();
+        Output { dir: dir.to_path_buf(), written }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Make the out dir hold exactly `site` (plus files feedpub never wrote). Files whose
+    /// content is already on disk are skipped. On error the remaining files are still attempted,
+    /// the first error is returned, and the failed files are retried by the next call.
+    pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
+        let mut stats = WriteStats::default();
+        let mut first_error: Option<WriteError> = None;
+        let mut keep = |r: Result<(), WriteError>| {
+            if let Err(e) = r {
+                first_error.get_or_insert(e);
+            }
+        };
+        fs::create_dir_all(&self.dir).map_err(|source| WriteError { path: self.dir.clone(), source })?;
+        let mut keys: Vec<&String> = site.assets.keys().collect();
+        keys.sort();
+        for key in keys {
+            let Some(asset) = site.assets.get(key) else { continue };
+            let etag = &asset.variant(crate::site::Coding::Identity).etag;
+            let path = self.dir.join(key);
+            if self.written.get(key.as_str()) == Some(etag) && same_len(&path, asset.body().len()) {
+                stats.unchanged += 1;
+                continue;
+            }
+            // Feeds are what readers poll; make them durable. Pages are rebuilt from the
+            // articles on the next start anyway, so they skip the (slow) fsync.
+            let durable = !key.contains('/');
+            match write_atomic(&path, asset.body(), durable) {
+                Ok(()) => {
+                    self.written.insert(key.clone(), etag.clone());
+                    stats.written += 1;
+                }
+                Err(e) => {
+                    self.written.remove(key.as_str());
+                    keep(Err(e));
+                }
+            }
+        }
+        let stale: Vec<String> = self.written.keys().filter(|k| !site.assets.contains_key(*k)).cloned().collect();
+        for key in stale {
+            match remove_stale(&self.dir, &key) {
+                Ok(()) => {
+                    self.written.remove(&key);
+                    stats.removed += 1;
+                }
+                Err(e) => keep(Err(e)),
+            }
+        }
+        if stats.written > 0 || stats.removed > 0 {
+            keep(write_atomic(&self.dir.join(MANIFEST), render_manifest(&self.written).as_bytes(), true));
+            keep(sync_dir(&self.dir));
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(stats),
+        }
+    }
+}
+
+fn same_len(path: &Path, len: usize) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == len as u64)
+}
+
+fn parse_manifest(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(_, key)| is_safe_key(key))
+        .map(|(etag, key)| (key.to_string(), etag.to_string()))
+        .collect()
+}
+
+fn render_manifest(written: &BTreeMap<String, String>) -> String {
+    let mut s = String::from("# files written by feedpub (ETag, path); stale ones are removed on the next build\n");
+    for (key, etag) in written {
+        s.push_str(etag);
+        s.push('\t');
+        s.push_str(key);
+        s.push('\n');
+    }
+    s
+}
+
+/// A manifest key is trusted only if it stays inside the out dir: a tampered manifest must not
+/// make feedpub delete files elsewhere.
+fn is_safe_key(key: &str) -> bool {
+    !key.is_empty() && !key.starts_with('/') && key.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'))
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Write `bytes` to `path` atomically: temp file in the same directory, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(), WriteError> {
+    let err = |source| WriteError { path: path.to_path_buf(), source };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(err)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        if durable {
+            f.sync_all()?;
+        }
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}
+
+fn remove_stale(dir: &Path, key: &str) -> Result<(), WriteError> {
+    let path = dir.join(key);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(WriteError { path, source }),
+    }
+    // Remove directories left empty (articles/{slug}/, tags/{tag}/), never the out dir itself.
+    let mut parent = path.parent();
+    while let Some(p) = parent {
+        if p == dir || fs::remove_dir(p).is_err() {
+            break;
+        }
+        parent = p.parent();
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), WriteError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|source| WriteError { path: dir.to_path_buf(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::Asset;
+    use std::sync::Arc;
+    use std::time::UNIX_EPOCH;
+
+    fn site(files: &[(&str, &str)]) -> Site {
+        let mut s = Site::default();
+        for (k, v) in files {
+            s.assets.insert(k.to_string(), Arc::new(Asset::new("text/plain", v.to_string(), UNIX_EPOCH)));
+        }
+        s
+    }
+
+    #[test]
+    fn writes_skips_unchanged_and_removes_only_its_own_stale_files() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out");
+        let mut o = Output::open(&out);
+        let stats = o.write(&site(&[("rss.xml", "a"), ("articles/x/index.html", "x")]))?;
+        assert_eq!(stats, WriteStats { written: 2, removed: 0, unchanged: 0 });
+        fs::write(out.join("mine.txt"), "user file")?;
+        // A new process reads the manifest.
+        let mut o = Output::open(&out);
+        let stats = o.write(&site(&[("rss.xml", "b")]))?;
+        assert_eq!(stats, WriteStats { written: 1, removed: 1, unchanged: 0 });
+        assert_eq!(fs::read_to_string(out.join("rss.xml"))?, "b");
+        assert!(!out.join("articles").exists(), "empty page dirs are removed");
+        assert!(out.join("mine.txt").exists(), "files feedpub did not write are kept");
+        let stats = o.write(&site(&[("rss.xml", "b")]))?;
+        assert_eq!(stats.unchanged, 1);
+        let leftovers: Vec<_> = fs::read_dir(&out)?.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        assert!(leftovers.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_tampered_manifest_cannot_delete_outside_the_out_dir() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out)?;
+        fs::write(dir.path().join("victim"), "v")?;
+        fs::write(out.join(MANIFEST), "\"x\"\t../victim\n\"y\"\t/etc/passwd\n")?;
+        let mut o = Output::open(&out);
+        o.write(&site(&[("rss.xml", "a")]))?;
+        assert!(dir.path().join("victim").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_read_only_dir_is_an_error_naming_the_file_and_is_retried() -> Result<(), Box<dyn std::error::Error>> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out)?;
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o555))?;
+        let mut o = Output::open(&out);
+        let r = o.write(&site(&[("rss.xml", "a")]));
+        let root = fs::write(out.join("probe"), "").is_ok(); // root ignores permissions
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o755))?;
+        if !root {
+            let e = r.err().ok_or("expected a write error")?;
+            assert!(e.to_string().contains("rss.xml"), "{e}");
+            assert_eq!(o.write(&site(&[("rss.xml", "a")]))?.written, 1);
+        }
+        Ok(())
+    }
+}

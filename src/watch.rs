@@ -1,0 +1,269 @@
+//! Watching the articles directory: notify's callback bridged into tokio, and debouncing.
+//!
+//! The notify callback runs on notify's own thread and must never block, so it only does a
+//! `try_send` of the event's paths. When the channel is full, or notify itself reports that
+//! events were lost (inotify queue overflow sets `Flag::Rescan`), it raises a rescan flag
+//! instead: feedpub keeps an in-memory mirror of the directory, so the cure for lost events is to
+//! walk the whole tree again. The event kind is not trusted at all: the daemon re-checks every
+//! path on disk after the debounce (editors rename, truncate and recreate).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::RecursiveMode;
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
+
+/// Events waiting between notify and the debouncer. Past this, the rescan flag takes over.
+const QUEUE: usize = 16 * 1024;
+
+/// Why the watcher could not start or add a watch. Messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("{}: cannot watch: the inotify watch limit is reached; raise it with `sysctl fs.inotify.max_user_watches=524288` (and persist it in /etc/sysctl.d/), or set watch.poll_interval_ms", path.display())]
+    TooManyWatches { path: PathBuf },
+    #[error("cannot start the file watcher: too many inotify instances or open files; raise `sysctl fs.inotify.max_user_instances` or the open-file limit (LimitNOFILE=), or set watch.poll_interval_ms")]
+    TooManyHandles,
+    #[error("{}: cannot watch: {reason}", path.display())]
+    Other { path: PathBuf, reason: String },
+}
+
+/// The watcher half shared with notify's thread.
+#[derive(Debug, Default)]
+pub struct Signal {
+    /// Set when events may have been lost; the next batch is then a full rescan.
+    rescan: AtomicBool,
+    /// Wakes the debouncer when the rescan flag is raised without a message.
+    wake: Notify,
+}
+
+/// A running watch on one directory (recursive) and its parent (so that the directory being
+/// deleted, recreated, moved back or replaced by a symlink is noticed).
+pub struct DirWatcher {
+    inner: Box<dyn notify::Watcher + Send>,
+    dir: PathBuf,
+    watching_dir: bool,
+}
+
+/// What the daemon should look at after a quiet period.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub paths: BTreeSet<PathBuf>,
+    /// Events were lost or the directory itself changed: walk everything again.
+    pub rescan: bool,
+}
+
+/// Start watching `dir`. Events go into the returned receiver, with absolute paths.
+pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, mpsc::Receiver<Vec<PathBuf>>, Arc<Signal>), WatchError> {
+    let (tx, rx) = mpsc::channel::<Vec<PathBuf>>(QUEUE);
+    let signal = Arc::new(Signal::default());
+    let sig = Arc::clone(&signal);
+    let handler = move |res: notify::Result<notify::Event>| match res {
+        Ok(event) if event.need_rescan() => sig.raise(),
+        // Opening and reading (our own reads included) change nothing; a write that finished does.
+        Ok(event) if matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) => {}
+        Ok(event) => {
+            if event.paths.is_empty() || tx.try_send(event.paths).is_err() {
+                sig.raise();
+            }
+        }
+        Err(e) => {
+            tracing::warn!(reason = %e, "file watcher error; rescanning");
+            sig.raise();
+        }
+    };
+    let inner: Box<dyn notify::Watcher + Send> = if poll_interval_ms > 0 {
+        let config = notify::Config::default().with_poll_interval(Duration::from_millis(poll_interval_ms));
+        Box::new(notify::PollWatcher::new(handler, config).map_err(|e| map_error(dir, e))?)
+    } else {
+        Box::new(notify::recommended_watcher(handler).map_err(|e| map_error(dir, e))?)
+    };
+    let mut w = DirWatcher { inner, dir: PathBuf::new(), watching_dir: false };
+    w.retarget(dir)?;
+    Ok((w, rx, signal))
+}
+
+impl Signal {
+    fn raise(&self) {
+        self.rescan.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+}
+
+impl DirWatcher {
+    /// Watch `dir` (and its parent, for the directory's own fate) instead of the current one.
+    /// A no-op when it is the same directory.
+    pub fn retarget(&mut self, dir: &Path) -> Result<(), WatchError> {
+        let dir = std::path::absolute(dir).map_err(|e| WatchError::Other { path: dir.to_path_buf(), reason: e.to_string() })?;
+        if dir == self.dir {
+            return Ok(());
+        }
+        if self.watching_dir {
+            let _ = self.inner.unwatch(&self.dir);
+            self.watching_dir = false;
+        }
+        if let Some(old_parent) = self.dir.parent() {
+            let _ = self.inner.unwatch(old_parent);
+        }
+        self.dir = dir;
+        if let Some(parent) = self.dir.parent() {
+            // Best effort: without it, a deleted-and-recreated directory is only noticed on SIGHUP.
+            if let Err(e) = self.inner.watch(parent, RecursiveMode::NonRecursive) {
+                tracing::warn!(path = %parent.display(), reason = %e, "cannot watch the parent of the articles directory");
+            }
+        }
+        self.rewatch()
+    }
+
+    /// (Re)establish the recursive watch on the directory, e.g. after it was recreated.
+    /// A missing directory is not an error: it is watched again when it comes back.
+    pub fn rewatch(&mut self) -> Result<(), WatchError> {
+        if self.watching_dir {
+            let _ = self.inner.unwatch(&self.dir);
+            self.watching_dir = false;
+        }
+        if !self.dir.is_dir() {
+            tracing::warn!(path = %self.dir.display(), "articles directory is missing; waiting for it to come back");
+            return Ok(());
+        }
+        match self.inner.watch(&self.dir, RecursiveMode::Recursive) {
+            Ok(()) => {
+                self.watching_dir = true;
+                Ok(())
+            }
+            Err(e) => Err(map_error(&self.dir, e)),
+        }
+    }
+
+    /// Whether an event path concerns the watched directory itself (not something inside it).
+    pub fn is_dir_itself(&self, path: &Path) -> bool {
+        path == self.dir
+    }
+
+    /// The watched directory, absolute.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn map_error(path: &Path, e: notify::Error) -> WatchError {
+    match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => WatchError::TooManyWatches { path: path.to_path_buf() },
+        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(28) => WatchError::TooManyWatches { path: path.to_path_buf() },
+        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(24) => WatchError::TooManyHandles,
+        _ => WatchError::Other { path: path.to_path_buf(), reason: e.to_string() },
+    }
+}
+
+/// Wait for the next batch: it starts with the first event (or rescan flag) and ends once no
+/// event came for `debounce`, or at the latest `max_delay` after it started, so a file that keeps
+/// changing cannot postpone publishing forever. Returns `None` when the watcher is gone.
+pub async fn next_batch(rx: &mut mpsc::Receiver<Vec<PathBuf>>, signal: &Signal, debounce: Duration, max_delay: Duration) -> Option<Batch> {
+    let mut batch = Batch::default();
+    tokio::select! {
+        paths = rx.recv() => batch.paths.extend(paths?),
+        _ = signal.wake.notified() => {}
+    }
+    let start = Instant::now();
+    let hard = start + max_delay;
+    let mut quiet = start + debounce;
+    loop {
+        let deadline = quiet.min(hard);
+        tokio::select! {
+            paths = rx.recv() => match paths {
+                Some(paths) => {
+                    batch.paths.extend(paths);
+                    quiet = Instant::now() + debounce;
+                }
+                None => break,
+            },
+            _ = signal.wake.notified() => quiet = Instant::now() + debounce,
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    batch.rescan = signal.rescan.swap(false, Ordering::SeqCst);
+    Some(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_period_ends_the_batch() {
+        let (tx, mut rx) = mpsc::channel(8);
+        let signal = Signal::default();
+        let sender = tokio::spawn(async move {
+            for name in ["a", "b", "a"] {
+                let _ = tx.send(vec![PathBuf::from(name)]).await;
+                tokio::time::sleep(ms(10)).await;
+            }
+            tokio::time::sleep(ms(1000)).await;
+        });
+        let t0 = Instant::now();
+        let batch = next_batch(&mut rx, &signal, ms(20), ms(500)).await;
+        let paths: Vec<_> = batch.map(|b| b.paths.into_iter().collect()).unwrap_or_default();
+        assert_eq!(paths, vec![PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!(t0.elapsed(), ms(40), "20 ms after the last of three events 10 ms apart");
+        sender.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_stream_is_cut_at_max_delay() {
+        let (tx, mut rx) = mpsc::channel(8);
+        let signal = Signal::default();
+        let sender = tokio::spawn(async move {
+            loop {
+                if tx.send(vec![PathBuf::from("busy")]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(ms(5)).await;
+            }
+        });
+        let t0 = Instant::now();
+        assert!(next_batch(&mut rx, &signal, ms(20), ms(100)).await.is_some());
+        assert_eq!(t0.elapsed(), ms(100));
+        sender.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_raised_flag_makes_a_rescan_batch() {
+        let (_tx, mut rx) = mpsc::channel::<Vec<PathBuf>>(8);
+        let signal = Arc::new(Signal::default());
+        let s = Arc::clone(&signal);
+        tokio::spawn(async move {
+            tokio::time::sleep(ms(5)).await;
+            s.raise();
+        });
+        let batch = next_batch(&mut rx, &signal, ms(20), ms(100)).await;
+        assert_eq!(batch, Some(Batch { paths: BTreeSet::new(), rescan: true }));
+        assert!(!signal.rescan.load(Ordering::SeqCst), "the flag is consumed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_closed_channel_ends_watching() {
+        let (tx, mut rx) = mpsc::channel::<Vec<PathBuf>>(8);
+        drop(tx);
+        assert_eq!(next_batch(&mut rx, &Signal::default(), ms(20), ms(100)).await, None);
+    }
+
+    #[test]
+    fn the_dir_itself_is_recognised() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("arts");
+        std::fs::create_dir(&dir)?;
+        let (w, _rx, _sig) = start(&dir, 0)?;
+        assert!(w.is_dir_itself(&dir));
+        assert!(!w.is_dir_itself(&dir.join("a.md")));
+        assert!(!w.is_dir_itself(&tmp.path().join("other")));
+        Ok(())
+    }
+}
