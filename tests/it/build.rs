@@ -840,3 +840,179 @@ fn the_repository_articles_and_config_are_clean() {
         );
     }
 }
+
+#[test]
+fn special_characters_and_markup_in_articles_stay_safe_and_well_formed() {
+    let t = TestDir::new();
+    t.write(
+        "articles/special.md",
+        "---\ntitle: 'Fish & Chips <b>\"bold\"</b> ]]> it''s'\ndate: 2026-01-01T00:00:00Z\ntags: [\"c&c\"]\n---\n\nBody with a ]]> CDATA end, a vertical tab \u{b} and an escape \u{1b} character.\n\n<script>alert('md')</script>\n\n<img src=\"x.png\" onerror=\"alert('img')\">\n",
+    );
+    t.write(
+        "articles/evil.html",
+        "---\ntitle: <script>alert('title')</script>\ndate: 2026-01-02T00:00:00Z\n---\n<p onclick=\"alert('p')\">Click</p><script>alert('html')</script><a href=\"javascript:alert('a')\">link</a>\n",
+    );
+    t.write(
+        "articles/ctl.txt",
+        "Control \u{7} characters \u{1} in a title\n\nAnd \u{c} in the body.\n",
+    );
+    t.run(&["build"]).expect_code(0);
+    let out = t.path("feeds");
+    // Well-formed XML and valid JSON whatever the input.
+    let feeds = Feeds::load(&out);
+    assert_eq!(feeds.items().len(), 3);
+    assert!(
+        feeds
+            .titles()
+            .contains(&"Fish & Chips <b>\"bold\"</b> ]]> it's".to_string()),
+        "{:?}",
+        feeds.titles()
+    );
+    for (name, bytes) in tree(&out) {
+        if name.ends_with(".xml") {
+            assert_well_formed_xml(&name, &bytes);
+        }
+        // What a reader renders as HTML: whole pages, and the HTML fields of the JSON Feed
+        // (its titles are plain text, so markup there is just characters).
+        let html = if name.ends_with(".json") {
+            let json = parse_json(&name, &bytes);
+            let items = json["items"].as_array().cloned().unwrap_or_default();
+            items
+                .iter()
+                .map(|i| i["content_html"].as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else if name.ends_with(".html") {
+            String::from_utf8_lossy(&bytes).into_owned()
+        } else if name.ends_with(".xml") {
+            let feed = parse_feed(&name, &bytes);
+            feed.entries
+                .iter()
+                .filter_map(|e| e.content.as_ref()?.body.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            String::new()
+        };
+        // No active script survives (sanitize_html defaults to true, and titles are text).
+        for bad in ["<script>alert(", "onerror=", "onclick=", "javascript:alert"] {
+            assert!(!html.contains(bad), "{name} contains {bad:?}:\n{html}");
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if name.ends_with(".html") {
+            assert!(
+                !text.contains("<b>\"bold\"</b>"),
+                "{name}: the title's markup was not escaped"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_empty_articles_dir_builds_empty_feeds() {
+    let t = TestDir::new();
+    fs::create_dir(t.path("articles")).expect("mkdir");
+    t.run(&["build"]).expect_code(0);
+    let feeds = Feeds::load(&t.path("feeds"));
+    assert!(feeds.items().is_empty());
+    assert!(t.exists("feeds/index.html"));
+    t.run(&["check"]).expect_code(0);
+}
+
+#[test]
+fn feed_settings_from_the_config_apply() {
+    let t = TestDir::new();
+    for day in 1..=4 {
+        t.write(
+            &format!("articles/a{day}.md"),
+            md(
+                &format!("Article {day}"),
+                &format!("date: 2026-01-0{day}T00:00:00Z\n"),
+                "Body.",
+            ),
+        );
+    }
+    t.write(
+        "articles/big.md",
+        md("Too big", "date: 2026-01-05T00:00:00Z\n", &"x".repeat(600)),
+    );
+    t.write(
+        "config/feedpub.toml",
+        "[site]\ntitle = \"Configured title\"\n[feeds]\nlimit = 2\n[articles]\nmax_bytes = 500\n",
+    );
+    let build = t.run(&["build"]);
+    build.expect_code(1);
+    assert!(
+        build.stderr.contains("articles/big.md"),
+        "the oversized article is a problem:\n{}",
+        build.stderr
+    );
+    let feeds = Feeds::load(&t.path("feeds"));
+    assert_eq!(
+        feeds.titles(),
+        ["Article 4", "Article 3"],
+        "feeds.limit = 2 keeps the two newest"
+    );
+    assert_eq!(feeds.json["title"], "Configured title");
+    assert_eq!(
+        feeds.rss.title.as_ref().map(|t| t.content.as_str()),
+        Some("Configured title")
+    );
+    let check = t.run(&["check", "--articles", "articles"]);
+    check.expect_code(1);
+    assert!(
+        has_problem_line(&check.output(), "articles/big.md"),
+        "{}",
+        check.output()
+    );
+    // Flags reach `check` too: a directory without the big file is clean.
+    t.write(
+        "small/a.md",
+        md("Small", "date: 2026-01-01T00:00:00Z\n", "Body."),
+    );
+    t.run(&["check", "--articles", "small"]).expect_code(0);
+}
+
+#[test]
+fn a_missing_articles_dir_fails_without_touching_the_site() {
+    let t = TestDir::new();
+    t.write(
+        "articles/k.md",
+        md("Keep me published", "date: 2026-01-01T00:00:00Z\n", "Body."),
+    );
+    t.run(&["build"]).expect_code(0);
+    let before = tree(&t.path("feeds"));
+    // Every output was written atomically: no temporary files are left behind.
+    for name in before.keys() {
+        let file = name.rsplit('/').next().unwrap_or_default();
+        assert!(
+            !file.ends_with(".tmp") && !file.ends_with(".part") && !file.ends_with('~'),
+            "leftover temp file {name}"
+        );
+        assert!(
+            !name.contains('/') || !file.starts_with('.'),
+            "leftover hidden file {name}"
+        );
+    }
+    // The articles dir disappears (an unmounted share, a typo in --articles): the published site
+    // must not be wiped.
+    fs::rename(t.path("articles"), t.path("articles.moved")).expect("rename");
+    let r = t.run(&["build"]);
+    assert_ne!(
+        r.code(),
+        Some(0),
+        "build without an articles dir succeeded:\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("articles"),
+        "stderr should name the directory: {}",
+        r.stderr
+    );
+    assert!(
+        before == tree(&t.path("feeds")),
+        "a failed build changed the published site"
+    );
+    let r = t.run(&["check"]);
+    assert_ne!(r.code(), Some(0), "check without an articles dir succeeded");
+}
