@@ -131,7 +131,7 @@ fn summary(events: &[Event<'_>]) -> String {
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(p) = paragraph.as_mut() {
-                    p.push(' ');
+                    p.push('\n');
                 }
             }
             e => {

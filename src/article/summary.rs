@@ -20,16 +20,23 @@ fn is_cjk_punctuation(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF5B}'..='\u{FF65}' | '“' | '”' | '‘' | '’' | '…' | '—')
 }
 
-/// Append `line` to `out`, separated by a space unless both sides are CJK (hard-wrapped Chinese
-/// must not gain spaces). Whitespace inside `line` is collapsed.
-pub fn join_line(out: &mut String, line: &str) {
-    for word in line.split_whitespace() {
-        if let (Some(a), Some(b)) = (out.chars().next_back(), word.chars().next()) {
+/// Append the lines of `text` to `out`. Lines are joined with a space, except between two CJK
+/// characters or next to full-width punctuation (hard-wrapped Chinese must not gain spaces).
+/// Whitespace runs inside a line become one space.
+pub fn join_line(out: &mut String, text: &str) {
+    for line in text.split('\n') {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else { continue };
+        if let (Some(a), Some(b)) = (out.chars().next_back(), first.chars().next()) {
             if !(is_cjk(a) && is_cjk(b) || is_cjk_punctuation(a) || is_cjk_punctuation(b)) {
                 out.push(' ');
             }
         }
-        out.push_str(word);
+        out.push_str(first);
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
     }
 }
 
@@ -207,9 +214,17 @@ mod tests {
     #[test]
     fn cjk_lines_join_without_spaces() {
         let mut s = String::new();
-        for line in ["今天", "天气好", "Hello", "world", "。"] {
+        for line in [
+            "今天",
+            "天气好",
+            "Hello",
+            "world",
+            "。",
+            "本报讯 今年\n春节",
+            "  a  b ",
+        ] {
             join_line(&mut s, line);
         }
-        assert_eq!(s, "今天天气好 Hello world。");
+        assert_eq!(s, "今天天气好 Hello world。本报讯 今年春节 a b");
     }
 }

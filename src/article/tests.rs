@@ -1,1 +1,377 @@
+//! `parse` end to end: formats, fallbacks and errors as a user sees them.
 
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+use encoding_rs::{BIG5, GB18030, SHIFT_JIS};
+
+use super::*;
+
+const MTIME_SECS: u64 = 1_700_000_000; // 2023-11-14T22:13:20Z
+
+fn source(name: &str, bytes: impl Into<Vec<u8>>) -> Source {
+    Source {
+        path: PathBuf::from("articles").join(name),
+        bytes: bytes.into(),
+        modified: UNIX_EPOCH + Duration::from_secs(MTIME_SECS),
+    }
+}
+
+fn opts(sanitize_html: bool) -> ParseOptions {
+    ParseOptions {
+        base_url: "https://news.example/".into(),
+        timezone: chrono_tz::Asia::Shanghai,
+        sanitize_html,
+    }
+}
+
+fn ok(name: &str, bytes: impl Into<Vec<u8>>) -> Article {
+    match parse(&source(name, bytes), &opts(true)) {
+        Ok(a) => a,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+fn err(name: &str, bytes: impl Into<Vec<u8>>) -> ArticleError {
+    match parse(&source(name, bytes), &opts(true)) {
+        Ok(a) => panic!("{name}: expected an error, got {a:?}"),
+        Err(e) => e,
+    }
+}
+
+fn encode(encoding: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
+    encoding.encode(text).0.into_owned()
+}
+
+#[test]
+fn markdown_with_yaml_front_matter() {
+    let a = ok(
+        "2024-05-01-launch.md",
+        "---\ntitle: Launch\ndate: 2024-05-02 09:30\nupdated: 2024-05-01\nauthor: Ann\ntags: [news, ' news ', '', launch]\nid: urn:1\ndraft: true\nlang: en\ncategories: [x]\n---\nHello [there](rel/page.html) ![i](/img.png).\n",
+    );
+    assert_eq!(a.title, "Launch");
+    assert_eq!(a.slug, "launch");
+    assert_eq!(a.date.to_rfc3339(), "2024-05-02T09:30:00+08:00");
+    assert_eq!(a.updated, a.date, "updated before date becomes the date");
+    assert_eq!(
+        (
+            a.author.as_deref(),
+            a.id.as_deref(),
+            a.lang.as_deref(),
+            a.draft
+        ),
+        (Some("Ann"), Some("urn:1"), Some("en"), true)
+    );
+    assert_eq!(a.tags, ["news", "launch"]);
+    assert_eq!(a.summary, "Hello there .");
+    assert_eq!(
+        a.content_html,
+        "<p>Hello <a href=\"https://news.example/articles/launch/rel/page.html\" rel=\"noopener noreferrer\">there</a> <img src=\"https://news.example/img.png\" alt=\"i\">.</p>\n"
+    );
+}
+
+#[test]
+fn toml_front_matter_and_title_from_heading() {
+    let a = ok("post.markdown", "+++\ndate = 2024-05-01T08:00:00Z\nslug = \"春节 特稿\"\nsummary = \"Given.\"\n+++\n# 春节特稿\n\n正文。\n");
+    assert_eq!(
+        (a.title.as_str(), a.slug.as_str(), a.summary.as_str()),
+        ("春节特稿", "春节-特稿", "Given.")
+    );
+    assert_eq!(a.date.to_rfc3339(), "2024-05-01T08:00:00+00:00");
+    assert_eq!(a.content_html, "<p>正文。</p>\n");
+    assert_eq!(
+        permalink("https://news.example/", &a.slug),
+        "https://news.example/articles/%E6%98%A5%E8%8A%82-%E7%89%B9%E7%A8%BF/"
+    );
+}
+
+#[test]
+fn dates_fall_back_to_file_name_then_mtime() {
+    let a = ok("2024-02-29-leap.md", "# T\n");
+    assert_eq!(a.date.to_rfc3339(), "2024-02-29T00:00:00+08:00");
+    let a = ok("plain.md", "# T\n");
+    assert_eq!(a.date.to_rfc3339(), "2023-11-15T06:13:20+08:00");
+    assert_eq!(a.updated, a.date);
+    let a = ok("2024-05-01.md", "# T\n");
+    assert_eq!(
+        (a.slug.as_str(), a.date.to_rfc3339().as_str()),
+        ("2024-05-01", "2024-05-01T00:00:00+08:00")
+    );
+}
+
+#[test]
+fn errors_name_the_line() {
+    let cases: Vec<(&str, &str, Option<usize>, ArticleErrorKind)> = vec![
+        (
+            "a.md",
+            "---\ntitle: x\ndate: 2024-13-01\n---\n",
+            Some(3),
+            ArticleErrorKind::BadDate {
+                value: "2024-13-01".into(),
+                reason: String::new(),
+            },
+        ),
+        (
+            "a.md",
+            "+++\ntitle = 'x'\n\nupdated = 10:00:00\n+++\n",
+            Some(4),
+            ArticleErrorKind::BadDate {
+                value: "10:00:00".into(),
+                reason: String::new(),
+            },
+        ),
+        (
+            "a.md",
+            "---\ntitle: x\nslug: a/b\n---\n",
+            Some(3),
+            ArticleErrorKind::BadSlug("a/b".into()),
+        ),
+        (
+            "a.md",
+            "---\ntitle: x\n",
+            Some(1),
+            ArticleErrorKind::UnclosedFrontMatter("---"),
+        ),
+        (
+            "a.html",
+            "+++\ntitle = 'x'\n",
+            Some(1),
+            ArticleErrorKind::UnclosedFrontMatter("+++"),
+        ),
+        (
+            "a.md",
+            "---\ntitle: x\ntitle: y\n---\n",
+            Some(3),
+            ArticleErrorKind::FrontMatter(String::new()),
+        ),
+        (
+            "a.md",
+            "---\ntitle: x\ntags: [\n---\n",
+            Some(4),
+            ArticleErrorKind::FrontMatter(String::new()),
+        ),
+        ("a.md", "", None, ArticleErrorKind::NoTitle),
+        (
+            "a.txt",
+            "\u{3000}\r\n \r\n",
+            None,
+            ArticleErrorKind::NoTitle,
+        ),
+        (
+            "a.md",
+            "---\ntitle: ''\n---\n\n",
+            None,
+            ArticleErrorKind::NoTitle,
+        ),
+        ("a.md", "x\0y", None, ArticleErrorKind::Binary),
+        ("a.png", "x", None, ArticleErrorKind::NotAnArticle),
+    ];
+    for (name, text, line, kind) in cases {
+        let e = err(name, text);
+        assert_eq!(
+            (e.path.clone(), e.line),
+            (PathBuf::from("articles").join(name), line),
+            "{text:?}: {e}"
+        );
+        assert_eq!(
+            std::mem::discriminant(&e.kind),
+            std::mem::discriminant(&kind),
+            "{text:?}: {e}"
+        );
+        if let (
+            ArticleErrorKind::BadDate { value, .. },
+            ArticleErrorKind::BadDate { value: want, .. },
+        ) = (&e.kind, &kind)
+        {
+            assert_eq!(value, want);
+        }
+    }
+    let shown = err("2024-x.md", "---\ntitle: x\ndate: soon\n---\n").to_string();
+    assert!(
+        shown.starts_with("articles/2024-x.md:3: invalid date \"soon\""),
+        "{shown}"
+    );
+}
+
+#[test]
+fn encodings_end_to_end() {
+    let zh = "春节假期\r\n\r\n\u{3000}\u{3000}全市共接待游客一百二十万人次。\r\n";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("gb.txt", encode(GB18030, zh), "春节假期"),
+        ("big5.txt", encode(BIG5, "臺北新聞\n\n今年春節期間，全市接待遊客人數創下歷史新高。"), "臺北新聞"),
+        ("sjis.md", encode(SHIFT_JIS, "# 東京のニュース\n\n今年の正月休みに、市内を訪れた観光客の数は過去最高を記録しました。"), "東京のニュース"),
+        ("lf.txt", [b"\xEF\xBB\xBF".as_slice(), "标题\r正文。\r".as_bytes()].concat(), "标题"),
+    ];
+    for (name, bytes, title) in cases {
+        let a = ok(name, bytes);
+        assert_eq!(a.title, title, "{name}");
+        assert!(
+            !a.content_html.contains('\u{FFFD}') && !a.content_html.contains('\r'),
+            "{name}: {}",
+            a.content_html
+        );
+    }
+    let a = ok("gb.txt", encode(GB18030, zh));
+    assert_eq!(
+        (a.content_html.as_str(), a.summary.as_str()),
+        (
+            "<p>全市共接待游客一百二十万人次。</p>\n",
+            "全市共接待游客一百二十万人次。"
+        )
+    );
+}
+
+#[test]
+fn control_characters_are_removed_everywhere() {
+    let a = ok("c.md", "---\ntitle: \"T\\x01itle\"\nauthor: \"A\\x0B\"\ntags: [\"t\\x02ag\"]\nsummary: \"s\\x7F\\u0085\"\n---\nbody \u{1}&#1; \u{FFFF}\n");
+    assert_eq!(
+        (a.title.as_str(), a.author.as_deref(), a.summary.as_str()),
+        ("Title", Some("A"), "s")
+    );
+    assert_eq!(a.tags, ["tag"]);
+    assert!(
+        !a.content_html.chars().any(xml_safe::is_forbidden),
+        "{:?}",
+        a.content_html
+    );
+    let t = ok("c.txt", "T\u{8}itle\n\nbo\u{1B}dy");
+    assert_eq!(
+        (t.title.as_str(), t.content_html.as_str()),
+        ("Title", "<p>body</p>\n")
+    );
+}
+
+#[test]
+fn html_articles() {
+    let doc = "<!DOCTYPE html><html><head><title>Doc title</title><script>x()</script></head><body><h1>Doc title</h1><p onclick=\"x()\">First <a href=\"next.html\">para</a>.</p><script>alert(1)</script><img src=\"javascript:alert(1)\" onerror=\"y()\"></body></html>";
+    let a = ok("page.html", doc);
+    assert_eq!(a.title, "Doc title");
+    assert_eq!(a.summary, "First para.");
+    assert_eq!(
+        a.content_html,
+        "<p>First <a href=\"https://news.example/articles/page/next.html\" rel=\"noopener noreferrer\">para</a>.</p><img>"
+    );
+    let raw = parse(&source("page.html", doc), &opts(false)).map(|a| a.content_html);
+    assert_eq!(
+        raw.as_deref(),
+        Ok("<p onclick=\"x()\">First <a href=\"https://news.example/articles/page/next.html\">para</a>.</p><script>alert(1)</script><img src=\"javascript:alert(1)\" onerror=\"y()\">")
+    );
+    let cases = [
+        (
+            "---\ntitle: FM\n---\n<h1>H</h1><p>x</p>",
+            "FM",
+            "<h1>H</h1><p>x</p>",
+        ),
+        (
+            "<h2>Sub</h2><h1>Main</h1><p>x</p>",
+            "Main",
+            "<h2>Sub</h2><p>x</p>",
+        ),
+        (
+            "<p>Only text\nhere</p>",
+            "Only text here",
+            "<p>Only text\nhere</p>",
+        ),
+    ];
+    for (input, title, html) in cases {
+        let a = ok("f.htm", input);
+        assert_eq!(
+            (a.title.as_str(), a.content_html.as_str()),
+            (title, html),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn markdown_sanitizing_keeps_markdown_features() {
+    let md = "# T\n\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[j](javascript:alert(1))\n\n```rust\nfn main() {}\n```\n\n- [x] done\n\n| a |\n|:-:|\n| 1 |\n\nNote[^1].\n\n[^1]: Footnote.\n";
+    let a = ok("s.md", md);
+    for gone in ["<script", "onerror", "javascript:"] {
+        assert!(
+            !a.content_html.contains(gone),
+            "{gone} in {}",
+            a.content_html
+        );
+    }
+    for kept in [
+        "<code class=\"language-rust\">",
+        "type=\"checkbox\"",
+        "style=\"text-align:center\"",
+        "class=\"footnote-definition\"",
+        "href=\"https://news.example/articles/s/#1\"",
+    ] {
+        assert!(
+            a.content_html.contains(kept),
+            "{kept} in {}",
+            a.content_html
+        );
+    }
+}
+
+#[test]
+fn slugs_from_stems() {
+    let cases = [
+        ("2024-05-01-春节 旅游.md", "春节-旅游"),
+        ("what?.md", "what-"),
+        ("新闻.txt", "新闻"),
+        ("2024-05-01_x.md", "x"),
+    ];
+    for (name, slug) in cases {
+        assert_eq!(ok(name, "# T\n").slug, slug, "{name}");
+    }
+}
+
+#[test]
+fn long_cjk_summary_is_cut_at_a_sentence_end() {
+    let sentence = "全市共接待游客一百二十万人次，同比增长百分之二十。";
+    let a = ok("s.txt", format!("T\n\n{}", sentence.repeat(20)));
+    assert_eq!(
+        a.summary,
+        format!("{}…", sentence.repeat(200 / sentence.chars().count()))
+    );
+    let a = ok("n.txt", format!("T\n\n{}", "无标点长句".repeat(100)));
+    assert_eq!(a.summary.chars().count(), 201);
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let mut seed = 99_u32;
+    let alphabet: &[&[u8]] = &[
+        b"---\n",
+        b"+++\n",
+        b"# ",
+        b"<a href=",
+        b"\"",
+        b"\n",
+        b"\r",
+        b"\xE4\xB8\xAD",
+        b"\xD6\xD0",
+        b"\xFF\xFE",
+        b"&#1;",
+        b"[^1]",
+        b"date: ",
+        b"2024-13-01",
+        b"title = ",
+        b"|",
+        b"\x80",
+        b" ",
+    ];
+    for _ in 0..3_000 {
+        let mut bytes = Vec::new();
+        for _ in 0..16 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            bytes.extend_from_slice(alphabet[(seed >> 16) as usize % alphabet.len()]);
+        }
+        for name in ["a.md", "a.txt", "a.html"] {
+            if let Ok(a) = parse(&source(name, bytes.clone()), &opts(seed % 2 == 0)) {
+                assert!(!a.title.is_empty() && !a.slug.is_empty());
+                assert!(!a
+                    .content_html
+                    .chars()
+                    .chain(a.summary.chars())
+                    .any(xml_safe::is_forbidden));
+            }
+        }
+    }
+}

@@ -194,6 +194,11 @@ fn paragraphs(lines: Vec<&str>) -> Vec<(Kind, String)> {
 /// `leading`: nothing has been output yet (a sub-headline may come first).
 fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, String)>) {
     let indents = lines.iter().skip(1).any(|l| is_indented(l));
+    let widest = lines
+        .iter()
+        .map(|l| l.trim().chars().count())
+        .max()
+        .unwrap_or(0);
     let mut current: Option<String> = None;
     for (i, raw) in lines.iter().enumerate() {
         let line = raw.trim();
@@ -217,10 +222,19 @@ fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, 
             None
         };
         let next = lines.get(i + 1);
-        let prev_ended = prev.is_none_or(|p| ends_sentence(p) || standalone(p).is_some());
-        let next_starts =
-            next.is_none_or(|n| is_indented(n) || standalone(n.trim()).is_some() || !indents);
-        if heading(line) && prev_ended && next_starts && (lines.len() > 1 || !is_indented(raw)) {
+        let prev_ended = prev.map_or(true, |p| ends_sentence(p) || standalone(p).is_some());
+        let next_starts = next.map_or(true, |n| {
+            is_indented(n) || standalone(n.trim()).is_some() || !indents
+        });
+        // Without indentation, a heading must also be clearly shorter than the block's lines
+        // (a hard-wrapped paragraph's first line is as wide as the rest).
+        let short = indents || lines.len() == 1 || line.chars().count() * 3 <= widest * 2;
+        if heading(line)
+            && short
+            && prev_ended
+            && next_starts
+            && (lines.len() > 1 || !is_indented(raw))
+        {
             flush(&mut current, out);
             out.push((Kind::Heading, line.to_string()));
             continue;

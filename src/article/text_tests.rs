@@ -1,1 +1,87 @@
+use super::*;
 
+fn html_of(text: &str) -> String {
+    render(text).html
+}
+
+#[test]
+fn titles_and_blank_lines() {
+    let cases = [
+        ("\n\u{3000}\u{3000}\n  标题  \n正文。", Some("标题")),
+        ("Title\n\nBody", Some("Title")),
+        ("", None),
+        (" \n\u{3000}\n\t\n", None),
+    ];
+    for (input, want) in cases {
+        assert_eq!(render(input).title.as_deref(), want, "{input:?}");
+    }
+}
+
+#[test]
+fn paragraphs() {
+    let cases = [
+        (
+            "T\n\nOne line\nwrapped here.\n\nTwo & <three>.",
+            "<p>One line wrapped here.</p>\n<p>Two &amp; &lt;three&gt;.</p>\n",
+        ),
+        (
+            "T\n\n第一段第一行\n第一段第二行。\n\u{3000}\n第二段。",
+            "<p>第一段第一行第一段第二行。</p>\n<p>第二段。</p>\n",
+        ),
+        (
+            "T\n\u{3000}\u{3000}第一段，硬换行\n接着写完。\n\u{3000}\u{3000}第二段。",
+            "<p>第一段，硬换行接着写完。</p>\n<p>第二段。</p>\n",
+        ),
+        (
+            "T\n\n每行一段。\n又一段。\n第三段。",
+            "<p>每行一段。</p>\n<p>又一段。</p>\n<p>第三段。</p>\n",
+        ),
+        (
+            "T\n\n  Indented para one\ncontinued.\n  Indented two.",
+            "<p>Indented para one continued.</p>\n<p>Indented two.</p>\n",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(html_of(input), want, "{input:?}");
+    }
+}
+
+#[test]
+fn newspaper_page() {
+    let page = "春节假期旅游收入创新高\n——全市接待游客逾百万人次\n□ 记者 张三 文/图\n\n\u{3000}\u{3000}本报讯 今年春节假期，全市共接待游客一百二十万人次，同比增长百分之二十。\n\u{3000}\u{3000}据介绍，各景区推出了丰富多彩的活动。\n\n一、文旅活动精彩纷呈\n\n\u{3000}\u{3000}庙会、灯展吸引了大量市民。\n图为市民在庙会上观看表演。 张三 摄\n\n※※※\n\n春运平稳有序\n□ 通讯员 李四\n\u{3000}\u{3000}春运期间，全市铁路发送旅客五十万人次。\n";
+    let r = render(page);
+    assert_eq!(r.title.as_deref(), Some("春节假期旅游收入创新高"));
+    let want = "<p class=\"subtitle\"><strong>——全市接待游客逾百万人次</strong></p>\n\
+<p class=\"byline\">□ 记者 张三 文/图</p>\n\
+<p>本报讯 今年春节假期，全市共接待游客一百二十万人次，同比增长百分之二十。</p>\n\
+<p>据介绍，各景区推出了丰富多彩的活动。</p>\n\
+<h3>一、文旅活动精彩纷呈</h3>\n\
+<p>庙会、灯展吸引了大量市民。</p>\n\
+<p class=\"caption\"><small>图为市民在庙会上观看表演。 张三 摄</small></p>\n\
+<hr>\n\
+<h2>春运平稳有序</h2>\n\
+<p class=\"byline\">□ 通讯员 李四</p>\n\
+<p>春运期间，全市铁路发送旅客五十万人次。</p>\n";
+    assert_eq!(r.html, want);
+    assert_eq!(r.summary, "本报讯 今年春节假期，全市共接待游客一百二十万人次，同比增长百分之二十。据介绍，各景区推出了丰富多彩的活动。庙会、灯展吸引了大量市民。春运期间，全市铁路发送旅客五十万人次。");
+}
+
+#[test]
+fn two_stories_without_rule() {
+    let page = "第一篇\n□ 记者 张三\n\u{3000}\u{3000}第一篇正文。\n\n第二篇标题\n□ 记者 李四\n\u{3000}\u{3000}第二篇正文。";
+    let html = html_of(page);
+    assert!(
+        html.contains("<h2>第二篇标题</h2>\n<p class=\"byline\">□ 记者 李四</p>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn subtitle_only_right_under_the_title() {
+    // A short line right under the title is a sub-headline; after a blank line it is a heading
+    // only if it stands alone and no sub-headline dash is used.
+    assert!(
+        html_of("标题\n副标题文字\n\u{3000}\u{3000}正文。").starts_with("<p class=\"subtitle\">")
+    );
+    assert!(html_of("Title\nShort line\nmore").starts_with("<p>Short line more</p>"));
+}
