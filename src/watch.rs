@@ -57,8 +57,11 @@ pub struct Batch {
     pub rescan: bool,
 }
 
+/// Paths of raw events, as notify reported them (absolute).
+pub type Events = mpsc::Receiver<Vec<PathBuf>>;
+
 /// Start watching `dir`. Events go into the returned receiver, with absolute paths.
-pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, mpsc::Receiver<Vec<PathBuf>>, Arc<Signal>), WatchError> {
+pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, Events, Arc<Signal>), WatchError> {
     let (tx, rx) = mpsc::channel::<Vec<PathBuf>>(QUEUE);
     let signal = Arc::new(Signal::default());
     let sig = Arc::clone(&signal);
@@ -162,7 +165,7 @@ fn map_error(path: &Path, e: notify::Error) -> WatchError {
 /// Wait for the next batch: it starts with the first event (or rescan flag) and ends once no
 /// event came for `debounce`, or at the latest `max_delay` after it started, so a file that keeps
 /// changing cannot postpone publishing forever. Returns `None` when the watcher is gone.
-pub async fn next_batch(rx: &mut mpsc::Receiver<Vec<PathBuf>>, signal: &Signal, debounce: Duration, max_delay: Duration) -> Option<Batch> {
+pub async fn next_batch(rx: &mut Events, signal: &Signal, debounce: Duration, max_delay: Duration) -> Option<Batch> {
     let mut batch = Batch::default();
     tokio::select! {
         paths = rx.recv() => batch.paths.extend(paths?),
