@@ -302,26 +302,30 @@ fn reference(s: &str) -> Option<(Cow<'static, str>, usize)> {
 
 /// Escape text for HTML element content.
 pub fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
+    escape(out, s, |b| matches!(b, b'&' | b'<' | b'>'));
 }
 
 /// Escape text for a double-quoted attribute value.
 pub fn escape_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            _ => out.push(c),
+    escape(out, s, |b| matches!(b, b'&' | b'<' | b'"'));
+}
+
+fn escape(out: &mut String, s: &str, special: impl Fn(u8) -> bool) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if !special(b) {
+            continue;
         }
+        out.push_str(&s[last..i]);
+        out.push_str(match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&quot;",
+        });
+        last = i + 1;
     }
+    out.push_str(&s[last..]);
 }
 
 #[cfg(test)]

@@ -88,3 +88,22 @@ fn any_bytes_lex_without_panic() {
         let _ = decode_entities(&s);
     }
 }
+
+#[test]
+fn escaping() {
+    let cases = [
+        (
+            "a<b>&\"c\"",
+            "a&lt;b&gt;&amp;\"c\"",
+            "a&lt;b>&amp;&quot;c&quot;",
+        ),
+        ("中文", "中文", "中文"),
+        ("", "", ""),
+    ];
+    for (input, text, attr) in cases {
+        let (mut t, mut a) = (String::new(), String::new());
+        escape_text(&mut t, input);
+        escape_attr(&mut a, input);
+        assert_eq!((t.as_str(), a.as_str()), (text, attr), "{input}");
+    }
+}

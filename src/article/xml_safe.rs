@@ -13,7 +13,7 @@ pub fn is_forbidden(c: char) -> bool {
 
 /// `s` without the characters XML 1.0 forbids (and C1 controls). Borrows when nothing changes.
 pub fn xml_safe(s: &str) -> Cow<'_, str> {
-    match s.find(is_forbidden) {
+    match first_forbidden(s) {
         None => Cow::Borrowed(s),
         Some(first) => {
             let mut out = String::with_capacity(s.len());
@@ -22,6 +22,19 @@ pub fn xml_safe(s: &str) -> Cow<'_, str> {
             Cow::Owned(out)
         }
     }
+}
+
+/// Byte offset of the first forbidden character. Scans bytes (this runs over every article's
+/// whole HTML): forbidden characters are ASCII controls, `C2 80..9F` (C1) or `EF BF BE..BF`.
+/// Every offset it can return is that of an ASCII byte or a lead byte, so a char boundary.
+fn first_forbidden(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    b.iter().enumerate().position(|(i, &c)| match c {
+        0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F => true,
+        0xC2 => matches!(b.get(i + 1), Some(0x80..=0x9F)),
+        0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
+        _ => false,
+    })
 }
 
 /// [`xml_safe`] for an owned string, reusing it when it is already clean.
