@@ -81,9 +81,8 @@ impl<'a> Lexer<'a> {
             let matches = b
                 .get(lt + 2..after)
                 .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
-                && b.get(after).map_or(true, |c| {
-                    c.is_ascii_whitespace() || *c == b'/' || *c == b'>'
-                });
+                && b.get(after)
+                    .is_none_or(|c| c.is_ascii_whitespace() || *c == b'/' || *c == b'>');
             if matches && !name.eq_ignore_ascii_case("plaintext") {
                 self.pos = lt;
                 return Token::Text(&self.src[start..lt]);

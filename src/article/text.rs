@@ -222,10 +222,9 @@ fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, 
             None
         };
         let next = lines.get(i + 1);
-        let prev_ended = prev.map_or(true, |p| ends_sentence(p) || standalone(p).is_some());
-        let next_starts = next.map_or(true, |n| {
-            is_indented(n) || standalone(n.trim()).is_some() || !indents
-        });
+        let prev_ended = prev.is_none_or(|p| ends_sentence(p) || standalone(p).is_some());
+        let next_starts =
+            next.is_none_or(|n| is_indented(n) || standalone(n.trim()).is_some() || !indents);
         // Without indentation, a heading must also be clearly shorter than the block's lines
         // (a hard-wrapped paragraph's first line is as wide as the rest).
         let short = indents || lines.len() == 1 || line.chars().count() * 3 <= widest * 2;
