@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::output::{Output, WriteError, WriteStats};
 use crate::render;
 use crate::scan::{self, Entry};
-use crate::site::Site;
+use crate::site::{Coding, Site};
 use crate::store::Store;
 
 /// What identifies one version of a file without reading it.
@@ -37,6 +37,9 @@ pub struct Engine {
     output: Output,
     /// Problems already reported, so each is logged once per change.
     reported: BTreeSet<String>,
+    /// The last snapshot rendered: its assets' ETags and Last-Modified times carry over to the
+    /// next one (see [`Engine::render`]).
+    last: Option<Arc<Site>>,
 }
 
 /// The outcome of one render.
@@ -61,6 +64,7 @@ impl Engine {
             seen: HashMap::new(),
             output,
             reported: BTreeSet::new(),
+            last: None,
         }
     }
 
@@ -176,10 +180,18 @@ impl Engine {
     }
 
     /// Render the published view at `now` into a snapshot, logging new problems.
+    ///
+    /// Last-Modified: the renderer dates an asset by its newest article, which does not move
+    /// when the bytes change in other ways (a body edited, a backdated article added, an article
+    /// deleted, the site title changed), and `If-Modified-Since` would then answer 304 for a
+    /// changed feed. So an asset whose bytes are the same as in the last snapshot keeps its
+    /// Last-Modified; any other asset gets `now` (or its renderer date, if later). The first
+    /// snapshot of a process counts as changed: the bytes may have changed while it was down.
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.store.published(now);
-        let site = render::render_site(&self.config, &published.articles, now);
+        let mut site = render::render_site(&self.config, &published.articles, now);
+        carry_last_modified(&mut site, self.last.as_deref(), SystemTime::from(now));
         let problems: Vec<&ArticleError> = self.store.problems().chain(published.collisions.iter()).collect();
         let current: BTreeSet<String> = problems.iter().map(|p| p.to_string()).collect();
         for p in current.difference(&self.reported) {
@@ -187,7 +199,9 @@ impl Engine {
         }
         let count = current.len();
         self.reported = current;
-        Render { site: Arc::new(site), next_due: published.next_due, problems: count, took: start.elapsed() }
+        let site = Arc::new(site);
+        self.last = Some(Arc::clone(&site));
+        Render { site, next_due: published.next_due, problems: count, took: start.elapsed() }
     }
 
     /// Write a snapshot to the out dir (only what changed since the last successful write).
@@ -211,5 +225,56 @@ impl Engine {
         } else {
             self.rescan();
         }
+    }
+}
+
+/// Set each asset's Last-Modified: kept from `last` when its bytes are unchanged, else the later
+/// of `now` and its own date. Assets fresh from the renderer are not shared yet.
+fn carry_last_modified(site: &mut Site, last: Option<&Site>, now: SystemTime) {
+    for (key, asset) in site.assets.iter_mut() {
+        let Some(asset) = Arc::get_mut(asset) else { continue };
+        let etag = &asset.variant(Coding::Identity).etag;
+        asset.last_modified = match last.and_then(|l| l.get(key)) {
+            Some(prev) if prev.variant(Coding::Identity).etag == *etag => prev.last_modified,
+            _ => asset.last_modified.max(now),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn site(body: &str, modified: SystemTime) -> Site {
+        let mut s = Site::default();
+        s.assets.insert("rss.xml".into(), Arc::new(crate::site::Asset::new("text/plain", body.to_string(), modified)));
+        s
+    }
+
+    fn last_modified(s: &Site) -> SystemTime {
+        s.get("rss.xml").map_or(SystemTime::UNIX_EPOCH, |a| a.last_modified)
+    }
+
+    #[test]
+    fn last_modified_moves_exactly_when_the_bytes_change() {
+        let dated = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let t = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        // First snapshot: the bytes may have changed while down.
+        let mut first = site("one", dated);
+        carry_last_modified(&mut first, None, t(5_000));
+        assert_eq!(last_modified(&first), t(5_000));
+        // Same bytes later: unchanged.
+        let mut same = site("one", dated);
+        carry_last_modified(&mut same, Some(&first), t(6_000));
+        assert_eq!(last_modified(&same), t(5_000));
+        // Other bytes, same article date: moves to now.
+        let mut changed = site("two", dated);
+        carry_last_modified(&mut changed, Some(&same), t(7_000));
+        assert_eq!(last_modified(&changed), t(7_000));
+        // A renderer date later than now wins.
+        let mut ahead = site("three", t(9_000));
+        carry_last_modified(&mut ahead, Some(&changed), t(8_000));
+        assert_eq!(last_modified(&ahead), t(9_000));
     }
 }
