@@ -107,12 +107,13 @@ pub fn midnight(date: NaiveDate, tz: Tz) -> Option<DateTime<FixedOffset>> {
     local(date.and_time(NaiveTime::MIN), tz)
 }
 
-/// A file's mtime in `tz`. Times chrono cannot represent become the Unix epoch.
+/// A file's mtime in `tz`, to the second (feeds show seconds; nanoseconds would only make the
+/// date look odd). Times chrono cannot represent become the Unix epoch.
 pub fn from_mtime(t: SystemTime, tz: Tz) -> DateTime<FixedOffset> {
     let utc = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs())
             .ok()
-            .and_then(|s| DateTime::from_timestamp(s, d.subsec_nanos())),
+            .and_then(|s| DateTime::from_timestamp(s, 0)),
         Err(e) => {
             let d = e.duration();
             i64::try_from(d.as_secs())

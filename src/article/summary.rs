@@ -25,17 +25,25 @@ fn is_cjk_punctuation(c: char) -> bool {
 /// Whitespace runs inside a line become one space.
 pub fn join_line(out: &mut String, text: &str) {
     for line in text.split('\n') {
-        let mut words = line.split_whitespace();
-        let Some(first) = words.next() else { continue };
-        if let (Some(a), Some(b)) = (out.chars().next_back(), first.chars().next()) {
-            if !(is_cjk(a) && is_cjk(b) || is_cjk_punctuation(a) || is_cjk_punctuation(b)) {
+        let line = line.trim();
+        let Some(first) = line.chars().next() else { continue };
+        if let Some(a) = out.chars().next_back() {
+            if !(is_cjk(a) && is_cjk(first) || is_cjk_punctuation(a) || is_cjk_punctuation(first)) {
                 out.push(' ');
             }
         }
-        out.push_str(first);
-        for word in words {
-            out.push(' ');
-            out.push_str(word);
+        // Inside a line, a run of spaces becomes one; an ideographic space (U+3000, as after a
+        // Chinese dateline "本报讯　") is kept as written rather than turned into an ASCII space.
+        let mut run: Option<char> = None;
+        for c in line.chars() {
+            if c.is_whitespace() {
+                run = Some(if c == '\u{3000}' || run == Some('\u{3000}') { '\u{3000}' } else { ' ' });
+            } else {
+                if let Some(space) = run.take() {
+                    out.push(space);
+                }
+                out.push(c);
+            }
         }
     }
 }
@@ -226,5 +234,12 @@ mod tests {
             join_line(&mut s, line);
         }
         assert_eq!(s, "今天天气好 Hello world。本报讯 今年春节 a b");
+    }
+
+    #[test]
+    fn an_ideographic_space_inside_a_line_is_kept() {
+        let mut s = String::new();
+        join_line(&mut s, "本报讯\u{3000}经过五个月\n的施工");
+        assert_eq!(s, "本报讯\u{3000}经过五个月的施工");
     }
 }
