@@ -14,6 +14,7 @@
 //! * `build`: the `build` and `check` commands.
 //! * `engine`: the daemon's synchronous core: store + incremental updates + render.
 //! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
+//! * `limits`: raises the open-file limit a server with many connections needs.
 //! * `watch`: notify bridged into tokio, with debouncing and rescan on overflow.
 
 pub mod article;
@@ -21,6 +22,7 @@ pub mod build;
 pub mod config;
 pub mod daemon;
 pub mod engine;
+pub mod limits;
 pub mod logging;
 pub mod output;
 pub mod render;

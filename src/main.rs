@@ -61,6 +61,16 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Build => feedpub::build::build(&config),
         Command::Check => feedpub::build::check(&config),
-        Command::Serve => feedpub::daemon::serve(config, overrides),
+        Command::Serve => {
+            match feedpub::limits::raise_nofile() {
+                Ok(n) if (n as usize) < config.server.max_connections => tracing::warn!(
+                    "open-file limit is {n}, below server.max_connections ({}); raise LimitNOFILE=",
+                    config.server.max_connections
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("cannot raise the open-file limit: {e}"),
+            }
+            feedpub::daemon::serve(config, overrides)
+        }
     }
 }
