@@ -313,7 +313,12 @@ impl Reader<'_> {
     fn get_str(&self, section: &str, key: &str) -> Result<Option<&str>, ConfigError> {
         match self.get(section, key) {
             None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s)),
+            // Site strings end up in every feed: a character XML forbids would make them
+            // ill-formed (found by fuzzing the config, fuzz/fuzz_targets/config.rs).
+            Some(toml::Value::String(s)) => match s.chars().find(|&c| crate::article::xml_safe::is_forbidden(c)) {
+                Some(c) => Err(self.bad(section, key, format!("contains U+{:04X}, a character feeds cannot hold", u32::from(c)))),
+                None => Ok(Some(s)),
+            },
             Some(v) => Err(self.bad(section, key, format!("expected a string, found {}", describe(v)))),
         }
     }
@@ -426,6 +431,9 @@ mod tests {
             ("[server]\nlisten = \"localhost\"\n", "key \"server.listen\""),
             ("site = 3\n", "key \"site\": expected a table"),
             ("[watch]\ndebounce_ms = 50\nmax_delay_ms = 10\n", "key \"watch.max_delay_ms\""),
+            ("[site]\nauthor = \"\\u007f\"\n", "key \"site.author\": contains U+007F, a character feeds cannot hold"),
+            ("[site]\ntitle = \"a\\ufffeb\"\n", "key \"site.title\": contains U+FFFE"),
+            ("[site]\ndescription = \"\\u0001\"\n", "key \"site.description\""),
         ];
         for (text, want) in cases {
             let got = err(text);
