@@ -25,7 +25,7 @@ mod idle;
 mod metrics;
 mod negotiate;
 mod respond;
-mod route;
+pub mod route;
 #[cfg(test)]
 mod tests;
 

@@ -112,7 +112,9 @@ pub fn route(raw: &str) -> Route {
         }
         ["articles", _slug, ""] => asset(format!("{rest}index.html"), RouteClass::Article),
         ["articles", _slug, "index.html"] => asset(rest.to_string(), RouteClass::Article),
-        ["articles", _slug] => Route::Redirect {
+        // `/articles/` is the (empty) slug-less path, not a redirect to `/articles//` (found by
+        // fuzzing routes, fuzz/fuzz_targets/route.rs).
+        ["articles", slug] if !slug.is_empty() => Route::Redirect {
             key: format!("{rest}/index.html"),
             location: format!("{raw}/"),
         },
@@ -220,6 +222,7 @@ mod tests {
                 RouteClass::Article,
             ),
             ("/tags/", "tags/index.html", RouteClass::Other),
+            ("/articles/", "articles/index.html", RouteClass::Other),
             ("/style.css", "style.css", RouteClass::Other),
             (
                 "/tags/rust/other.xml",
