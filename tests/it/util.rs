@@ -8,10 +8,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -206,6 +207,126 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         }
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A running `feedpub serve`.
+
+/// How long the daemon may take to print its `listening on` line.
+pub const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A `feedpub serve --listen 127.0.0.1:0 ...` child: its address, its stderr so far (collected
+/// by a thread, line by line) and a guard that kills it on drop.
+pub struct Daemon {
+    child: ChildGuard,
+    pub addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    /// Start `feedpub serve --listen 127.0.0.1:0 ARGS` in `cwd` and wait for its
+    /// `listening on http://HOST:PORT` line.
+    pub fn start(cwd: &Path, args: &[&str]) -> Daemon {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let mut cmd = feedpub(cwd, &all);
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = ChildGuard(cmd.spawn().expect("spawn feedpub serve"));
+        let stderr = child.0.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel::<SocketAddr>();
+        let sink = Arc::clone(&log);
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = listening_addr(&line) {
+                    let _ = tx.send(addr);
+                }
+                let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let status = child.0.try_wait();
+                panic!(
+                    "feedpub serve printed no `listening on` line within {START_TIMEOUT:?} (status {status:?})\n--- stderr:\n{}",
+                    log.lock().unwrap_or_else(|e| e.into_inner())
+                );
+            }
+        };
+        Daemon { child, addr, log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything written to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Wait until a stderr line satisfies `pred`; returns whether one did.
+    pub fn wait_log_line(&self, timeout: Duration, mut pred: impl FnMut(&str) -> bool) -> bool {
+        wait_until(timeout, || self.log().lines().any(&mut pred))
+    }
+
+    /// Send a signal by name (`HUP`, `TERM`) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {name} failed: {status}");
+    }
+
+    /// Wait for the process to exit; `None` if it is still running after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let mut status = None;
+        wait_until(timeout, || {
+            status = self.child.0.try_wait().ok().flatten();
+            status.is_some()
+        });
+        status
+    }
+
+    /// Wait until `/healthz` answers 200 (the first build is published).
+    #[track_caller]
+    pub fn wait_healthy(&self) {
+        let ok = wait_until(START_TIMEOUT, || {
+            http_get(self.addr, "/healthz", &[]).is_ok_and(|r| r.status == 200)
+        });
+        assert!(
+            ok,
+            "/healthz never answered 200\n--- stderr:\n{}",
+            self.log()
+        );
+    }
+
+    /// `GET path` on a fresh connection, panicking on a transport error.
+    #[track_caller]
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.request("GET", path, headers)
+    }
+
+    /// One request on a fresh connection, panicking on a transport error.
+    #[track_caller]
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        http_request(self.addr, method, path, headers)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n--- stderr:\n{}", self.log()))
+    }
+}
+
+/// The address in a `... listening on http://127.0.0.1:PORT` log line.
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    let (_, rest) = line.split_once("listening on http://")?;
+    rest.split(|c: char| c.is_whitespace() || c == '/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Every regular file under `dir`, relative path (with `/`) → bytes.

@@ -1,0 +1,946 @@
+//! `feedpub serve`, through the real binary: file changes (as editors make them) reach every feed
+//! and page, the HTTP surface, signals, and the out dir.
+//!
+//! Every test starts its own daemon on `127.0.0.1:0` in its own scratch directory (so the
+//! repository's `config/feedpub.toml` is never picked up) and polls with a deadline: a deadline
+//! only decides how long to wait for a failure, never whether a test passes.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+
+use crate::util::{
+    assert_well_formed_xml, entry_titles, parse_feed, parse_json, wait_until, Conn, Daemon,
+    Response, TestDir,
+};
+
+/// How long a change may take to show up (debounce is 20 ms; this only bounds a failure).
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// A Markdown article with YAML front matter, dated in the past, tagged `news`.
+fn md(title: &str) -> String {
+    format!("---\ntitle: {title}\ndate: 2024-03-01T08:00:00+08:00\ntags: [news]\n---\n\nBody of {title}.\n")
+}
+
+/// What the feeds publish: title → article URL path (e.g. `/articles/alpha/`).
+type State = BTreeMap<String, String>;
+
+/// One daemon over `<tmp>/articles`, writing to `<tmp>/out`, started with cwd `<tmp>`.
+struct Fx {
+    dir: TestDir,
+    d: Daemon,
+}
+
+impl Fx {
+    /// Write `files` (relative to the articles dir), start the daemon and wait for `/healthz`.
+    fn start(files: &[(&str, &str)]) -> Fx {
+        Fx::start_with(files, None)
+    }
+
+    fn start_with(files: &[(&str, &str)], config: Option<&str>) -> Fx {
+        let dir = TestDir::new();
+        fs::create_dir_all(dir.path("articles")).expect("create articles dir");
+        for (rel, text) in files {
+            dir.write(&format!("articles/{rel}"), text);
+        }
+        // Relative, as in the shipped config: the daemon runs in `dir`.
+        let mut args = vec!["--articles", "articles", "--out", "out"];
+        let config_path = config.map(|text| dir.write("feedpub.toml", text));
+        let config_arg = config_path.map(|p| p.display().to_string());
+        if let Some(c) = &config_arg {
+            args.extend(["--config", c.as_str()]);
+        }
+        let d = Daemon::start(dir.root(), &args);
+        d.wait_healthy();
+        Fx { dir, d }
+    }
+
+    /// Absolute path of `rel` in the articles dir.
+    fn art(&self, rel: &str) -> PathBuf {
+        self.dir.path(&format!("articles/{rel}"))
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        self.dir.write(&format!("articles/{rel}"), text);
+    }
+
+    /// The site feeds' state, each feed checked by independent parsers. `Err` when a feed is
+    /// missing or the three disagree (they may straddle a publish); a feed that does not parse
+    /// fails the test at once.
+    fn state(&self) -> Result<State, String> {
+        feed_state(&self.d, "/")
+    }
+
+    /// Wait until the feeds list exactly `want` (`(slug, title)`), then check every article
+    /// page. Panics with the last state and the daemon's stderr on timeout.
+    #[track_caller]
+    fn wait_for(&self, want: &[(&str, &str)]) -> State {
+        let want: State = want
+            .iter()
+            .map(|(slug, title)| (title.to_string(), article_path(slug)))
+            .collect();
+        let mut last = Err("never fetched".to_string());
+        let ok = wait_until(DEADLINE, || {
+            last = self.state();
+            last.as_ref() == Ok(&want)
+        });
+        assert!(
+            ok,
+            "feeds never showed {want:?}; last: {last:?}\n--- stderr:\n{}",
+            self.d.log()
+        );
+        for (title, path) in &want {
+            let r = self.d.get(path, &[]);
+            assert_eq!(r.status, 200, "GET {path}");
+            assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+            assert!(r.text().contains(title.as_str()), "{path} lacks {title:?}");
+        }
+        want
+    }
+
+    /// An article page that must be gone.
+    #[track_caller]
+    fn assert_gone(&self, slug: &str) {
+        let path = article_path(slug);
+        assert_eq!(self.d.get(&path, &[]).status, 404, "{path} is still served");
+    }
+}
+
+/// `/articles/{percent-encoded slug}/`.
+fn article_path(slug: &str) -> String {
+    format!("/articles/{}/", utf8_percent_encode(slug, NON_ALPHANUMERIC))
+}
+
+/// The path part of an absolute URL.
+fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/')
+        .map_or("/".to_string(), |i| rest[i..].to_string())
+}
+
+/// Fetch and check `{prefix}rss.xml`, `atom.xml` and `feed.json`.
+fn feed_state(d: &Daemon, prefix: &str) -> Result<State, String> {
+    let fetch = |name: &str| -> Result<Vec<u8>, String> {
+        let path = format!("{prefix}{name}");
+        let r = d.get(&path, &[]);
+        match r.status {
+            200 => Ok(r.body),
+            s => Err(format!("GET {path}: {s}")),
+        }
+    };
+    let (rss, atom, json) = (fetch("rss.xml")?, fetch("atom.xml")?, fetch("feed.json")?);
+    assert_eq!(assert_well_formed_xml("rss.xml", &rss), "rss");
+    assert_eq!(assert_well_formed_xml("atom.xml", &atom), "feed");
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let rss_titles = sorted(entry_titles(&parse_feed("rss.xml", &rss)));
+    let atom_titles = sorted(entry_titles(&parse_feed("atom.xml", &atom)));
+    let json_rs_titles = sorted(entry_titles(&parse_feed("feed.json", &json)));
+    let value = parse_json("feed.json", &json);
+    let items = value["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("feed.json has no items: {value}"));
+    let state: State = items
+        .iter()
+        .map(|i| {
+            let title = i["title"].as_str().unwrap_or_default().to_string();
+            (title, url_path(i["url"].as_str().unwrap_or_default()))
+        })
+        .collect();
+    let json_titles: Vec<String> = state.keys().cloned().collect();
+    if rss_titles != json_titles || atom_titles != json_titles || json_rs_titles != json_titles {
+        return Err(format!(
+            "feeds disagree: rss {rss_titles:?}, atom {atom_titles:?}, json {json_titles:?}"
+        ));
+    }
+    Ok(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes reach every feed and page.
+
+#[test]
+fn create_edit_and_delete_reach_every_feed_and_page() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write("beta.md", &md("Beta"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    assert_eq!(
+        feed_state(&fx.d, "/tags/news/").map(|s| s.len()),
+        Ok(2),
+        "the tag feed lists both"
+    );
+    fx.write("beta.md", &md("Beta two"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta two")]);
+    // Retagged: it leaves one tag feed and joins another.
+    fx.write(
+        "beta.md",
+        &md("Beta three").replace("tags: [news]", "tags: [sports]"),
+    );
+    let ok = wait_until(DEADLINE, || {
+        feed_state(&fx.d, "/tags/sports/").is_ok_and(|s| s.contains_key("Beta three"))
+            && feed_state(&fx.d, "/tags/news/").is_ok_and(|s| s.len() == 1)
+    });
+    assert!(ok, "the tag feeds never followed the retag\n{}", fx.d.log());
+    fs::remove_file(fx.art("beta.md")).expect("delete");
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.assert_gone("beta");
+    let tag = feed_state(&fx.d, "/tags/news/").expect("tag feed");
+    assert_eq!(
+        tag.keys().collect::<Vec<_>>(),
+        ["Alpha"],
+        "tag feed after delete"
+    );
+    assert_eq!(
+        fx.d.get("/tags/sports/rss.xml", &[]).status,
+        404,
+        "empty tag"
+    );
+}
+
+#[test]
+fn a_burst_of_saves_ends_with_the_last_version() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    // Longer than watch.max_delay_ms, so batches are cut mid-burst.
+    for i in 0..40 {
+        fx.write("alpha.md", &md(&format!("Alpha {i}")));
+        fx.write(&format!("n{}.md", i % 4), &md(&format!("N{} {i}", i % 4)));
+        thread::sleep(Duration::from_millis(10));
+    }
+    fx.wait_for(&[
+        ("alpha", "Alpha 39"),
+        ("n0", "N0 36"),
+        ("n1", "N1 37"),
+        ("n2", "N2 38"),
+        ("n3", "N3 39"),
+    ]);
+}
+
+#[test]
+fn rename_inside_the_tree_moves_the_article() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fs::rename(fx.art("alpha.md"), fx.art("omega.md")).expect("rename");
+    fx.wait_for(&[("omega", "Alpha")]);
+    fx.assert_gone("alpha");
+}
+
+#[test]
+fn vim_backupcopy_no_renames_the_original_away_and_writes_anew() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    // `:set backupcopy=no`: the original becomes the backup, a new file takes its name.
+    fs::rename(fx.art("alpha.md"), fx.art("alpha.md~")).expect("rename to backup");
+    fx.write("alpha.md", &md("Alpha two"));
+    fs::remove_file(fx.art("alpha.md~")).expect("remove backup");
+    fx.wait_for(&[("alpha", "Alpha two"), ("beta", "Beta")]);
+}
+
+#[test]
+fn vim_4913_probe_and_tilde_backup_are_ignored() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    // vim probes that the directory is writable, keeps a `~` backup, then writes in place.
+    fx.write("4913", "");
+    fs::remove_file(fx.art("4913")).expect("remove probe");
+    fs::copy(fx.art("alpha.md"), fx.art("alpha.md~")).expect("backup");
+    fx.write("alpha.md", &md("Alpha two"));
+    fx.wait_for(&[("alpha", "Alpha two")]);
+    // The backup stays on disk and is never an article, not even after a rescan-worthy burst.
+    fx.write("beta.md", &md("Beta"));
+    fx.wait_for(&[("alpha", "Alpha two"), ("beta", "Beta")]);
+}
+
+#[test]
+fn vscode_save_writes_a_temp_file_and_renames_it_over() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write("alpha.md.vsctmp", &md("Alpha two"));
+    fs::rename(fx.art("alpha.md.vsctmp"), fx.art("alpha.md")).expect("rename over");
+    fx.wait_for(&[("alpha", "Alpha two")]);
+}
+
+#[test]
+fn jetbrains_safe_write_with_jb_tmp_and_jb_old() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write("alpha.md___jb_tmp___", &md("Alpha two"));
+    fs::rename(fx.art("alpha.md"), fx.art("alpha.md___jb_old___")).expect("old aside");
+    fs::rename(fx.art("alpha.md___jb_tmp___"), fx.art("alpha.md")).expect("tmp in place");
+    fs::remove_file(fx.art("alpha.md___jb_old___")).expect("remove old");
+    fx.wait_for(&[("alpha", "Alpha two")]);
+}
+
+#[test]
+fn truncate_and_write_in_place() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(fx.art("alpha.md"))
+        .expect("open for truncate");
+    let text = md("Alpha two");
+    let (head, tail) = text.split_at(10);
+    f.write_all(head.as_bytes()).expect("write head");
+    f.flush().expect("flush");
+    f.write_all(tail.as_bytes()).expect("write tail");
+    drop(f);
+    fx.wait_for(&[("alpha", "Alpha two")]);
+}
+
+#[test]
+fn emacs_lock_and_autosave_files_are_ignored() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    // Emacs: a dangling `.#file` lock symlink and a `#file#` autosave while editing...
+    std::os::unix::fs::symlink("user@host.1234:1700000000", fx.art(".#alpha.md"))
+        .expect("lock symlink");
+    fx.write("#alpha.md#", &md("Autosave"));
+    // ...a barrier: once Beta shows, the autosave was seen too, and must not be published.
+    fx.write("beta.md", &md("Beta"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    // Saving: backup by renaming, write anew, drop the autosave and the lock.
+    fs::rename(fx.art("alpha.md"), fx.art("alpha.md~")).expect("backup");
+    fx.write("alpha.md", &md("Alpha two"));
+    fs::remove_file(fx.art("#alpha.md#")).expect("remove autosave");
+    fs::remove_file(fx.art(".#alpha.md")).expect("remove lock");
+    fx.wait_for(&[("alpha", "Alpha two"), ("beta", "Beta")]);
+}
+
+#[test]
+fn rename_out_of_the_tree_is_a_delete() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    fs::rename(fx.art("beta.md"), fx.dir.path("beta.md")).expect("move out");
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.assert_gone("beta");
+}
+
+#[test]
+fn move_into_the_tree_is_a_create() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let outside = fx.dir.write("incoming/gamma.md", md("Gamma"));
+    fs::rename(&outside, fx.art("gamma.md")).expect("move a file in");
+    fx.wait_for(&[("alpha", "Alpha"), ("gamma", "Gamma")]);
+    // A whole directory moved in brings its articles.
+    fx.dir.write("incoming/batch/delta.md", md("Delta"));
+    fs::rename(fx.dir.path("incoming/batch"), fx.art("batch")).expect("move a dir in");
+    fx.wait_for(&[("alpha", "Alpha"), ("gamma", "Gamma"), ("delta", "Delta")]);
+}
+
+#[test]
+fn new_subdirectory_with_files_written_at_once() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fs::create_dir_all(fx.art("a/b/c")).expect("mkdir -p");
+    fs::write(fx.art("a/b/c/deep.md"), md("Deep")).expect("write deep");
+    fs::write(fx.art("a/b/mid.md"), md("Mid")).expect("write mid");
+    fs::write(fx.art("a/top.md"), md("Top")).expect("write top");
+    fx.wait_for(&[
+        ("alpha", "Alpha"),
+        ("deep", "Deep"),
+        ("mid", "Mid"),
+        ("top", "Top"),
+    ]);
+    // The new directories are watched: later writes in them arrive too.
+    fs::write(fx.art("a/b/c/later.md"), md("Later")).expect("write later");
+    fx.wait_for(&[
+        ("alpha", "Alpha"),
+        ("deep", "Deep"),
+        ("mid", "Mid"),
+        ("top", "Top"),
+        ("later", "Later"),
+    ]);
+}
+
+#[test]
+fn renaming_a_subdirectory_keeps_watching_it() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("old/beta.md", &md("Beta"))]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    fs::rename(fx.art("old"), fx.art("new")).expect("rename dir");
+    fx.write("new/beta.md", &md("Beta two"));
+    fx.write("new/gamma.md", &md("Gamma"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta two"), ("gamma", "Gamma")]);
+    // A directory moved out of the tree takes its articles with it.
+    fs::rename(fx.art("new"), fx.dir.path("gone")).expect("move dir out");
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fs::write(fx.dir.path("gone/delta.md"), md("Delta")).expect("write outside");
+    fx.write("epsilon.md", &md("Epsilon"));
+    fx.wait_for(&[("alpha", "Alpha"), ("epsilon", "Epsilon")]);
+}
+
+#[test]
+fn removing_a_subdirectory_drops_its_articles() {
+    let fx = Fx::start(&[
+        ("alpha.md", &md("Alpha")),
+        ("sub/beta.md", &md("Beta")),
+        ("sub/deeper/gamma.md", &md("Gamma")),
+    ]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")]);
+    fs::remove_dir_all(fx.art("sub")).expect("rm -r");
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.assert_gone("beta");
+    fx.assert_gone("gamma");
+}
+
+#[test]
+fn a_broken_save_keeps_the_last_good_version_and_is_logged() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write(
+        "alpha.md",
+        "---\ntitle: Alpha broken\ndate: 2024-03-01\n\nThe front matter never closes.\n",
+    );
+    let logged = fx.d.wait_log_line(DEADLINE, |l| l.contains("alpha.md"));
+    assert!(logged, "no log line names alpha.md:\n{}", fx.d.log());
+    fx.wait_for(&[("alpha", "Alpha")]);
+    // Fixed again: the new version replaces the old.
+    fx.write("alpha.md", &md("Alpha fixed"));
+    fx.wait_for(&[("alpha", "Alpha fixed")]);
+}
+
+#[test]
+fn a_broken_save_by_rename_keeps_the_last_good_version() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write(
+        "alpha.md___jb_tmp___",
+        "---\ntitle: [unclosed\n---\n\nBad YAML.\n",
+    );
+    fs::rename(fx.art("alpha.md___jb_tmp___"), fx.art("alpha.md")).expect("rename over");
+    let logged =
+        fx.d.wait_log_line(DEADLINE, |l| l.contains("alpha.md") && !l.contains("___jb"));
+    assert!(logged, "no log line names alpha.md:\n{}", fx.d.log());
+    fx.wait_for(&[("alpha", "Alpha")]);
+}
+
+#[test]
+fn a_future_dated_article_appears_when_due_without_a_file_event() {
+    use chrono::{DurationRound, FixedOffset, TimeDelta, Utc};
+    let due = Utc::now()
+        .duration_trunc(TimeDelta::seconds(1))
+        .expect("truncate")
+        + TimeDelta::seconds(4);
+    let east8 = FixedOffset::east_opt(8 * 3600).expect("offset");
+    let stamp = due.with_timezone(&east8).format("%Y-%m-%dT%H:%M:%S%:z");
+    let article = |title: &str| format!("---\ntitle: {title}\ndate: {stamp}\n---\n\nNot yet.\n");
+    // One is there at start-up, one is written while running; neither gets another event.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("soon.md", &article("Soon"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write("later.md", &article("Later"));
+    // Until their time they are not published (checked up to shortly before they are due).
+    let early = due - TimeDelta::milliseconds(500);
+    while Utc::now() < early {
+        if let Ok(state) = fx.state() {
+            assert_eq!(state.len(), 1, "published before {stamp}: {state:?}");
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    fx.wait_for(&[("alpha", "Alpha"), ("soon", "Soon"), ("later", "Later")]);
+    assert!(Utc::now() >= due, "published before {stamp}");
+}
+
+#[test]
+fn a_chinese_text_file_name_gives_a_unicode_slug() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write("2026-01-02-新闻.txt", "本地新闻标题\n\n正文第一段。\n");
+    fx.wait_for(&[("alpha", "Alpha"), ("新闻", "本地新闻标题")]);
+    let r = fx.d.get("/articles/%E6%96%B0%E9%97%BB/", &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("本地新闻标题"));
+    let r = fx.d.get("/articles/%E6%96%B0%E9%97%BB", &[]);
+    assert!(matches!(r.status, 301 | 308), "status {}", r.status);
+    assert_eq!(r.header("location"), Some("/articles/%E6%96%B0%E9%97%BB/"));
+}
+
+#[test]
+fn the_out_dir_follows_the_changes() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.write("beta.md", &md("Beta"));
+    let on_disk = |name: &str| fs::read(fx.dir.path(&format!("out/{name}"))).ok();
+    let mut last = Vec::new();
+    let ok = wait_until(DEADLINE, || {
+        let Some(bytes) = on_disk("rss.xml") else {
+            return false;
+        };
+        last = entry_titles(&parse_feed("out/rss.xml", &bytes));
+        last.contains(&"Beta".to_string())
+    });
+    assert!(ok, "out/rss.xml never listed Beta; last {last:?}");
+    let ok = wait_until(DEADLINE, || {
+        on_disk("articles/beta/index.html").is_some() && on_disk("feed.json").is_some()
+    });
+    assert!(ok, "out/articles/beta/index.html never written");
+    let json = parse_json("out/feed.json", &on_disk("feed.json").unwrap_or_default());
+    assert_eq!(json["items"].as_array().map(Vec::len), Some(2));
+    // A delete reaches the disk too.
+    fs::remove_file(fx.art("beta.md")).expect("delete");
+    let ok = wait_until(DEADLINE, || {
+        on_disk("articles/beta/index.html").is_none()
+            && on_disk("rss.xml").is_some_and(|b| {
+                entry_titles(&parse_feed("out/rss.xml", &b)) == ["Alpha".to_string()]
+            })
+    });
+    assert!(ok, "the delete never reached the out dir");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP.
+
+/// Headers that legitimately differ between two responses (`Connection: close` is echoed to
+/// the one-shot GET only).
+fn comparable(r: &Response) -> Vec<(String, String)> {
+    r.headers
+        .iter()
+        .filter(|(n, _)| n != "date" && n != "connection")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn routes_answer_with_the_right_status_and_type_and_head_matches_get() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let cases: &[(&str, u16, &str)] = &[
+        ("/", 200, "text/html; charset=utf-8"),
+        ("/rss.xml", 200, "application/rss+xml; charset=utf-8"),
+        ("/atom.xml", 200, "application/atom+xml; charset=utf-8"),
+        ("/feed.json", 200, "application/feed+json; charset=utf-8"),
+        (
+            "/tags/news/rss.xml",
+            200,
+            "application/rss+xml; charset=utf-8",
+        ),
+        ("/articles/alpha/", 200, "text/html; charset=utf-8"),
+        ("/healthz", 200, "text/plain; charset=utf-8"),
+        ("/metrics", 200, "text/plain; version=0.0.4; charset=utf-8"),
+        ("/articles/alpha", 301, "text/html; charset=utf-8"),
+        ("/no/such/thing", 404, "text/html; charset=utf-8"),
+    ];
+    for &(path, status, ctype) in cases {
+        let get = fx.d.get(path, &[]);
+        assert_eq!(get.status, status, "GET {path}");
+        assert_eq!(get.header("content-type"), Some(ctype), "GET {path}");
+        if status == 200 && path != "/healthz" && path != "/metrics" {
+            assert_eq!(
+                get.header("cache-control"),
+                Some("public, max-age=60"),
+                "GET {path}"
+            );
+        }
+        // HEAD: the same headers, and no body (the next response on the connection parses).
+        let mut conn = Conn::connect(fx.d.addr).expect("connect");
+        let head = conn.request("HEAD", path, &[]).expect("HEAD");
+        let next = conn
+            .request("GET", "/healthz", &[])
+            .expect("GET after HEAD");
+        assert_eq!(
+            (next.status, next.text().as_str()),
+            (200, "ok\n"),
+            "after HEAD {path}"
+        );
+        assert_eq!(head.status, status, "HEAD {path}");
+        if path != "/metrics" {
+            assert_eq!(comparable(&head), comparable(&get), "HEAD {path} headers");
+        } else {
+            assert_eq!(head.header("content-type"), get.header("content-type"));
+        }
+    }
+    let r = fx.d.get("/articles/alpha", &[]);
+    assert_eq!(r.header("location"), Some("/articles/alpha/"));
+    let r = fx.d.get("/no/such/thing", &[]);
+    assert!(
+        r.text().to_ascii_lowercase().contains("<title>"),
+        "404 body is HTML"
+    );
+    assert_eq!(fx.d.get("/articles/nope/", &[]).status, 404);
+    assert_eq!(fx.d.get("/tags/nope/rss.xml", &[]).status, 404);
+}
+
+#[test]
+fn metrics_are_prometheus_text() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let r = fx.d.get("/metrics", &[]);
+    assert_eq!(r.status, 200);
+    let text = r.text();
+    let mut samples = 0;
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        if let Some(comment) = line.strip_prefix('#') {
+            assert!(
+                comment.starts_with(" HELP ") || comment.starts_with(" TYPE "),
+                "{line}"
+            );
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        let name = series.split('{').next().unwrap_or_default();
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                && !name.starts_with(|c: char| c.is_ascii_digit()),
+            "bad metric name in {line:?}"
+        );
+        assert!(
+            series == name || (series.ends_with('}') && series.contains('{')),
+            "bad labels in {line:?}"
+        );
+        assert!(
+            value.parse::<f64>().is_ok() || ["+Inf", "-Inf", "NaN"].contains(&value),
+            "bad value in {line:?}"
+        );
+        samples += 1;
+    }
+    assert!(samples > 0, "no samples:\n{text}");
+}
+
+#[test]
+fn other_methods_get_405_with_allow() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    for method in ["POST", "PUT", "DELETE"] {
+        for path in ["/", "/rss.xml", "/articles/alpha/", "/nope"] {
+            let r = fx.d.request(method, path, &[("Content-Length", "0")]);
+            assert_eq!(r.status, 405, "{method} {path}");
+            assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method} {path}");
+        }
+    }
+}
+
+#[test]
+fn traversal_attempts_get_404_and_never_file_contents() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    // Secrets next to (and above) the articles dir, where a traversal would land.
+    fx.dir
+        .write("Cargo.toml", "[package]\nname = \"SECRET-CARGO\"\n");
+    fx.dir.write("secret.txt", "SECRET-TEXT");
+    let paths = [
+        "/../etc/passwd",
+        "/../../../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E/secret.txt",
+        "/articles/..%2f..%2fCargo.toml",
+        "/articles/..%2F..%2Fsecret.txt",
+        "//etc/passwd",
+        "/articles/%2e%2e/",
+        "/articles/../../secret.txt",
+        "/..%5c..%5cCargo.toml",
+        "/articles/..%5c..%5csecret.txt",
+        "/articles/alpha/..%2f..%2f..%2fsecret.txt",
+        "/articles/alpha/../../secret.txt",
+        "/secret.txt",
+        "/Cargo.toml",
+        "/articles/alpha.md",
+        "/..\\..\\secret.txt",
+        "/articles\\..\\..\\Cargo.toml",
+        "/articles/alpha/..\\..\\secret.txt",
+    ];
+    for path in paths {
+        let r = fx.d.get(path, &[]);
+        assert_eq!(r.status, 404, "GET {path}");
+        let body = r.text();
+        assert!(
+            !body.contains("SECRET") && !body.contains("root:") && !body.contains("Body of"),
+            "GET {path} leaked:\n{body}"
+        );
+    }
+}
+
+#[test]
+fn conditional_get_with_etag_and_last_modified() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    for path in [
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/",
+        "/articles/alpha/",
+    ] {
+        let r = fx.d.get(path, &[]);
+        let etag = r.header("etag").expect("ETag").to_string();
+        let lm = r
+            .header("last-modified")
+            .expect("Last-Modified")
+            .to_string();
+        let lm_time = httpdate::parse_http_date(&lm).expect("Last-Modified is an HTTP date");
+        let date = |t: SystemTime| httpdate::fmt_http_date(t);
+        let later = date(lm_time + Duration::from_secs(60));
+        let earlier = date(lm_time - Duration::from_secs(60));
+        let cases: &[(&str, &str, u16)] = &[
+            ("If-None-Match", &etag, 304),
+            ("If-None-Match", "\"something-else\"", 200),
+            ("If-Modified-Since", &lm, 304),
+            ("If-Modified-Since", &later, 304),
+            ("If-Modified-Since", &earlier, 200),
+        ];
+        for &(name, value, want) in cases {
+            let mut conn = Conn::connect(fx.d.addr).expect("connect");
+            let r = conn.request("GET", path, &[(name, value)]).expect("GET");
+            assert_eq!(r.status, want, "{path} with {name}: {value}");
+            if want == 304 {
+                assert_eq!(r.header("etag"), Some(etag.as_str()), "{path} 304 ETag");
+                assert_eq!(
+                    r.header("cache-control"),
+                    Some("public, max-age=60"),
+                    "{path} 304 Cache-Control"
+                );
+                assert_eq!(r.header("vary"), Some("Accept-Encoding"), "{path} 304 Vary");
+                // No body: the next response on this connection parses.
+                let next = conn.request("GET", "/healthz", &[]).expect("next");
+                assert_eq!(next.text(), "ok\n", "{path}: a 304 carried a body");
+            } else {
+                assert!(!r.body.is_empty(), "{path}: empty 200");
+            }
+        }
+    }
+    // The ETag changes with the content, and the old one no longer matches.
+    let before = fx.d.get("/rss.xml", &[]);
+    let old = before.header("etag").expect("ETag").to_string();
+    fx.write("alpha.md", &md("Alpha two"));
+    fx.wait_for(&[("alpha", "Alpha two")]);
+    let after = fx.d.get("/rss.xml", &[("If-None-Match", &old)]);
+    assert_eq!(after.status, 200);
+    assert_ne!(after.header("etag"), Some(old.as_str()));
+}
+
+#[test]
+fn if_modified_since_never_hides_a_change() {
+    // Last-Modified must move whenever the bytes change, or a client revalidating with
+    // If-Modified-Since alone (no ETag) is told 304 and keeps a stale feed. Two changes that
+    // leave the newest article date as it was: a backdated article, and an edit of the body.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let paths = [
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/",
+        "/tags/news/rss.xml",
+    ];
+    let last_modified = |path: &str| {
+        fx.d.get(path, &[])
+            .header("last-modified")
+            .expect("Last-Modified")
+            .to_string()
+    };
+    let check = |seen: &[String], what: &str| {
+        for (path, lm) in paths.iter().zip(seen) {
+            let r = fx.d.get(path, &[("If-Modified-Since", lm)]);
+            assert_eq!(
+                r.status, 200,
+                "{path} after {what}: 304 for If-Modified-Since {lm}, yet it changed"
+            );
+        }
+    };
+    let seen: Vec<String> = paths.iter().map(|p| last_modified(p)).collect();
+    // Last-Modified has one-second resolution.
+    thread::sleep(Duration::from_millis(1100));
+    fx.write(
+        "older.md",
+        "---\ntitle: Older\ndate: 2023-01-01T08:00:00+08:00\ntags: [news]\n---\n\nBackdated.\n",
+    );
+    fx.wait_for(&[("alpha", "Alpha"), ("older", "Older")]);
+    check(&seen, "a backdated article was added");
+
+    let seen: Vec<String> = paths.iter().map(|p| last_modified(p)).collect();
+    let page = last_modified("/articles/alpha/");
+    thread::sleep(Duration::from_millis(1100));
+    fx.write("alpha.md", &md("Alpha two"));
+    fx.wait_for(&[("alpha", "Alpha two"), ("older", "Older")]);
+    check(&seen, "an edit that kept the date");
+    let r =
+        fx.d.get("/articles/alpha/", &[("If-Modified-Since", &page)]);
+    assert_eq!(r.status, 200, "/articles/alpha/ after an edit: 304");
+}
+
+#[test]
+fn gzip_and_brotli_bodies_decode_to_the_identity_body() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    for path in [
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/",
+        "/articles/alpha/",
+    ] {
+        let plain = fx.d.get(path, &[]);
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header("content-encoding"), None, "{path}");
+        assert_eq!(plain.header("vary"), Some("Accept-Encoding"), "{path}");
+        let plain_etag = plain.header("etag").expect("ETag");
+        let mut etags = vec![plain_etag.to_string()];
+        for coding in ["gzip", "br"] {
+            let r = fx.d.get(path, &[("Accept-Encoding", coding)]);
+            assert_eq!(r.status, 200, "{path} {coding}");
+            assert_eq!(r.header("content-encoding"), Some(coding), "{path}");
+            assert_eq!(r.header("vary"), Some("Accept-Encoding"), "{path} {coding}");
+            let mut decoded = Vec::new();
+            match coding {
+                "gzip" => flate2::read::GzDecoder::new(r.body.as_slice())
+                    .read_to_end(&mut decoded)
+                    .expect("gunzip"),
+                _ => brotli::Decompressor::new(r.body.as_slice(), 4096)
+                    .read_to_end(&mut decoded)
+                    .expect("unbrotli"),
+            };
+            assert!(decoded == plain.body, "{path}: {coding} body differs");
+            let etag = r.header("etag").expect("ETag").to_string();
+            assert!(
+                !etags.contains(&etag),
+                "{path}: {coding} reuses ETag {etag}"
+            );
+            // Its own ETag revalidates its own representation.
+            let again = fx.d.get(
+                path,
+                &[("Accept-Encoding", coding), ("If-None-Match", &etag)],
+            );
+            assert_eq!(again.status, 304, "{path} {coding} If-None-Match");
+            etags.push(etag);
+        }
+    }
+}
+
+#[test]
+fn a_slow_client_does_not_delay_others() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let addr = fx.d.addr;
+    let stop = Instant::now() + Duration::from_secs(2);
+    let slow: Vec<_> = (0..3)
+        .map(|_| {
+            thread::spawn(move || {
+                let Ok(mut s) = TcpStream::connect(addr) else {
+                    return;
+                };
+                let request =
+                    b"GET /rss.xml HTTP/1.1\r\nHost: slow\r\nX-Padding: aaaaaaaaaaaaaaaa\r\n";
+                for b in request.iter().cycle() {
+                    if Instant::now() > stop || s.write_all(&[*b]).is_err() {
+                        break;
+                    }
+                    thread::sleep(Duration::from_millis(200));
+                }
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let r = fx.d.get("/rss.xml", &[]);
+        let took = t0.elapsed();
+        assert_eq!(r.status, 200);
+        assert!(
+            took < Duration::from_secs(1),
+            "a normal request took {took:?}"
+        );
+        thread::sleep(Duration::from_millis(300));
+    }
+    for t in slow {
+        let _ = t.join();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals.
+
+/// The `<title>` of the site RSS feed, as feed-rs reads it.
+fn feed_title(d: &Daemon, name: &str) -> Option<String> {
+    let r = d.get(&format!("/{name}"), &[]);
+    (r.status == 200)
+        .then(|| parse_feed(name, &r.body).title.map(|t| t.content))
+        .flatten()
+}
+
+#[test]
+fn sighup_reloads_the_config() {
+    let fx = Fx::start_with(
+        &[("alpha.md", &md("Alpha"))],
+        Some("[site]\ntitle = \"Old Title\"\n"),
+    );
+    fx.wait_for(&[("alpha", "Alpha")]);
+    assert_eq!(feed_title(&fx.d, "rss.xml").as_deref(), Some("Old Title"));
+    fx.dir
+        .write("feedpub.toml", "[site]\ntitle = \"New Title\"\n");
+    fx.d.signal("HUP");
+    let ok = wait_until(DEADLINE, || {
+        ["rss.xml", "atom.xml", "feed.json"]
+            .iter()
+            .all(|f| feed_title(&fx.d, f).as_deref() == Some("New Title"))
+    });
+    assert!(
+        ok,
+        "the new title never appeared\n--- stderr:\n{}",
+        fx.d.log()
+    );
+    fx.wait_for(&[("alpha", "Alpha")]);
+}
+
+#[test]
+fn sighup_with_a_broken_config_keeps_the_old_one() {
+    let fx = Fx::start_with(
+        &[("alpha.md", &md("Alpha"))],
+        Some("[site]\ntitle = \"Old Title\"\n"),
+    );
+    fx.wait_for(&[("alpha", "Alpha")]);
+    fx.dir.write("feedpub.toml", "[site\ntitle = \"Broken\n");
+    fx.d.signal("HUP");
+    let logged = fx.d.wait_log_line(DEADLINE, |l| {
+        l.contains("ERROR") && l.contains("feedpub.toml")
+    });
+    assert!(logged, "no error naming the config:\n{}", fx.d.log());
+    assert_eq!(fx.d.get("/healthz", &[]).status, 200);
+    assert_eq!(feed_title(&fx.d, "rss.xml").as_deref(), Some("Old Title"));
+    // Still watching and publishing.
+    fx.write("beta.md", &md("Beta"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    assert_eq!(feed_title(&fx.d, "atom.xml").as_deref(), Some("Old Title"));
+}
+
+#[test]
+fn sigterm_exits_0_promptly_with_an_idle_keep_alive_connection() {
+    let mut fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    let mut conn = Conn::connect(fx.d.addr).expect("connect");
+    let r = conn
+        .request("GET", "/rss.xml", &[])
+        .expect("keep-alive GET");
+    assert_eq!(r.status, 200);
+    assert_ne!(r.header("connection"), Some("close"));
+    // And one that connected but never sent a byte.
+    let _silent = TcpStream::connect(fx.d.addr).expect("connect");
+    let t0 = Instant::now();
+    fx.d.signal("TERM");
+    let status = fx.d.wait_exit(Duration::from_secs(5));
+    let Some(status) = status else {
+        panic!(
+            "still running 5 s after SIGTERM\n--- stderr:\n{}",
+            fx.d.log()
+        );
+    };
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit after {:?}\n{}",
+        t0.elapsed(),
+        fx.d.log()
+    );
+    assert!(
+        conn.is_closed_by_peer(Duration::from_secs(1)),
+        "connection left open"
+    );
+}
