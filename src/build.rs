@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::thread;
+use std::time::Instant;
 
 use chrono::Utc;
 
@@ -71,19 +72,24 @@ fn problems(store: &Store, collisions: Vec<ArticleError>) -> Vec<ArticleError> {
 
 /// `feedpub build`: write every feed and page; exit 1 when any article failed.
 pub fn build(config: &Config) -> ExitCode {
+    let start = Instant::now();
     let store = match load(config) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
+    let loaded = start.elapsed();
     let published = store.published(Utc::now());
     let site = render::render_site(config, &published.articles, Utc::now());
+    let rendered = start.elapsed();
     let problems = problems(&store, published.collisions);
     let mut stderr = io::stderr().lock();
     for p in &problems {
         let _ = writeln!(stderr, "{p}");
     }
     let mut output = Output::open(&config.feeds.out_dir);
-    match output.write(&site) {
+    let result = output.write(&site);
+    tracing::debug!(load_ms = loaded.as_millis() as u64, render_ms = (rendered - loaded).as_millis() as u64, write_ms = (start.elapsed() - rendered).as_millis() as u64, "build phases");
+    match result {
         Ok(stats) => {
             let _ = writeln!(
                 stderr,

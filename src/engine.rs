@@ -13,9 +13,9 @@ use crate::article::{self, ArticleError, ParseOptions};
 use crate::build::{parse_all, parse_options};
 use crate::config::Config;
 use crate::output::{Output, WriteError, WriteStats};
-use crate::render;
+use crate::render::Renderer;
 use crate::scan::{self, Entry};
-use crate::site::{Coding, Site};
+use crate::site::{Asset, Coding, Site};
 use crate::store::Store;
 
 /// What identifies one version of a file without reading it.
@@ -40,6 +40,8 @@ pub struct Engine {
     /// The last snapshot rendered: its assets' ETags and Last-Modified times carry over to the
     /// next one (see [`Engine::render`]).
     last: Option<Arc<Site>>,
+    /// The last render's cache, so a rebuild re-renders only the pages and feeds that changed.
+    renderer: Renderer,
 }
 
 /// The outcome of one render.
@@ -65,6 +67,7 @@ impl Engine {
             output,
             reported: BTreeSet::new(),
             last: None,
+            renderer: Renderer::new(),
         }
     }
 
@@ -190,8 +193,13 @@ impl Engine {
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.store.published(now);
-        let mut site = render::render_site(&self.config, &published.articles, now);
-        carry_last_modified(&mut site, self.last.as_deref(), SystemTime::from(now));
+        // Kept assets are the very `Arc`s of the last snapshot (same bytes, same Last-Modified);
+        // only fresh ones need their Last-Modified set, before they are shared.
+        let last = self.last.as_deref();
+        let (site, stats) = self.renderer.render_with(&self.config, &published.articles, now, |key, asset| {
+            carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), SystemTime::from(now));
+        });
+        tracing::debug!(?stats, "rendered");
         let problems: Vec<&ArticleError> = self.store.problems().chain(published.collisions.iter()).collect();
         let current: BTreeSet<String> = problems.iter().map(|p| p.to_string()).collect();
         for p in current.difference(&self.reported) {
@@ -230,11 +238,19 @@ impl Engine {
 
 /// Set each asset's Last-Modified: kept from `last` when its bytes are unchanged, else the later
 /// of `now` and its own date. Assets fresh from the renderer are not shared yet.
+#[cfg(test)]
 fn carry_last_modified(site: &mut Site, last: Option<&Site>, now: SystemTime) {
     for (key, asset) in site.assets.iter_mut() {
         let Some(asset) = Arc::get_mut(asset) else { continue };
+        carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), now);
+    }
+}
+
+/// One asset's Last-Modified, given the asset of the same key in the last snapshot.
+fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
+    {
         let etag = &asset.variant(Coding::Identity).etag;
-        asset.last_modified = match last.and_then(|l| l.get(key)) {
+        asset.last_modified = match prev {
             Some(prev) if prev.variant(Coding::Identity).etag == *etag => prev.last_modified,
             _ => asset.last_modified.max(now),
         };

@@ -7,13 +7,14 @@
 //! what it last wrote, so an incremental rebuild only touches the files that changed, and a failed
 //! write is retried by the next rebuild.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use crate::site::Site;
+use crate::site::{Asset, Coding, Site};
 
 /// Name of the manifest in the out dir.
 pub const MANIFEST: &str = ".feedpub-manifest";
@@ -32,6 +33,9 @@ pub struct WriteError {
 pub struct Output {
     dir: PathBuf,
     written: BTreeMap<String, String>,
+    /// The assets this process wrote (or found on disk) last, by key: the same `Arc` again
+    /// means the same bytes, with no need to look at the file.
+    last: HashMap<String, Arc<Asset>>,
 }
 
 /// What one [`Output::write`] did.
@@ -46,7 +50,7 @@ impl Output {
     /// Open the out dir, reading the manifest of an earlier run when there is one.
     pub fn open(dir: &Path) -> Output {
         let written = fs::read_to_string(dir.join(MANIFEST)).map(|text| parse_manifest(&text)).unwrap_or_default();
-        Output { dir: dir.to_path_buf(), written }
+        Output { dir: dir.to_path_buf(), written, last: HashMap::new() }
     }
 
     pub fn dir(&self) -> &Path {
@@ -54,60 +58,100 @@ impl Output {
     }
 
     /// Make the out dir hold exactly `site` (plus files feedpub never wrote). Files whose
-    /// content is already on disk are skipped. On error the remaining files are still attempted,
-    /// the first error is returned, and the failed files are retried by the next call.
+    /// content is already on disk are skipped: an asset that is the very one written last time
+    /// (same `Arc`, as the incremental renderer hands back for anything unchanged) without
+    /// touching the disk, any other by ETag and file size. On error the remaining files are still
+    /// attempted, the first error is returned, and the failed files are retried by the next call.
+    /// Files are written on every core: with thousands of pages the cost is per-file metadata
+    /// work (create, rename), not bytes.
     pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
         let mut stats = WriteStats::default();
         let mut first_error: Option<WriteError> = None;
-        let mut keep = |r: Result<(), WriteError>| {
-            if let Err(e) = r {
-                first_error.get_or_insert(e);
-            }
-        };
         fs::create_dir_all(&self.dir).map_err(|source| WriteError { path: self.dir.clone(), source })?;
-        let mut keys: Vec<&String> = site.assets.keys().collect();
-        keys.sort();
-        for key in keys {
-            let Some(asset) = site.assets.get(key) else { continue };
-            let etag = &asset.variant(crate::site::Coding::Identity).etag;
-            let path = self.dir.join(key);
-            if self.written.get(key.as_str()) == Some(etag) && same_len(&path, asset.body().len()) {
+        let mut todo: Vec<(&String, &Arc<Asset>)> = Vec::new();
+        for (key, asset) in &site.assets {
+            if self.last.get(key.as_str()).is_some_and(|prev| Arc::ptr_eq(prev, asset)) {
                 stats.unchanged += 1;
                 continue;
             }
+            let etag = &asset.variant(Coding::Identity).etag;
+            if self.written.get(key.as_str()) == Some(etag) && same_len(&self.dir.join(key), asset.body().len()) {
+                self.last.insert(key.clone(), Arc::clone(asset));
+                stats.unchanged += 1;
+                continue;
+            }
+            todo.push((key, asset));
+        }
+        todo.sort_by(|a, b| a.0.cmp(b.0));
+        let dir = &self.dir;
+        let results = par_map(&todo, |(key, asset)| {
             // Feeds are what readers poll; make them durable. Pages are rebuilt from the
             // articles on the next start anyway, so they skip the (slow) fsync.
             let durable = !key.contains('/');
-            match write_atomic(&path, asset.body(), durable) {
+            write_atomic(&dir.join(key), asset.body(), durable)
+        });
+        for ((key, asset), result) in todo.into_iter().zip(results) {
+            match result {
                 Ok(()) => {
-                    self.written.insert(key.clone(), etag.clone());
+                    self.written.insert(key.clone(), asset.variant(Coding::Identity).etag.clone());
+                    self.last.insert(key.clone(), Arc::clone(asset));
                     stats.written += 1;
                 }
                 Err(e) => {
                     self.written.remove(key.as_str());
-                    keep(Err(e));
+                    self.last.remove(key.as_str());
+                    first_error.get_or_insert(e);
                 }
             }
         }
         let stale: Vec<String> = self.written.keys().filter(|k| !site.assets.contains_key(*k)).cloned().collect();
         for key in stale {
+            self.last.remove(&key);
             match remove_stale(&self.dir, &key) {
                 Ok(()) => {
                     self.written.remove(&key);
                     stats.removed += 1;
                 }
-                Err(e) => keep(Err(e)),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
         if stats.written > 0 || stats.removed > 0 {
-            keep(write_atomic(&self.dir.join(MANIFEST), render_manifest(&self.written).as_bytes(), true));
-            keep(sync_dir(&self.dir));
+            let manifest = write_atomic(&self.dir.join(MANIFEST), render_manifest(&self.written).as_bytes(), true).and_then(|()| sync_dir(&self.dir));
+            if let Err(e) = manifest {
+                first_error.get_or_insert(e);
+            }
         }
         match first_error {
             Some(e) => Err(e),
             None => Ok(stats),
         }
     }
+}
+
+/// Writer threads: file creation is mostly waiting on the filesystem, so a few more than cores.
+const WRITERS: usize = 4;
+/// Below this many files, threads cost more than they save.
+const PARALLEL_MIN: usize = 32;
+
+/// `f` over `jobs` on [`WRITERS`] threads; results in order.
+fn par_map<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if jobs.len() < PARALLEL_MIN {
+        return jobs.iter().map(f).collect();
+    }
+    let chunk = jobs.len().div_ceil(WRITERS);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 fn same_len(path: &Path, len: usize) -> bool {
@@ -189,8 +233,6 @@ fn sync_dir(dir: &Path) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::Asset;
-    use std::sync::Arc;
     use std::time::UNIX_EPOCH;
 
     fn site(files: &[(&str, &str)]) -> Site {

@@ -11,10 +11,12 @@
 //! * `feed`: what the three feed formats share (URLs, the newest date, authors).
 //! * `rss`, `atom`, `json`: one feed format each.
 //! * `html`: the index page and one page per article.
+//! * `incremental`: [`Renderer`], which re-renders only what changed since its last render.
 
 mod atom;
 mod feed;
 mod html;
+mod incremental;
 mod json;
 mod rss;
 
@@ -29,6 +31,7 @@ use crate::config::Config;
 use crate::site::{Asset, Site};
 
 pub use html::escape_html;
+pub use incremental::{RenderStats, Renderer};
 
 /// `Content-Type` of `rss.xml`.
 pub const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
@@ -46,40 +49,11 @@ pub const ATOM_FILE: &str = "atom.xml";
 /// File name of the JSON Feed inside a feed directory.
 pub const JSON_FEED_FILE: &str = "feed.json";
 
-/// Render every feed and page for `published` (already sorted newest first).
+/// Render every feed and page for `published` (already sorted newest first): a render with an
+/// empty [`Renderer`] cache. The site feeds and the home page are compressed now; tag feeds and
+/// article pages on first request.
 pub fn render_site(config: &Config, published: &[Arc<Article>], now: DateTime<Utc>) -> Site {
-    let limit = config.feeds.limit;
-    let latest: Vec<&Article> = published.iter().take(limit).map(|a| &**a).collect();
-    let tags = tag_feeds(published, limit);
-    let mut assets: HashMap<String, Arc<Asset>> =
-        HashMap::with_capacity(4 + 3 * tags.len() + published.len());
-
-    // The feeds every reader polls and the home page: compressed now, not on first request.
-    for (key, asset) in render_feeds(config, "", &config.site.title, &latest, now) {
-        asset.precompress();
-        assets.insert(key, Arc::new(asset));
-    }
-    let index = render_index(config, &latest, now);
-    index.precompress();
-    assets.insert("index.html".to_string(), Arc::new(index));
-
-    for tag in &tags {
-        let prefix = format!("tags/{}/", tag.slug);
-        let title = tag_feed_title(config, tag.name);
-        for (key, asset) in render_feeds(config, &prefix, &title, &tag.items, now) {
-            assets.insert(key, Arc::new(asset));
-        }
-    }
-    for article in published {
-        assets.insert(
-            format!("articles/{}/index.html", article.slug),
-            Arc::new(render_article_page(config, article)),
-        );
-    }
-    Site {
-        assets,
-        article_count: published.len(),
-    }
+    Renderer::new().render(config, published, now).0
 }
 
 /// The three feeds (RSS, Atom, JSON Feed) of one feed directory, keyed `{key_prefix}rss.xml`,
@@ -176,8 +150,9 @@ pub struct TagFeed<'a> {
     /// The tag as written; when several spellings share a slug, the least in byte order, so
     /// the title does not depend on which article is newest.
     pub name: &'a str,
-    /// At most `limit` articles, newest first, each once.
-    pub items: Vec<&'a Article>,
+    /// At most `limit` articles, newest first, each once (the `Arc`s of `published`, so a
+    /// caller can tell by identity whether a feed changed).
+    pub items: Vec<&'a Arc<Article>>,
 }
 
 /// Every tag of `published` (newest first) with its newest `limit` articles, sorted by slug.
@@ -216,7 +191,7 @@ pub fn tag_feeds(published: &[Arc<Article>], limit: usize) -> Vec<TagFeed<'_>> {
             let already = feed
                 .items
                 .last()
-                .is_some_and(|last| std::ptr::eq(*last, &**article));
+                .is_some_and(|last| Arc::ptr_eq(last, article));
             if feed.items.len() < limit && !already {
                 feed.items.push(article);
             }

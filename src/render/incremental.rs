@@ -1,0 +1,220 @@
+//! Incremental rendering: keep what the last render produced and re-render only what changed.
+//!
+//! Rendering stays pure (the functions in [`super`]); this module only decides *what* to render
+//! again, by identity. The store hands out one `Arc<Article>` per parsed version of a file, so a
+//! pointer that is still the same is an article that did not change:
+//!
+//! * an article page is kept when its `Arc<Article>` is the same (`Arc::ptr_eq`);
+//! * a feed (site or tag) and the index are kept when their item list, the newest `limit`
+//!   articles, is the same list of pointers, and their title is the same;
+//! * a feed without items depends on `now`, so it is always rendered again (it is tiny);
+//! * a different [`Config`] drops everything.
+//!
+//! A kept asset is the same `Arc<Asset>`, so its compressed variants and ETags carry over and
+//! the output writer can tell it is unchanged without looking at the disk. The result is byte
+//! for byte what [`super::render_site`] gives for the same input (see the tests); in fact
+//! `render_site` is a render with an empty cache.
+//!
+//! The cache holds the `Arc<Article>`s it compared against, so a pointer can never be reused by a
+//! different article while it is cached.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread;
+
+use chrono::{DateTime, Utc};
+
+use super::{render_article_page, render_feeds, render_index, tag_feed_title, tag_feeds};
+use crate::article::Article;
+use crate::config::Config;
+use crate::site::{Asset, Site};
+
+/// Below this many jobs, threads cost more than they save.
+const PARALLEL_MIN: usize = 64;
+
+/// What one feed directory was last rendered from, and what it gave.
+struct FeedEntry {
+    title: String,
+    items: Vec<Arc<Article>>,
+    assets: Vec<(String, Arc<Asset>)>,
+}
+
+/// The last render, by output key.
+#[derive(Default)]
+pub struct Renderer {
+    /// The config the cache was rendered with.
+    config: Option<Config>,
+    /// Article pages by slug.
+    pages: HashMap<String, (Arc<Article>, Arc<Asset>)>,
+    /// Feed directories by key prefix (`""` for the site feeds, `tags/{slug}/`).
+    feeds: HashMap<String, FeedEntry>,
+    index: Option<(Vec<Arc<Article>>, Arc<Asset>)>,
+}
+
+/// How much of the last render was reused.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RenderStats {
+    pub pages_rendered: usize,
+    pub pages_kept: usize,
+    /// Feed directories (three feeds each) rendered again.
+    pub feeds_rendered: usize,
+    pub feeds_kept: usize,
+}
+
+fn same_items(a: &[Arc<Article>], b: &[&Arc<Article>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
+}
+
+/// `f` over `jobs`, on every core when there are enough jobs; results in order.
+fn par_map<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || jobs.len() < PARALLEL_MIN {
+        return jobs.iter().map(f).collect();
+    }
+    let chunk = jobs.len().div_ceil(threads);
+    let f = &f;
+    thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+impl Renderer {
+    pub fn new() -> Renderer {
+        Renderer::default()
+    }
+
+    /// Render `published` (newest first) at `now`, reusing every asset whose inputs did not
+    /// change since the last call.
+    pub fn render(
+        &mut self,
+        config: &Config,
+        published: &[Arc<Article>],
+        now: DateTime<Utc>,
+    ) -> (Site, RenderStats) {
+        self.render_with(config, published, now, |_, _| {})
+    }
+
+    /// [`Renderer::render`], calling `fresh(key, asset)` on each asset rendered this time, before
+    /// it is shared (e.g. to adjust its Last-Modified). Kept assets are not passed again.
+    pub fn render_with(
+        &mut self,
+        config: &Config,
+        published: &[Arc<Article>],
+        now: DateTime<Utc>,
+        mut fresh: impl FnMut(&str, &mut Asset),
+    ) -> (Site, RenderStats) {
+        if self.config.as_ref() != Some(config) {
+            *self = Renderer {
+                config: Some(config.clone()),
+                ..Renderer::default()
+            };
+        }
+        let mut stats = RenderStats::default();
+        let limit = config.feeds.limit;
+        let tags = tag_feeds(published, limit);
+        let mut assets: HashMap<String, Arc<Asset>> =
+            HashMap::with_capacity(4 + 3 * tags.len() + published.len());
+
+        // Feed directories: the site's, then one per tag.
+        let latest: Vec<&Arc<Article>> = published.iter().take(limit).collect();
+        let mut dirs: Vec<(String, String, Vec<&Arc<Article>>)> = Vec::with_capacity(1 + tags.len());
+        dirs.push((String::new(), config.site.title.clone(), latest.clone()));
+        for tag in &tags {
+            dirs.push((format!("tags/{}/", tag.slug), tag_feed_title(config, tag.name), tag.items.clone()));
+        }
+        let mut old_feeds = std::mem::take(&mut self.feeds);
+        let mut todo = Vec::new();
+        for (prefix, title, items) in dirs {
+            match old_feeds.remove(&prefix) {
+                Some(entry) if !items.is_empty() && entry.title == title && same_items(&entry.items, &items) => {
+                    stats.feeds_kept += 1;
+                    self.feeds.insert(prefix, entry);
+                }
+                _ => todo.push((prefix, title, items)),
+            }
+        }
+        stats.feeds_rendered = todo.len();
+        let rendered = par_map(&todo, |(prefix, title, items)| {
+            let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
+            let feeds = render_feeds(config, prefix, title, &refs, now);
+            // The feeds every reader polls: compressed now, not on first request.
+            if prefix.is_empty() {
+                feeds.iter().for_each(|(_, asset)| asset.precompress());
+            }
+            feeds
+        });
+        for ((prefix, title, items), feeds) in todo.into_iter().zip(rendered) {
+            let assets = feeds
+                .into_iter()
+                .map(|(key, mut asset)| {
+                    fresh(&key, &mut asset);
+                    (key, Arc::new(asset))
+                })
+                .collect();
+            let items = items.into_iter().cloned().collect();
+            self.feeds.insert(prefix, FeedEntry { title, items, assets });
+        }
+        for entry in self.feeds.values() {
+            for (key, asset) in &entry.assets {
+                assets.insert(key.clone(), Arc::clone(asset));
+            }
+        }
+
+        // The home page.
+        let index = match self.index.take() {
+            Some((items, asset)) if !items.is_empty() && same_items(&items, &latest) => (items, asset),
+            _ => {
+                let refs: Vec<&Article> = latest.iter().map(|a| &***a).collect();
+                let mut asset = render_index(config, &refs, now);
+                asset.precompress();
+                fresh("index.html", &mut asset);
+                (latest.iter().map(|a| Arc::clone(a)).collect(), Arc::new(asset))
+            }
+        };
+        assets.insert("index.html".to_string(), Arc::clone(&index.1));
+        self.index = Some(index);
+
+        // Article pages.
+        let mut old_pages = std::mem::take(&mut self.pages);
+        self.pages.reserve(published.len());
+        let mut todo: Vec<&Arc<Article>> = Vec::new();
+        for article in published {
+            match old_pages.remove(article.slug.as_str()) {
+                Some((old, asset)) if Arc::ptr_eq(&old, article) => {
+                    self.pages.insert(article.slug.clone(), (old, asset));
+                }
+                _ => todo.push(article),
+            }
+        }
+        stats.pages_rendered = todo.len();
+        stats.pages_kept = published.len() - todo.len();
+        let rendered = par_map(&todo, |a| render_article_page(config, a));
+        for (article, mut asset) in todo.into_iter().zip(rendered) {
+            fresh(&format!("articles/{}/index.html", article.slug), &mut asset);
+            self.pages.insert(article.slug.clone(), (Arc::clone(article), Arc::new(asset)));
+        }
+        for (slug, (_, asset)) in &self.pages {
+            assets.insert(format!("articles/{slug}/index.html"), Arc::clone(asset));
+        }
+        (
+            Site {
+                assets,
+                article_count: published.len(),
+            },
+            stats,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;
