@@ -8,6 +8,10 @@
 //!
 //! The loop is the only writer: it owns the [`Engine`] and publishes each new snapshot with one
 //! `watch::Sender::send_replace`, so requests always see one complete build.
+//!
+//! Under systemd ([`crate::systemd`]) the socket may come from socket activation, and the loop
+//! reports `READY=1` after the first publish, `STATUS=` after each, `RELOADING=1`/`READY=1`
+//! around a SIGHUP reload and `STOPPING=1` on shutdown; outside systemd these do nothing.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -22,6 +26,7 @@ use crate::config::{base_url_for, Config, Overrides};
 use crate::engine::Engine;
 use crate::server::{self, Metrics};
 use crate::site::Site;
+use crate::systemd;
 use crate::watch::{self as fswatch, Batch};
 
 /// Longest single sleep of the publication timer: the wall clock can jump (NTP, suspend), so
@@ -33,6 +38,8 @@ const MAX_TIMER: Duration = Duration::from_secs(3600);
 pub enum DaemonError {
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot use the socket passed by systemd: {0}")]
+    Inherited(std::io::Error),
     #[error(transparent)]
     Watch(#[from] fswatch::WatchError),
     #[error("cannot start the async runtime: {0}")]
@@ -84,9 +91,14 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     let max_delay = Duration::from_millis(config.watch.max_delay_ms);
     tokio::spawn(debouncer(events, signal, debounce, max_delay, batch_tx));
 
+    // Pings run on the runtime from now on, so a stalled runtime stops them.
+    let _watchdog = systemd::spawn_watchdog();
+
     let (engine, ()) = blocking(Engine::new(config.clone()), |e| e.load_all()).await;
     let (mut engine, mut next_due) = publish(engine, &site_tx, &metrics).await;
     tracing::info!(articles = engine.len(), "first build published");
+    // The snapshot is published (`/healthz` is 200) and the socket listens: tell systemd.
+    systemd::ready();
 
     loop {
         let timer = next_due.map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_TIMER));
@@ -119,6 +131,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             }
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
+                systemd::reloading();
                 match Config::load(&overrides) {
                     Ok(mut new) => {
                         if new.server.listen != config.server.listen {
@@ -139,6 +152,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     tracing::error!("{e}");
                 }
                 (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+                systemd::ready();
             }
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
@@ -149,6 +163,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             }
         }
     }
+    systemd::stopping();
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(config.server.shutdown_grace_ms) + Duration::from_millis(500);
     match tokio::time::timeout(grace, server).await {
@@ -158,7 +173,12 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     Ok(())
 }
 
+/// The socket passed by systemd (socket activation) if there is one, else bind `addr`.
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> {
+    if let Some(std_listener) = systemd::inherited_listener().map_err(DaemonError::Inherited)? {
+        tracing::info!("using the listening socket passed by systemd; server.listen is not used");
+        return tokio::net::TcpListener::from_std(std_listener).map_err(DaemonError::Inherited);
+    }
     tokio::net::TcpListener::bind(addr).await.map_err(|source| DaemonError::Bind { addr, source })
 }
 
@@ -197,6 +217,7 @@ async fn publish(engine: Engine, site_tx: &watch::Sender<Option<Arc<Site>>>, met
         let r = engine.render(Utc::now());
         site_tx.send_replace(Some(Arc::clone(&r.site)));
         metrics.record_rebuild(r.took, r.site.article_count, r.problems);
+        systemd::status(r.site.article_count, r.took);
         if let Err(e) = engine.write(&r.site) {
             metrics.record_write_error();
             tracing::error!("{e}; still serving from memory, will retry on the next rebuild");

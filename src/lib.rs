@@ -14,6 +14,7 @@
 //! * `build`: the `build` and `check` commands.
 //! * `engine`: the daemon's synchronous core: store + incremental updates + render.
 //! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
+//! * `systemd`: sd_notify readiness/status/watchdog and socket activation; no-ops outside systemd.
 //! * `limits`: raises the open-file limit a server with many connections needs.
 //! * `watch`: notify bridged into tokio, with debouncing and rescan on overflow.
 
@@ -30,4 +31,5 @@ pub mod scan;
 pub mod server;
 pub mod site;
 pub mod store;
+pub mod systemd;
 pub mod watch;
