@@ -188,8 +188,8 @@ impl Engine {
     /// when the bytes change in other ways (a body edited, a backdated article added, an article
     /// deleted, the site title changed), and `If-Modified-Since` would then answer 304 for a
     /// changed feed. So an asset whose bytes are the same as in the last snapshot keeps its
-    /// Last-Modified; any other asset gets `now` (or its renderer date, if later). The first
-    /// snapshot of a process counts as changed: the bytes may have changed while it was down.
+    /// Last-Modified; a changed asset gets its renderer date when that moved forward, else `now`.
+    /// An asset seen for the first time keeps its renderer date (the newest article).
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.store.published(now);
@@ -213,7 +213,14 @@ impl Engine {
     }
 
     /// Write a snapshot to the out dir (only what changed since the last successful write).
+    /// Called after the snapshot is published, so this is also where the hot feeds get
+    /// compressed: off the path from a file change to its new bytes being served.
     pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
+        for key in crate::render::HOT_KEYS {
+            if let Some(asset) = site.get(key) {
+                asset.precompress();
+            }
+        }
         self.output.write(site)
     }
 
@@ -251,8 +258,14 @@ fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
     {
         let etag = &asset.variant(Coding::Identity).etag;
         asset.last_modified = match prev {
+            // First seen (or first snapshot of the process): the renderer's date, i.e. the
+            // newest article, so Last-Modified is the same across restarts and replicas.
+            None => asset.last_modified,
             Some(prev) if prev.variant(Coding::Identity).etag == *etag => prev.last_modified,
-            _ => asset.last_modified.max(now),
+            // Changed and newer: a new article; its date is the honest answer.
+            Some(prev) if asset.last_modified > prev.last_modified => asset.last_modified,
+            // Changed without a newer date (edit, delete, backdated article): now.
+            Some(_) => asset.last_modified.max(now),
         };
     }
 }
@@ -276,21 +289,25 @@ mod tests {
     fn last_modified_moves_exactly_when_the_bytes_change() {
         let dated = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let t = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
-        // First snapshot: the bytes may have changed while down.
+        // First snapshot: the newest article's date, the same on every restart.
         let mut first = site("one", dated);
         carry_last_modified(&mut first, None, t(5_000));
-        assert_eq!(last_modified(&first), t(5_000));
+        assert_eq!(last_modified(&first), dated);
         // Same bytes later: unchanged.
         let mut same = site("one", dated);
         carry_last_modified(&mut same, Some(&first), t(6_000));
-        assert_eq!(last_modified(&same), t(5_000));
+        assert_eq!(last_modified(&same), dated);
         // Other bytes, same article date: moves to now.
         let mut changed = site("two", dated);
         carry_last_modified(&mut changed, Some(&same), t(7_000));
         assert_eq!(last_modified(&changed), t(7_000));
+        // A newer article: its date, even when earlier than now.
+        let mut newer = site("three", t(7_500));
+        carry_last_modified(&mut newer, Some(&changed), t(8_000));
+        assert_eq!(last_modified(&newer), t(7_500));
         // A renderer date later than now wins.
-        let mut ahead = site("three", t(9_000));
-        carry_last_modified(&mut ahead, Some(&changed), t(8_000));
+        let mut ahead = site("four", t(9_000));
+        carry_last_modified(&mut ahead, Some(&newer), t(8_000));
         assert_eq!(last_modified(&ahead), t(9_000));
     }
 }
