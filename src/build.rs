@@ -28,13 +28,24 @@ pub fn parse_options(config: &Config) -> ParseOptions {
 
 /// Parse many sources, spread over the available cores (parsing is pure and independent).
 pub fn parse_all(sources: Vec<Source>, opts: &ParseOptions) -> Vec<Result<Article, ArticleError>> {
-    let threads = thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len().max(1));
+    let threads = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sources.len().max(1));
     if threads <= 1 {
         return sources.iter().map(|s| article::parse(s, opts)).collect();
     }
     let chunk = sources.len().div_ceil(threads);
     thread::scope(|scope| {
-        let handles: Vec<_> = sources.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(|s| article::parse(s, opts)).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| article::parse(s, opts))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
         handles
             .into_iter()
             .flat_map(|h| match h.join() {
@@ -49,7 +60,12 @@ pub fn parse_all(sources: Vec<Source>, opts: &ParseOptions) -> Vec<Result<Articl
 /// Walk and parse the whole articles directory into a fresh store.
 pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
-    let walk = scan::walk(dir, dir, config.articles.max_bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: cannot read articles directory: {e}", dir.display())))?;
+    let walk = scan::walk(dir, dir, config.articles.max_bytes).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("{}: cannot read articles directory: {e}", dir.display()),
+        )
+    })?;
     let mut store = Store::new();
     for problem in walk.problems {
         store.fail(problem);
@@ -88,7 +104,12 @@ pub fn build(config: &Config) -> ExitCode {
     }
     let mut output = Output::open(&config.feeds.out_dir);
     let result = output.write(&site);
-    tracing::debug!(load_ms = loaded.as_millis() as u64, render_ms = (rendered - loaded).as_millis() as u64, write_ms = (start.elapsed() - rendered).as_millis() as u64, "build phases");
+    tracing::debug!(
+        load_ms = loaded.as_millis() as u64,
+        render_ms = (rendered - loaded).as_millis() as u64,
+        write_ms = (start.elapsed() - rendered).as_millis() as u64,
+        "build phases"
+    );
     match result {
         Ok(stats) => {
             let _ = writeln!(
@@ -124,7 +145,11 @@ pub fn check(config: &Config) -> ExitCode {
         let _ = writeln!(stdout, "{p}");
     }
     let _ = io::stdout().flush();
-    eprintln!("checked {} articles: {} problems", store.paths().len(), problems.len());
+    eprintln!(
+        "checked {} articles: {} problems",
+        store.paths().len(),
+        problems.len()
+    );
     if problems.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -183,11 +183,16 @@ impl Config {
 
     /// Parse a config file's text. `origin` names the file in errors. Pure.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-            path: origin.to_string(),
-            line: e.span().and_then(|span| text.get(..span.start)).map_or(1, |t| t.matches('\n').count() + 1),
-            message: e.message().trim().to_string(),
-        })?;
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: origin.to_string(),
+                    line: e
+                        .span()
+                        .and_then(|span| text.get(..span.start))
+                        .map_or(1, |t| t.matches('\n').count() + 1),
+                    message: e.message().trim().to_string(),
+                })?;
         let mut r = Reader {
             origin,
             table: &table,
@@ -202,7 +207,15 @@ impl Config {
             s.author = Some(author.to_string()).filter(|a| !a.trim().is_empty());
         }
         if let Some(tz) = r.get_str("site", "timezone")? {
-            s.timezone = Tz::from_str(tz).map_err(|_| r.bad("site", "timezone", format!("unknown time zone {tz:?} (use an IANA name such as \"Asia/Shanghai\")")))?;
+            s.timezone = Tz::from_str(tz).map_err(|_| {
+                r.bad(
+                    "site",
+                    "timezone",
+                    format!(
+                        "unknown time zone {tz:?} (use an IANA name such as \"Asia/Shanghai\")"
+                    ),
+                )
+            })?;
         }
         let a = &mut c.articles;
         r.path("articles", "dir", &mut a.dir)?;
@@ -219,7 +232,12 @@ impl Config {
             v.listen = parse_listen(listen).map_err(|reason| r.bad("server", "listen", reason))?;
         }
         r.string("server", "cache_control", &mut v.cache_control)?;
-        r.uint("server", "header_read_timeout_ms", 1, &mut v.header_read_timeout_ms)?;
+        r.uint(
+            "server",
+            "header_read_timeout_ms",
+            1,
+            &mut v.header_read_timeout_ms,
+        )?;
         r.uint("server", "idle_timeout_ms", 1, &mut v.idle_timeout_ms)?;
         let mut max = v.max_connections as u64;
         r.uint("server", "max_connections", 1, &mut max)?;
@@ -231,11 +249,16 @@ impl Config {
         r.uint("watch", "max_delay_ms", 0, &mut w.max_delay_ms)?;
         r.uint("watch", "poll_interval_ms", 0, &mut w.poll_interval_ms)?;
         if w.max_delay_ms < w.debounce_ms {
-            return Err(r.bad("watch", "max_delay_ms", format!("must be at least watch.debounce_ms ({})", w.debounce_ms)));
+            return Err(r.bad(
+                "watch",
+                "max_delay_ms",
+                format!("must be at least watch.debounce_ms ({})", w.debounce_ms),
+            ));
         }
         match r.get_str("site", "base_url")? {
             Some(url) => {
-                c.site.base_url = normalize_base_url(url).map_err(|reason| r.bad("site", "base_url", reason))?;
+                c.site.base_url =
+                    normalize_base_url(url).map_err(|reason| r.bad("site", "base_url", reason))?;
                 c.site.base_url_explicit = true;
             }
             None => c.site.base_url = base_url_for(c.server.listen),
@@ -252,13 +275,20 @@ impl Config {
             self.feeds.out_dir = dir.clone();
         }
         if let Some(listen) = &o.listen {
-            self.server.listen = parse_listen(listen).map_err(|reason| ConfigError::BadFlag { flag: "listen", reason })?;
+            self.server.listen = parse_listen(listen).map_err(|reason| ConfigError::BadFlag {
+                flag: "listen",
+                reason,
+            })?;
             if !self.site.base_url_explicit {
                 self.site.base_url = base_url_for(self.server.listen);
             }
         }
         if let Some(url) = &o.base_url {
-            self.site.base_url = normalize_base_url(url).map_err(|reason| ConfigError::BadFlag { flag: "base-url", reason })?;
+            self.site.base_url =
+                normalize_base_url(url).map_err(|reason| ConfigError::BadFlag {
+                    flag: "base-url",
+                    reason,
+                })?;
             self.site.base_url_explicit = true;
         }
         Ok(())
@@ -267,14 +297,35 @@ impl Config {
 
 /// Every key the file may hold, by section.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("site", &["title", "description", "base_url", "language", "author", "timezone"]),
+    (
+        "site",
+        &[
+            "title",
+            "description",
+            "base_url",
+            "language",
+            "author",
+            "timezone",
+        ],
+    ),
     ("articles", &["dir", "max_bytes", "sanitize_html"]),
     ("feeds", &["out_dir", "limit", "full_content"]),
     (
         "server",
-        &["listen", "cache_control", "header_read_timeout_ms", "idle_timeout_ms", "max_connections", "shutdown_grace_ms", "access_log"],
+        &[
+            "listen",
+            "cache_control",
+            "header_read_timeout_ms",
+            "idle_timeout_ms",
+            "max_connections",
+            "shutdown_grace_ms",
+            "access_log",
+        ],
     ),
-    ("watch", &["debounce_ms", "max_delay_ms", "poll_interval_ms"]),
+    (
+        "watch",
+        &["debounce_ms", "max_delay_ms", "poll_interval_ms"],
+    ),
 ];
 
 struct Reader<'a> {
@@ -286,7 +337,10 @@ impl Reader<'_> {
     fn check_known(&mut self) -> Result<(), ConfigError> {
         for (section, value) in self.table {
             let Some((_, keys)) = SCHEMA.iter().find(|(s, _)| s == section) else {
-                return Err(ConfigError::UnknownKey { path: self.origin.to_string(), key: section.clone() });
+                return Err(ConfigError::UnknownKey {
+                    path: self.origin.to_string(),
+                    key: section.clone(),
+                });
             };
             let Some(inner) = value.as_table() else {
                 return Err(ConfigError::BadValue {
@@ -296,14 +350,21 @@ impl Reader<'_> {
                 });
             };
             if let Some(key) = inner.keys().find(|k| !keys.contains(&k.as_str())) {
-                return Err(ConfigError::UnknownKey { path: self.origin.to_string(), key: format!("{section}.{key}") });
+                return Err(ConfigError::UnknownKey {
+                    path: self.origin.to_string(),
+                    key: format!("{section}.{key}"),
+                });
             }
         }
         Ok(())
     }
 
     fn bad(&self, section: &str, key: &str, reason: String) -> ConfigError {
-        ConfigError::BadValue { path: self.origin.to_string(), key: format!("{section}.{key}"), reason }
+        ConfigError::BadValue {
+            path: self.origin.to_string(),
+            key: format!("{section}.{key}"),
+            reason,
+        }
     }
 
     fn get(&self, section: &str, key: &str) -> Option<&toml::Value> {
@@ -315,11 +376,25 @@ impl Reader<'_> {
             None => Ok(None),
             // Site strings end up in every feed: a character XML forbids would make them
             // ill-formed (found by fuzzing the config, fuzz/fuzz_targets/config.rs).
-            Some(toml::Value::String(s)) => match s.chars().find(|&c| crate::article::xml_safe::is_forbidden(c)) {
-                Some(c) => Err(self.bad(section, key, format!("contains U+{:04X}, a character feeds cannot hold", u32::from(c)))),
+            Some(toml::Value::String(s)) => match s
+                .chars()
+                .find(|&c| crate::article::xml_safe::is_forbidden(c))
+            {
+                Some(c) => Err(self.bad(
+                    section,
+                    key,
+                    format!(
+                        "contains U+{:04X}, a character feeds cannot hold",
+                        u32::from(c)
+                    ),
+                )),
                 None => Ok(Some(s)),
             },
-            Some(v) => Err(self.bad(section, key, format!("expected a string, found {}", describe(v)))),
+            Some(v) => Err(self.bad(
+                section,
+                key,
+                format!("expected a string, found {}", describe(v)),
+            )),
         }
     }
 
@@ -347,7 +422,11 @@ impl Reader<'_> {
                 *out = *b;
                 Ok(())
             }
-            Some(v) => Err(self.bad(section, key, format!("expected true or false, found {}", describe(v)))),
+            Some(v) => Err(self.bad(
+                section,
+                key,
+                format!("expected true or false, found {}", describe(v)),
+            )),
         }
     }
 
@@ -358,7 +437,14 @@ impl Reader<'_> {
                 *out = *i as u64;
                 Ok(())
             }
-            Some(v) => Err(self.bad(section, key, format!("expected an integer of at least {min}, found {}", describe(v)))),
+            Some(v) => Err(self.bad(
+                section,
+                key,
+                format!(
+                    "expected an integer of at least {min}, found {}",
+                    describe(v)
+                ),
+            )),
         }
     }
 }
@@ -376,14 +462,19 @@ fn describe(v: &toml::Value) -> String {
 }
 
 fn parse_listen(s: &str) -> Result<SocketAddr, String> {
-    s.parse::<SocketAddr>().map_err(|_| format!("{s:?} is not an address such as \"127.0.0.1:8080\" or \"[::1]:8080\""))
+    s.parse::<SocketAddr>().map_err(|_| {
+        format!("{s:?} is not an address such as \"127.0.0.1:8080\" or \"[::1]:8080\"")
+    })
 }
 
 /// Check that `url` is an absolute http(s) URL and make it end in `/`.
 pub fn normalize_base_url(url: &str) -> Result<String, String> {
-    let parsed = url::Url::parse(url.trim()).map_err(|e| format!("{url:?} is not an absolute URL: {e}"))?;
+    let parsed =
+        url::Url::parse(url.trim()).map_err(|e| format!("{url:?} is not an absolute URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(format!("{url:?} must be an http:// or https:// URL with a host"));
+        return Err(format!(
+            "{url:?} must be an http:// or https:// URL with a host"
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(format!("{url:?} must not have a query or fragment"));
@@ -415,36 +506,75 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        assert_eq!(err("[feeds]\nlimt = 3\n"), "config/feedpub.toml: unknown key \"feeds.limt\"");
-        assert_eq!(err("[sight]\ntitle = 'x'\n"), "config/feedpub.toml: unknown key \"sight\"");
-        assert_eq!(err("title = 'x'\n"), "config/feedpub.toml: unknown key \"title\"");
+        assert_eq!(
+            err("[feeds]\nlimt = 3\n"),
+            "config/feedpub.toml: unknown key \"feeds.limt\""
+        );
+        assert_eq!(
+            err("[sight]\ntitle = 'x'\n"),
+            "config/feedpub.toml: unknown key \"sight\""
+        );
+        assert_eq!(
+            err("title = 'x'\n"),
+            "config/feedpub.toml: unknown key \"title\""
+        );
     }
 
     #[test]
     fn wrong_types_name_the_key() {
         let cases = [
-            ("[feeds]\nlimit = \"many\"\n", "key \"feeds.limit\": expected an integer of at least 1, found string \"many\""),
+            (
+                "[feeds]\nlimit = \"many\"\n",
+                "key \"feeds.limit\": expected an integer of at least 1, found string \"many\"",
+            ),
             ("[feeds]\nlimit = 0\n", "key \"feeds.limit\""),
-            ("[articles]\nsanitize_html = 1\n", "key \"articles.sanitize_html\": expected true or false"),
-            ("[site]\ntimezone = \"Mars/Olympus\"\n", "key \"site.timezone\": unknown time zone"),
+            (
+                "[articles]\nsanitize_html = 1\n",
+                "key \"articles.sanitize_html\": expected true or false",
+            ),
+            (
+                "[site]\ntimezone = \"Mars/Olympus\"\n",
+                "key \"site.timezone\": unknown time zone",
+            ),
             ("[site]\nbase_url = \"ftp://x/\"\n", "key \"site.base_url\""),
-            ("[server]\nlisten = \"localhost\"\n", "key \"server.listen\""),
+            (
+                "[server]\nlisten = \"localhost\"\n",
+                "key \"server.listen\"",
+            ),
             ("site = 3\n", "key \"site\": expected a table"),
-            ("[watch]\ndebounce_ms = 50\nmax_delay_ms = 10\n", "key \"watch.max_delay_ms\""),
-            ("[site]\nauthor = \"\\u007f\"\n", "key \"site.author\": contains U+007F, a character feeds cannot hold"),
-            ("[site]\ntitle = \"a\\ufffeb\"\n", "key \"site.title\": contains U+FFFE"),
-            ("[site]\ndescription = \"\\u0001\"\n", "key \"site.description\""),
+            (
+                "[watch]\ndebounce_ms = 50\nmax_delay_ms = 10\n",
+                "key \"watch.max_delay_ms\"",
+            ),
+            (
+                "[site]\nauthor = \"\\u007f\"\n",
+                "key \"site.author\": contains U+007F, a character feeds cannot hold",
+            ),
+            (
+                "[site]\ntitle = \"a\\ufffeb\"\n",
+                "key \"site.title\": contains U+FFFE",
+            ),
+            (
+                "[site]\ndescription = \"\\u0001\"\n",
+                "key \"site.description\"",
+            ),
         ];
         for (text, want) in cases {
             let got = err(text);
-            assert!(got.contains(want), "{text:?}: got {got:?}, want it to contain {want:?}");
+            assert!(
+                got.contains(want),
+                "{text:?}: got {got:?}, want it to contain {want:?}"
+            );
         }
     }
 
     #[test]
     fn syntax_errors_carry_a_line() {
         let got = err("[site]\ntitle = \"x\"\nbroken =\n");
-        assert!(got.starts_with("config/feedpub.toml:3: TOML syntax error"), "{got}");
+        assert!(
+            got.starts_with("config/feedpub.toml:3: TOML syntax error"),
+            "{got}"
+        );
     }
 
     #[test]
@@ -465,7 +595,11 @@ mod tests {
 
     #[test]
     fn flags_override_the_file() {
-        let mut c = Config::parse("[server]\nlisten = \"127.0.0.1:9000\"\n[articles]\ndir = \"a\"\n", "x").expect("valid");
+        let mut c = Config::parse(
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[articles]\ndir = \"a\"\n",
+            "x",
+        )
+        .expect("valid");
         assert_eq!(c.site.base_url, "http://127.0.0.1:9000/");
         c.apply(&Overrides {
             articles: Some("b".into()),
@@ -475,9 +609,19 @@ mod tests {
         .expect("valid flags");
         assert_eq!(c.articles.dir, PathBuf::from("b"));
         assert_eq!(c.site.base_url, "http://127.0.0.1:9100/");
-        c.apply(&Overrides { base_url: Some("https://x.org".into()), ..Overrides::default() }).expect("valid");
+        c.apply(&Overrides {
+            base_url: Some("https://x.org".into()),
+            ..Overrides::default()
+        })
+        .expect("valid");
         assert_eq!(c.site.base_url, "https://x.org/");
-        let bad = c.apply(&Overrides { listen: Some("nope".into()), ..Overrides::default() });
-        assert!(matches!(bad, Err(ConfigError::BadFlag { flag: "listen", .. })));
+        let bad = c.apply(&Overrides {
+            listen: Some("nope".into()),
+            ..Overrides::default()
+        });
+        assert!(matches!(
+            bad,
+            Err(ConfigError::BadFlag { flag: "listen", .. })
+        ));
     }
 }

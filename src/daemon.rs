@@ -37,20 +37,27 @@ const MAX_TIMER: Duration = Duration::from_secs(3600);
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot use the socket passed by systemd: {0}")]
     Inherited(std::io::Error),
     #[error(transparent)]
     Watch(#[from] fswatch::WatchError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0} stopped unexpectedly")]
+    Stopped(&'static str),
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
 }
 
 /// Run the daemon until SIGTERM/SIGINT. Exit 0 after a clean shutdown, 1 on a fatal error.
 pub fn serve(config: Config, overrides: Overrides) -> ExitCode {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
     let result = match runtime {
         Ok(rt) => rt.block_on(run(config, overrides)),
         Err(e) => Err(DaemonError::Runtime(e)),
@@ -70,7 +77,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
 
     let listener = bind(config.server.listen).await?;
-    let addr = listener.local_addr().map_err(|source| DaemonError::Bind { addr: config.server.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| DaemonError::Bind {
+        addr: config.server.listen,
+        source,
+    })?;
     if !config.site.base_url_explicit {
         config.site.base_url = base_url_for(addr);
     }
@@ -85,7 +95,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     }));
 
     // The watcher starts before the first build (see the module doc).
-    let (mut watcher, events, signal) = fswatch::start(&config.articles.dir, config.watch.poll_interval_ms)?;
+    let (mut watcher, events, signal) =
+        fswatch::start(&config.articles.dir, config.watch.poll_interval_ms)?;
     let (batch_tx, mut batches) = mpsc::channel::<Batch>(1);
     let debounce = Duration::from_millis(config.watch.debounce_ms);
     let max_delay = Duration::from_millis(config.watch.max_delay_ms);
@@ -101,10 +112,17 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     systemd::ready();
 
     loop {
-        let timer = next_due.map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_TIMER));
+        let timer = next_due.map(|due| {
+            (due - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_TIMER)
+        });
         tokio::select! {
             batch = batches.recv() => {
-                let Some(batch) = batch else { break };
+                let Some(batch) = batch else {
+                    return Err(DaemonError::Stopped("the file watcher"));
+                };
                 // An event on the directory itself (deleted, recreated, moved, replaced by a
                 // symlink) invalidates the watch: watch it again and walk it all.
                 let rescan = batch.rescan || batch.paths.iter().any(|p| watcher.is_dir_itself(p));
@@ -134,8 +152,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 systemd::reloading();
                 match Config::load(&overrides) {
                     Ok(mut new) => {
-                        if new.server.listen != config.server.listen {
-                            tracing::warn!("server.listen changed; the new address takes effect after a restart");
+                        if new.server != config.server || new.watch != config.watch {
+                            tracing::warn!("[server] and [watch] settings take effect after a restart; the rest is reloaded");
                         }
                         if !new.site.base_url_explicit {
                             new.site.base_url = base_url_for(addr);
@@ -157,9 +175,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
             res = &mut server => {
-                // The server only returns on shutdown; if it stops early, that is fatal.
-                tracing::error!("HTTP server stopped unexpectedly: {res:?}");
-                return Ok(());
+                // The server only returns on shutdown; stopping early is fatal, so that
+                // `Restart=on-failure` restarts us.
+                tracing::error!("HTTP server result: {res:?}");
+                return Err(DaemonError::Stopped("the HTTP server"));
             }
         }
     }
@@ -168,7 +187,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     let grace = Duration::from_millis(config.server.shutdown_grace_ms) + Duration::from_millis(500);
     match tokio::time::timeout(grace, server).await {
         Ok(_) => tracing::info!("stopped"),
-        Err(_) => tracing::warn!("connections still open after the shutdown grace period; closing them"),
+        Err(_) => {
+            tracing::warn!("connections still open after the shutdown grace period; closing them")
+        }
     }
     Ok(())
 }
@@ -179,11 +200,19 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> 
         tracing::info!("using the listening socket passed by systemd; server.listen is not used");
         return tokio::net::TcpListener::from_std(std_listener).map_err(DaemonError::Inherited);
     }
-    tokio::net::TcpListener::bind(addr).await.map_err(|source| DaemonError::Bind { addr, source })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Bind { addr, source })
 }
 
 /// Turn raw watcher events into debounced batches, one at a time.
-async fn debouncer(mut events: fswatch::Events, signal: Arc<fswatch::Signal>, debounce: Duration, max_delay: Duration, tx: mpsc::Sender<Batch>) {
+async fn debouncer(
+    mut events: fswatch::Events,
+    signal: Arc<fswatch::Signal>,
+    debounce: Duration,
+    max_delay: Duration,
+    tx: mpsc::Sender<Batch>,
+) {
     while let Some(batch) = fswatch::next_batch(&mut events, &signal, debounce, max_delay).await {
         if tx.send(batch).await.is_err() {
             break;
@@ -211,7 +240,11 @@ where
 }
 
 /// Render, publish the snapshot, then write it to the out dir. Returns the next due time.
-async fn publish(engine: Engine, site_tx: &watch::Sender<Option<Arc<Site>>>, metrics: &Arc<Metrics>) -> (Engine, Option<chrono::DateTime<Utc>>) {
+async fn publish(
+    engine: Engine,
+    site_tx: &watch::Sender<Option<Arc<Site>>>,
+    metrics: &Arc<Metrics>,
+) -> (Engine, Option<chrono::DateTime<Utc>>) {
     let (site_tx, metrics) = (site_tx.clone(), Arc::clone(metrics));
     blocking(engine, move |engine| {
         let r = engine.render(Utc::now());

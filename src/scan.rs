@@ -36,13 +36,16 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
         || name == "4913"
-        || [".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak"].iter().any(|s| name.to_ascii_lowercase().ends_with(s))
+        || [".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak"]
+            .iter()
+            .any(|s| name.to_ascii_lowercase().ends_with(s))
 }
 
 /// Whether any component of `path` below `root` is ignored (a dot-dir hides all it holds).
 pub fn is_ignored_path(root: &Path, path: &Path) -> bool {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().any(|c| c.as_os_str().to_str().is_none_or(is_ignored_name))
+    rel.components()
+        .any(|c| c.as_os_str().to_str().is_none_or(is_ignored_name))
 }
 
 /// What one path is, re-checked on disk.
@@ -90,7 +93,11 @@ pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
             bytes,
             modified: meta.modified().unwrap_or(std::time::UNIX_EPOCH),
         }),
-        Err(kind) => Entry::Problem(ArticleError { path: path.to_path_buf(), line: None, kind }),
+        Err(kind) => Entry::Problem(ArticleError {
+            path: path.to_path_buf(),
+            line: None,
+            kind,
+        }),
     }
 }
 
@@ -98,11 +105,16 @@ fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ArticleErrorKind
     let file = fs::File::open(path).map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
     let mut bytes = Vec::new();
     // Read one byte past the limit: the file may have grown since it was stat'ed.
-    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
     let size = bytes.len() as u64;
     if size > max_bytes {
         let size = fs::metadata(path).map(|m| m.len()).unwrap_or(size);
-        return Err(ArticleErrorKind::TooLarge { size, limit: max_bytes });
+        return Err(ArticleErrorKind::TooLarge {
+            size,
+            limit: max_bytes,
+        });
     }
     Ok(bytes)
 }
@@ -148,7 +160,9 @@ pub fn article_paths(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
     // Guard against symlink loops: each real directory is walked once.
-    let Ok(real) = fs::canonicalize(dir) else { return };
+    let Ok(real) = fs::canonicalize(dir) else {
+        return;
+    };
     if !seen.insert(real) {
         return;
     }
@@ -212,8 +226,14 @@ mod tests {
 
     #[test]
     fn dot_dirs_hide_their_files() {
-        assert!(is_ignored_path(Path::new("arts"), Path::new("arts/.git/a.md")));
-        assert!(!is_ignored_path(Path::new("arts"), Path::new("arts/sub/a.md")));
+        assert!(is_ignored_path(
+            Path::new("arts"),
+            Path::new("arts/.git/a.md")
+        ));
+        assert!(!is_ignored_path(
+            Path::new("arts"),
+            Path::new("arts/sub/a.md")
+        ));
     }
 
     #[test]
@@ -227,10 +247,24 @@ mod tests {
         fs::write(root.join("a.md~"), "old")?;
         fs::write(root.join("big.md"), vec![b'x'; 100])?;
         let w = walk(root, root, 50)?;
-        let names: Vec<_> = w.sources.iter().map(|s| s.path.strip_prefix(root).map(Path::to_path_buf)).collect::<Result<_, _>>().map_err(io::Error::other)?;
-        assert_eq!(names, vec![PathBuf::from("a.md"), PathBuf::from("sub/b.txt")]);
+        let names: Vec<_> = w
+            .sources
+            .iter()
+            .map(|s| s.path.strip_prefix(root).map(Path::to_path_buf))
+            .collect::<Result<_, _>>()
+            .map_err(io::Error::other)?;
+        assert_eq!(
+            names,
+            vec![PathBuf::from("a.md"), PathBuf::from("sub/b.txt")]
+        );
         assert_eq!(w.problems.len(), 1);
-        assert!(matches!(w.problems[0].kind, ArticleErrorKind::TooLarge { size: 100, limit: 50 }));
+        assert!(matches!(
+            w.problems[0].kind,
+            ArticleErrorKind::TooLarge {
+                size: 100,
+                limit: 50
+            }
+        ));
         Ok(())
     }
 
@@ -247,7 +281,16 @@ mod tests {
         std::os::unix::fs::symlink(root.join("sub/in.md"), root.join("alias.md"))?;
         std::os::unix::fs::symlink(root, root.join("sub/loop"))?;
         let w = walk(root, root, 1 << 20)?;
-        let names: Vec<String> = w.sources.iter().map(|s| s.path.strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_default()).collect();
+        let names: Vec<String> = w
+            .sources
+            .iter()
+            .map(|s| {
+                s.path
+                    .strip_prefix(root)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
         assert_eq!(names, ["alias.md", "sub/in.md"]);
         Ok(())
     }

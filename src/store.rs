@@ -37,7 +37,8 @@ impl Store {
     /// Record a freshly parsed article, clearing any problem of its path.
     pub fn upsert(&mut self, article: Article) {
         self.problems.remove(&article.path);
-        self.articles.insert(article.path.clone(), Arc::new(article));
+        self.articles
+            .insert(article.path.clone(), Arc::new(article));
     }
 
     /// Record a problem; a last good version of the same path stays published.
@@ -59,7 +60,12 @@ impl Store {
 
     /// Every path the store knows, good or broken.
     pub fn paths(&self) -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = self.articles.keys().chain(self.problems.keys()).cloned().collect();
+        let mut paths: Vec<PathBuf> = self
+            .articles
+            .keys()
+            .chain(self.problems.keys())
+            .cloned()
+            .collect();
         paths.sort();
         paths.dedup();
         paths
@@ -122,15 +128,29 @@ impl Store {
                 articles.push(Arc::new(renamed));
             }
         }
-        articles.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)).then_with(|| a.path.cmp(&b.path)));
+        articles.sort_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| a.slug.cmp(&b.slug))
+                .then_with(|| a.path.cmp(&b.path))
+        });
         collisions.sort_by(|a, b| a.path.cmp(&b.path));
-        Published { articles, collisions, next_due }
+        Published {
+            articles,
+            collisions,
+            next_due,
+        }
     }
 }
 
 /// A short, stable hash of a path (FNV-1a, 32 bits): the same file always gets the same suffix.
 fn path_hash(path: &Path) -> u32 {
-    path.as_os_str().as_encoded_bytes().iter().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        })
 }
 
 #[cfg(test)]
@@ -140,7 +160,9 @@ mod tests {
     use chrono::{FixedOffset, TimeZone};
 
     fn article(path: &str, slug: &str, day: u32) -> Article {
-        let date = FixedOffset::east_opt(0).and_then(|z| z.with_ymd_and_hms(2024, 1, day, 0, 0, 0).single()).expect("valid date");
+        let date = FixedOffset::east_opt(0)
+            .and_then(|z| z.with_ymd_and_hms(2024, 1, day, 0, 0, 0).single())
+            .expect("valid date");
         Article {
             path: PathBuf::from(path),
             format: Format::Markdown,
@@ -159,7 +181,9 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0).single().expect("valid date")
+        Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0)
+            .single()
+            .expect("valid date")
     }
 
     #[test]
@@ -168,7 +192,12 @@ mod tests {
         s.upsert(article("a/b.md", "b", 3));
         s.upsert(article("a/a.md", "a", 3));
         s.upsert(article("a/c.md", "c", 5));
-        let slugs: Vec<_> = s.published(now()).articles.iter().map(|a| a.slug.clone()).collect();
+        let slugs: Vec<_> = s
+            .published(now())
+            .articles
+            .iter()
+            .map(|a| a.slug.clone())
+            .collect();
         assert_eq!(slugs, ["c", "a", "b"]);
     }
 
@@ -183,7 +212,14 @@ mod tests {
         s.upsert(article("p.md", "p", 2));
         let p = s.published(now());
         assert_eq!(p.articles.len(), 1);
-        assert_eq!(p.next_due, Some(Utc.with_ymd_and_hms(2024, 1, 20, 0, 0, 0).single().expect("valid")));
+        assert_eq!(
+            p.next_due,
+            Some(
+                Utc.with_ymd_and_hms(2024, 1, 20, 0, 0, 0)
+                    .single()
+                    .expect("valid")
+            )
+        );
     }
 
     #[test]
@@ -207,7 +243,11 @@ mod tests {
     fn a_broken_save_keeps_the_last_good_version() {
         let mut s = Store::new();
         s.upsert(article("a.md", "a", 3));
-        s.fail(ArticleError { path: PathBuf::from("a.md"), line: Some(2), kind: ArticleErrorKind::NoTitle });
+        s.fail(ArticleError {
+            path: PathBuf::from("a.md"),
+            line: Some(2),
+            kind: ArticleErrorKind::NoTitle,
+        });
         assert_eq!(s.published(now()).articles.len(), 1);
         assert_eq!(s.problems().count(), 1);
         s.upsert(article("a.md", "a", 4));
