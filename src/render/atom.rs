@@ -78,7 +78,7 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
     };
     Entry {
         title: Text::plain(article.title.as_str()),
-        id: doc.item_id(i).to_string(),
+        id: atom_id(doc.item_id(i)),
         updated: feed::modified(article),
         published: Some(article.date),
         authors: doc.item_author(article).map(person).into_iter().collect(),
@@ -110,11 +110,52 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
     }
 }
 
+/// An Atom id must be an absolute IRI (RFC 4287 §4.2.6). A front matter `id` that is not one
+/// (say `post-17`) is wrapped in a URN, so the entry id stays stable and the feed stays valid;
+/// RSS and JSON Feed carry the id as written.
+fn atom_id(id: &str) -> String {
+    let has_scheme = id.split_once(':').is_some_and(|(scheme, rest)| {
+        !rest.is_empty()
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if has_scheme && !id.chars().any(char::is_whitespace) {
+        return id.to_string();
+    }
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(id, KEEP);
+    format!("urn:feedpub:id:{encoded}")
+}
+
 fn person(author: &str) -> Person {
     let (name, email) = split_author(author);
     Person {
         name: name.to_string(),
         email: email.map(str::to_string),
         ..Person::default()
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::atom_id;
+
+    #[test]
+    fn ids_that_are_not_iris_are_wrapped() {
+        let cases = [
+            ("https://example.com/a/", "https://example.com/a/"),
+            ("tag:example.com,2025:x", "tag:example.com,2025:x"),
+            ("urn:uuid:1234", "urn:uuid:1234"),
+            ("post-17", "urn:feedpub:id:post-17"),
+            ("a b:c", "urn:feedpub:id:a%20b%3Ac"),
+            ("1:2", "urn:feedpub:id:1%3A2"),
+        ];
+        for (id, want) in cases {
+            assert_eq!(atom_id(id), want, "{id}");
+        }
     }
 }
