@@ -117,7 +117,9 @@ fn atom_id(id: &str) -> String {
     let has_scheme = id.split_once(':').is_some_and(|(scheme, rest)| {
         !rest.is_empty()
             && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     });
     if has_scheme && !id.chars().any(char::is_whitespace) {
         return id.to_string();
