@@ -146,12 +146,7 @@ impl Renderer {
         stats.feeds_rendered = todo.len();
         let rendered = par_map(&todo, |(prefix, title, items)| {
             let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
-            let feeds = render_feeds(config, prefix, title, &refs, now);
-            // The feeds every reader polls: compressed now, not on first request.
-            if prefix.is_empty() {
-                feeds.iter().for_each(|(_, asset)| asset.precompress());
-            }
-            feeds
+            render_feeds(config, prefix, title, &refs, now)
         });
         for ((prefix, title, items), feeds) in todo.into_iter().zip(rendered) {
             let assets = feeds
@@ -176,7 +171,6 @@ impl Renderer {
             _ => {
                 let refs: Vec<&Article> = latest.iter().map(|a| &***a).collect();
                 let mut asset = render_index(config, &refs, now);
-                asset.precompress();
                 fresh("index.html", &mut asset);
                 (latest.iter().map(|a| Arc::clone(a)).collect(), Arc::new(asset))
             }

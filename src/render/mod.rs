@@ -42,6 +42,11 @@ pub const JSON_FEED_CONTENT_TYPE: &str = "application/feed+json; charset=utf-8";
 /// `Content-Type` of the HTML pages.
 pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
+/// The assets every reader polls (the site feeds and the home page): the daemon compresses
+/// them right after publishing a snapshot, so they are ready before most readers come, without
+/// delaying the new bytes. Everything else is compressed on its first request.
+pub const HOT_KEYS: [&str; 4] = [RSS_FILE, ATOM_FILE, JSON_FEED_FILE, "index.html"];
+
 /// File name of the RSS feed inside a feed directory (the site root or `tags/{slug}/`).
 pub const RSS_FILE: &str = "rss.xml";
 /// File name of the Atom feed inside a feed directory.
@@ -50,8 +55,7 @@ pub const ATOM_FILE: &str = "atom.xml";
 pub const JSON_FEED_FILE: &str = "feed.json";
 
 /// Render every feed and page for `published` (already sorted newest first): a render with an
-/// empty [`Renderer`] cache. The site feeds and the home page are compressed now; tag feeds and
-/// article pages on first request.
+/// empty [`Renderer`] cache. Nothing is compressed yet: see [`HOT_KEYS`].
 pub fn render_site(config: &Config, published: &[Arc<Article>], now: DateTime<Utc>) -> Site {
     Renderer::new().render(config, published, now).0
 }

@@ -220,3 +220,13 @@ fn is_connection_error(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
     )
 }
+
+/// Answer one request from the snapshot exactly as a connection does (for benchmarks; the
+/// server calls the same function).
+#[doc(hidden)]
+pub fn handle_request<B>(
+    shared: &Shared,
+    req: &hyper::Request<B>,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    respond::handle(shared, req)
+}

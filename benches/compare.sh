@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# feedpub against Hugo (building, edit latency) and nginx (serving), in one run, alternating.
+#
+#   bash benches/compare.sh            # 10k / 50k / 100k articles, ~15 min
+#   QUICK=1 bash benches/compare.sh    # 2k / 5k / 10k, shorter wrk runs, ~5 min
+#
+# Installs hugo, nginx-light, wrk, hyperfine and time from Debian if missing. Everything runs on
+# 127.0.0.1 with free ports; every server started here is stopped on exit. Output dirs live on
+# tmpfs (/dev/shm) for both tools: this machine's disk spends ~1 ms per file created, which would
+# measure the disk, not the tool (feedpub writes ~10,600 files at 10k, Hugo RSS-only writes one).
+# Figures are medians; ratios are "how many times better feedpub is" (>1 is a win).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${WORK:-/dev/shm/feedpub-bench}
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+    N1=2000 N2=5000 N3=10000 RUNS=3 WRK_D=4s EDITS=30
+else
+    N1=10000 N2=50000 N3=100000 RUNS=5 WRK_D=10s EDITS=60
+fi
+RESULTS=$WORK/results.tsv
+PIDS=()
+
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+log() { echo "== $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.stdin.read().split()]; print("%.3f" % statistics.median(v) if v else "nan")'; }
+row() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RESULTS"; }  # what, feedpub, peer, unit, better(lower|higher)
+wait_http() {  # URL TIMEOUT_S → prints seconds until 200
+    python3 - "$1" "$2" <<'EOF'
+import sys, time, urllib.request
+url, limit = sys.argv[1], float(sys.argv[2]); t0 = time.time()
+while time.time() - t0 < limit:
+    try:
+        if urllib.request.urlopen(url, timeout=1).status == 200:
+            print("%.3f" % (time.time() - t0)); sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(0.01)
+print("nan"); sys.exit(1)
+EOF
+}
+
+# ---------------------------------------------------------------- tools
+need=()
+command -v hugo >/dev/null || need+=(hugo)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+log "hugo: $(hugo version | head -c 60); nginx: $(nginx -v 2>&1)"
+
+log "building feedpub (release)"
+cargo build --release --quiet --bin feedpub --example gen_corpus
+FP=$ROOT/target/release/feedpub
+GEN=$ROOT/target/release/examples/gen_corpus
+
+rm -rf "$WORK" && mkdir -p "$WORK"
+: >"$RESULTS"
+
+# ---------------------------------------------------------------- corpora
+hugo_site() {  # DIR: a Hugo site rendering only its home RSS (50 items, full content)
+    mkdir -p "$1/layouts/_default" "$1/content/posts"
+    cat >"$1/hugo.toml" <<'EOF'
+baseURL = "http://127.0.0.1/"
+title = "bench"
+disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404", "section"]
+[outputs]
+home = ["RSS"]
+[services.rss]
+limit = 50
+# Pages are listed (for the feed) and linked, never rendered; the target keeps home rendered.
+[[cascade]]
+[cascade._build]
+render = "link"
+list = "always"
+[cascade._target]
+kind = "page"
+EOF
+    cat >"$1/layouts/_default/rss.xml" <<'EOF'
+{{- printf "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>" | safeHTML }}
+<rss version="2.0"><channel><title>{{ .Site.Title }}</title><link>{{ .Permalink }}</link><description>bench</description>
+{{- range first 50 (where .Site.RegularPages "Type" "posts") }}
+<item><title>{{ .Title }}</title><link>{{ .Permalink }}</link><pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" | safeHTML }}</pubDate><guid>{{ .Permalink }}</guid><description>{{ .Content | html }}</description></item>
+{{- end }}
+</channel></rss>
+EOF
+}
+for n in $N1 $N2 $N3; do
+    log "corpus $n"
+    hugo_site "$WORK/hugo$n"
+    "$GEN" "$n" "$WORK/c$n" --hugo "$WORK/hugo$n/content/posts"
+done
+
+# ---------------------------------------------------------------- cold build, alternating
+build_fp() { rm -rf "$WORK/out"; /usr/bin/time -f "%e %M" -o "$WORK/t" "$FP" build --articles "$WORK/c$1" --out "$WORK/out" 2>/dev/null || true; cat "$WORK/t"; }
+build_hugo() { rm -rf "$WORK/hugo$1/public" "$WORK/hugo$1/resources"; (cd "$WORK/hugo$1" && /usr/bin/time -f "%e %M" -o "$WORK/t" hugo --quiet >/dev/null 2>&1 || true); cat "$WORK/t"; }
+for n in $N1 $N2; do
+    runs=$RUNS; [ "$n" = "$N2" ] && runs=3
+    log "cold build at $n, $runs runs each, alternating"
+    : >"$WORK/fp_t"; : >"$WORK/fp_m"; : >"$WORK/hu_t"; : >"$WORK/hu_m"
+    for _ in $(seq "$runs"); do
+        read -r t m < <(build_fp "$n"); echo "$t" >>"$WORK/fp_t"; echo "$m" >>"$WORK/fp_m"
+        read -r t m < <(build_hugo "$n"); echo "$t" >>"$WORK/hu_t"; echo "$m" >>"$WORK/hu_m"
+    done
+    log "hugo feed items: $(grep -c "<item>" "$WORK/hugo$n/public/index.xml" || true)"
+    row "cold build $n (s)" "$(median <"$WORK/fp_t")" "$(median <"$WORK/hu_t")" s lower
+    row "cold build $n peak RSS (MiB)" "$(awk '{print $1/1024}' "$WORK/fp_m" | median)" "$(awk '{print $1/1024}' "$WORK/hu_m" | median)" MiB lower
+done
+
+# ---------------------------------------------------------------- serve start at N3
+log "serve start at $N3"
+: >"$WORK/start"
+for _ in 1 2 3; do
+    port=$(free_port)
+    "$FP" serve --articles "$WORK/c$N3" --out "$WORK/out-serve" --listen "127.0.0.1:$port" 2>/dev/null &
+    pid=$!; PIDS+=("$pid")
+    wait_http "http://127.0.0.1:$port/healthz" 60 >>"$WORK/start" || true
+    sleep 3
+    rss=$(awk '/VmRSS/ {print $2/1024}' "/proc/$pid/status")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+row "serve start → /healthz 200 at $N3 (s)" "$(median <"$WORK/start")" "-" s lower
+row "serve RSS steady at $N3 (MiB)" "$rss" "-" MiB lower
+
+# ---------------------------------------------------------------- edit latency at N1
+log "edit latency at $N1: feedpub"
+port=$(free_port)
+"$FP" serve --articles "$WORK/c$N1" --out "$WORK/out-edit" --listen "127.0.0.1:$port" 2>"$WORK/serve.log" &
+FPID=$!; PIDS+=("$FPID")
+wait_http "http://127.0.0.1:$port/healthz" 60 >/dev/null
+sleep 1
+metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v n="$1" '$1==n {print $2}'; }
+sum0=$(metric feedpub_rebuild_duration_seconds_sum); cnt0=$(metric feedpub_rebuilds_total)
+python3 benches/edit_latency.py edit "http://127.0.0.1:$port/rss.xml" "$WORK/c$N1/bench" "$EDITS" >"$WORK/fp_edit"
+python3 benches/edit_latency.py new "http://127.0.0.1:$port/rss.xml" "$WORK/c$N1/bench" "$EDITS" >"$WORK/fp_new"
+FP_PORT=$port
+sum1=$(metric feedpub_rebuild_duration_seconds_sum); cnt1=$(metric feedpub_rebuilds_total)
+
+log "edit latency at $N1: hugo server --disableFastRender"
+hport=$(free_port)
+(cd "$WORK/hugo$N1" && hugo server --disableFastRender --bind 127.0.0.1 --port "$hport" --baseURL "http://127.0.0.1:$hport/" --appendPort=false >"$WORK/hugo.log" 2>&1) &
+HPID=$!; PIDS+=("$HPID")
+wait_http "http://127.0.0.1:$hport/index.xml" 120 >/dev/null || log "hugo server did not start: $(tail -3 "$WORK/hugo.log")"
+sleep 1
+python3 benches/edit_latency.py edit "http://127.0.0.1:$hport/index.xml" "$WORK/hugo$N1/content/posts" "$((EDITS / 2))" --hugo >"$WORK/hu_edit" || true
+python3 benches/edit_latency.py new "http://127.0.0.1:$hport/index.xml" "$WORK/hugo$N1/content/posts" "$((EDITS / 2))" --hugo >"$WORK/hu_new" || true
+kill "$HPID" 2>/dev/null || true
+pct() { python3 -c 'import sys; v=sorted(float(x) for x in open(sys.argv[1]).read().split()); p=float(sys.argv[2]); print("%.1f" % v[min(len(v)-1, int(round(p/100*(len(v)-1))))] if v else "nan")' "$1" "$2"; }
+for m in edit new; do
+    for p in 50 90 99; do
+        row "$m → served p$p at $N1 (ms)" "$(pct "$WORK/fp_$m" $p)" "$(pct "$WORK/hu_$m" $p)" ms lower
+    done
+done
+rebuild=$(python3 -c "print('%.2f' % ((float('$sum1') - float('$sum0')) / max(1, float('$cnt1') - float('$cnt0')) * 1000))" 2>/dev/null || echo nan)
+row "render of one rebuild, mean over the edits at $N1 (ms)" "$rebuild" "-" ms lower
+
+# ---------------------------------------------------------------- serving vs nginx
+log "serving: nginx (tcp_nopush on/off) vs feedpub on the same rss.xml bytes"
+NG=$WORK/nginx; mkdir -p "$NG/www" "$NG/tmp"
+curl -s -o "$NG/www/rss.xml" "http://127.0.0.1:$FP_PORT/rss.xml"
+curl -s -H 'Accept-Encoding: gzip' -o "$NG/www/rss.xml.gz" "http://127.0.0.1:$FP_PORT/rss.xml"
+log "rss.xml: $(stat -c %s "$NG/www/rss.xml") bytes, gzip $(stat -c %s "$NG/www/rss.xml.gz")"
+nginx_conf() {  # PORT NOPUSH
+    cat <<EOF
+worker_processes 1;
+daemon off;
+error_log $NG/error.log;
+pid $NG/nginx-$1.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $NG/tmp; proxy_temp_path $NG/tmp; fastcgi_temp_path $NG/tmp; uwsgi_temp_path $NG/tmp; scgi_temp_path $NG/tmp;
+    types { application/rss+xml xml; }
+    sendfile on; tcp_nopush $2; tcp_nodelay on;
+    keepalive_requests 1000000;
+    gzip_static on; gzip_vary on;
+    etag on;
+    open_file_cache max=1000 inactive=60s; open_file_cache_valid 60s;
+    server { listen 127.0.0.1:$1; root $NG/www; }
+}
+EOF
+}
+wrk_rps() {  # URL CONNS [header...] → requests/s
+    local url=$1 c=$2; shift 2
+    local args=()
+    for h in "$@"; do args+=(-H "$h"); done
+    wrk -t1 -c"$c" -d"$WRK_D" "${args[@]}" "$url" 2>/dev/null | awk '/Requests\/sec/ {print $2}'
+}
+declare -A NGPORT
+for nopush in on off; do
+    p=$(free_port); NGPORT[$nopush]=$p
+    nginx_conf "$p" "$nopush" >"$NG/nginx-$nopush.conf"
+    nginx -c "$NG/nginx-$nopush.conf" -p "$NG" -e "$NG/error.log" &
+    PIDS+=("$!")
+done
+sleep 1
+fp_etag=$(curl -sI "http://127.0.0.1:$FP_PORT/rss.xml" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+for c in 64 256; do
+    for mode in plain gzip 304; do
+        best=0
+        for nopush in on off; do
+            url="http://127.0.0.1:${NGPORT[$nopush]}/rss.xml"
+            case $mode in
+                plain) r=$(wrk_rps "$url" "$c") ;;
+                gzip) r=$(wrk_rps "$url" "$c" "Accept-Encoding: gzip") ;;
+                304) et=$(curl -sI "$url" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r'); r=$(wrk_rps "$url" "$c" "If-None-Match: $et") ;;
+            esac
+            echo "nginx tcp_nopush=$nopush c=$c $mode: $r" >&2
+            best=$(python3 -c "print(max(float('$best'), float('${r:-0}')))")
+        done
+        url="http://127.0.0.1:$FP_PORT/rss.xml"
+        case $mode in
+            plain) r=$(wrk_rps "$url" "$c") ;;
+            gzip) r=$(wrk_rps "$url" "$c" "Accept-Encoding: gzip") ;;
+            304) r=$(wrk_rps "$url" "$c" "If-None-Match: $fp_etag") ;;
+        esac
+        row "wrk -c$c GET /rss.xml $mode (req/s)" "${r:-0}" "$best" req/s higher
+    done
+done
+
+# ---------------------------------------------------------------- table
+python3 - "$RESULTS" <<'EOF'
+import sys
+print("\n| what | feedpub | peer | ratio (feedpub better when > 1) |\n| --- | --- | --- | --- |")
+for line in open(sys.argv[1]):
+    what, fp, peer, unit, better = line.rstrip("\n").split("\t")
+    try:
+        f, p = float(fp), float(peer)
+        ratio = (p / f if better == "lower" else f / p) if f and p else float("nan")
+        r = "%.2fx" % ratio
+    except ValueError:
+        r = "-"
+    print(f"| {what} | {fp} | {peer} | {r} |")
+EOF
