@@ -149,7 +149,7 @@ sum1=$(metric feedpub_rebuild_duration_seconds_sum); cnt1=$(metric feedpub_rebui
 
 log "edit latency at $N1: hugo server --disableFastRender"
 hport=$(free_port)
-(cd "$WORK/hugo$N1" && hugo server --disableFastRender --bind 127.0.0.1 --port "$hport" --baseURL "http://127.0.0.1:$hport/" --appendPort=false >"$WORK/hugo.log" 2>&1) &
+(cd "$WORK/hugo$N1" && exec hugo server --disableFastRender --bind 127.0.0.1 --port "$hport" --baseURL "http://127.0.0.1:$hport/" --appendPort=false >"$WORK/hugo.log" 2>&1) &
 HPID=$!; PIDS+=("$HPID")
 wait_http "http://127.0.0.1:$hport/index.xml" 120 >/dev/null || log "hugo server did not start: $(tail -3 "$WORK/hugo.log")"
 sleep 1
