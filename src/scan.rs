@@ -15,11 +15,16 @@ use crate::article::{ArticleError, ArticleErrorKind, Format, Source};
 /// The article format of `path` by its file name, or `None` when the file is not an article
 /// (wrong extension, or one of the ignore rules).
 pub fn classify(path: &Path) -> Option<Format> {
-    let name = path.file_name()?.to_str()?;
-    if is_ignored_name(name) {
+    // Lossy, not `to_str`: a file name need not be UTF-8 (GBK names from Windows archives);
+    // only the ASCII extension and the ignore patterns matter here.
+    let name = path.file_name()?.to_string_lossy();
+    if is_ignored_name(&name) {
         return None;
     }
-    let ext = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
+    let ext = Path::new(name.as_ref())
+        .extension()?
+        .to_str()?
+        .to_ascii_lowercase();
     match ext.as_str() {
         "md" | "markdown" => Some(Format::Markdown),
         "txt" => Some(Format::Text),
@@ -45,7 +50,7 @@ pub fn is_ignored_name(name: &str) -> bool {
 pub fn is_ignored_path(root: &Path, path: &Path) -> bool {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
-        .any(|c| c.as_os_str().to_str().is_none_or(is_ignored_name))
+        .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()))
 }
 
 /// What one path is, re-checked on disk.
@@ -176,7 +181,7 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<P
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
-        if name.to_str().is_none_or(is_ignored_name) {
+        if is_ignored_name(&name.to_string_lossy()) {
             continue;
         }
         let Ok(ft) = entry.file_type() else { continue };
@@ -222,6 +227,27 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(classify(Path::new(name)), want, "{name}");
         }
+    }
+
+    #[test]
+    fn non_utf8_names_are_articles_too() -> io::Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir()?;
+        // "新闻.txt" in GBK, as a zip made on Chinese Windows extracts it.
+        let name = std::ffi::OsStr::from_bytes(b"\xd0\xc2\xce\xc5.txt");
+        fs::write(dir.path().join(name), "title")?;
+        let w = walk(dir.path(), dir.path(), 1 << 20)?;
+        assert_eq!(w.sources.len(), 1);
+        let parsed = crate::article::parse(
+            &w.sources[0],
+            &crate::article::ParseOptions {
+                base_url: "http://x/".into(),
+                timezone: chrono_tz::Tz::UTC,
+                sanitize_html: true,
+            },
+        );
+        assert_eq!(parsed.map(|a| a.slug).ok().as_deref(), Some("新闻"));
+        Ok(())
     }
 
     #[test]

@@ -185,10 +185,17 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         }
     };
 
+    // A file name that is not UTF-8 (a zip made on Chinese Windows holds GBK names) is decoded
+    // like file contents, so its slug is readable rather than full of U+FFFD.
     let stem = src
         .path
         .file_stem()
-        .map(|s| s.to_string_lossy())
+        .map(|s| match s.to_str() {
+            Some(s) => Cow::Borrowed(s),
+            None => decode::decode(s.as_encoded_bytes())
+                .map(|d| Cow::Owned(d.into_owned()))
+                .unwrap_or_else(|_| s.to_string_lossy()),
+        })
         .unwrap_or_default();
     let stem_date = date::stem_date(&stem);
     let slug = match &fm.slug {
