@@ -36,6 +36,8 @@ pub struct Output {
     /// The assets this process wrote (or found on disk) last, by key: the same `Arc` again
     /// means the same bytes, with no need to look at the file.
     last: HashMap<String, Arc<Asset>>,
+    /// Whether temp files left by a killed earlier run were looked for (on the first write).
+    swept: bool,
 }
 
 /// What one [`Output::write`] did.
@@ -49,8 +51,15 @@ pub struct WriteStats {
 impl Output {
     /// Open the out dir, reading the manifest of an earlier run when there is one.
     pub fn open(dir: &Path) -> Output {
-        let written = fs::read_to_string(dir.join(MANIFEST)).map(|text| parse_manifest(&text)).unwrap_or_default();
-        Output { dir: dir.to_path_buf(), written, last: HashMap::new() }
+        let written = fs::read_to_string(dir.join(MANIFEST))
+            .map(|text| parse_manifest(&text))
+            .unwrap_or_default();
+        Output {
+            dir: dir.to_path_buf(),
+            written,
+            last: HashMap::new(),
+            swept: false,
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -67,15 +76,29 @@ impl Output {
     pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
         let mut stats = WriteStats::default();
         let mut first_error: Option<WriteError> = None;
-        fs::create_dir_all(&self.dir).map_err(|source| WriteError { path: self.dir.clone(), source })?;
+        fs::create_dir_all(&self.dir).map_err(|source| WriteError {
+            path: self.dir.clone(),
+            source,
+        })?;
+        if !self.swept {
+            // Here rather than in `open`: this runs on the daemon's blocking thread.
+            sweep_temp_files(&self.dir, 2);
+            self.swept = true;
+        }
         let mut todo: Vec<(&String, &Arc<Asset>)> = Vec::new();
         for (key, asset) in &site.assets {
-            if self.last.get(key.as_str()).is_some_and(|prev| Arc::ptr_eq(prev, asset)) {
+            if self
+                .last
+                .get(key.as_str())
+                .is_some_and(|prev| Arc::ptr_eq(prev, asset))
+            {
                 stats.unchanged += 1;
                 continue;
             }
             let etag = &asset.variant(Coding::Identity).etag;
-            if self.written.get(key.as_str()) == Some(etag) && same_len(&self.dir.join(key), asset.body().len()) {
+            if self.written.get(key.as_str()) == Some(etag)
+                && same_len(&self.dir.join(key), asset.body().len())
+            {
                 self.last.insert(key.clone(), Arc::clone(asset));
                 stats.unchanged += 1;
                 continue;
@@ -93,7 +116,8 @@ impl Output {
         for ((key, asset), result) in todo.into_iter().zip(results) {
             match result {
                 Ok(()) => {
-                    self.written.insert(key.clone(), asset.variant(Coding::Identity).etag.clone());
+                    self.written
+                        .insert(key.clone(), asset.variant(Coding::Identity).etag.clone());
                     self.last.insert(key.clone(), Arc::clone(asset));
                     stats.written += 1;
                 }
@@ -104,7 +128,12 @@ impl Output {
                 }
             }
         }
-        let stale: Vec<String> = self.written.keys().filter(|k| !site.assets.contains_key(*k)).cloned().collect();
+        let stale: Vec<String> = self
+            .written
+            .keys()
+            .filter(|k| !site.assets.contains_key(*k))
+            .cloned()
+            .collect();
         for key in stale {
             self.last.remove(&key);
             match remove_stale(&self.dir, &key) {
@@ -118,7 +147,12 @@ impl Output {
             }
         }
         if stats.written > 0 || stats.removed > 0 {
-            let manifest = write_atomic(&self.dir.join(MANIFEST), render_manifest(&self.written).as_bytes(), true).and_then(|()| sync_dir(&self.dir));
+            let manifest = write_atomic(
+                &self.dir.join(MANIFEST),
+                render_manifest(&self.written).as_bytes(),
+                true,
+            )
+            .and_then(|()| sync_dir(&self.dir));
             if let Err(e) = manifest {
                 first_error.get_or_insert(e);
             }
@@ -143,7 +177,10 @@ fn par_map<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let chunk = jobs.len().div_ceil(WRITERS);
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
         handles
             .into_iter()
             .flat_map(|h| match h.join() {
@@ -167,7 +204,9 @@ fn parse_manifest(text: &str) -> BTreeMap<String, String> {
 }
 
 fn render_manifest(written: &BTreeMap<String, String>) -> String {
-    let mut s = String::from("# files written by feedpub (ETag, path); stale ones are removed on the next build\n");
+    let mut s = String::from(
+        "# files written by feedpub (ETag, path); stale ones are removed on the next build\n",
+    );
     for (key, etag) in written {
         s.push_str(etag);
         s.push('\t');
@@ -180,17 +219,27 @@ fn render_manifest(written: &BTreeMap<String, String>) -> String {
 /// A manifest key is trusted only if it stays inside the out dir: a tampered manifest must not
 /// make feedpub delete files elsewhere.
 fn is_safe_key(key: &str) -> bool {
-    !key.is_empty() && !key.starts_with('/') && key.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'))
+    !key.is_empty()
+        && !key.starts_with('/')
+        && key
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'))
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Write `bytes` to `path` atomically: temp file in the same directory, then rename.
 pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(), WriteError> {
-    let err = |source| WriteError { path: path.to_path_buf(), source };
+    let err = |source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(err)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
     let result = (|| {
@@ -206,6 +255,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Writ
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(err)
+}
+
+/// Remove the temp files (`.NAME.PID.N.tmp`, see [`write_atomic`]) that a writer killed mid-write
+/// left in `dir` and up to `depth` levels below it (the out dir holds `articles/{slug}/` and
+/// `tags/{slug}/`). A file whose process still runs (a `feedpub build` beside the daemon) is
+/// left alone. Without this, every `kill -9` during a write left one behind for good (found by
+/// the kill -9 test in tests/it/faults.rs).
+fn sweep_temp_files(dir: &Path, depth: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            if depth > 0 {
+                sweep_temp_files(&entry.path(), depth - 1);
+            }
+        } else if let Some(pid) = entry.file_name().to_str().and_then(temp_file_pid) {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The writer's process id in a temp file name `.NAME.PID.N.tmp`.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = inner.rsplitn(3, '.');
+    parts.next()?.parse::<u64>().ok()?;
+    let pid = parts.next()?.parse().ok()?;
+    parts.next().filter(|stem| !stem.is_empty())?;
+    Some(pid)
 }
 
 fn remove_stale(dir: &Path, key: &str) -> Result<(), WriteError> {
@@ -227,7 +309,12 @@ fn remove_stale(dir: &Path, key: &str) -> Result<(), WriteError> {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), WriteError> {
-    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|source| WriteError { path: dir.to_path_buf(), source })
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| WriteError {
+            path: dir.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -238,35 +325,94 @@ mod tests {
     fn site(files: &[(&str, &str)]) -> Site {
         let mut s = Site::default();
         for (k, v) in files {
-            s.assets.insert(k.to_string(), Arc::new(Asset::new("text/plain", v.to_string(), UNIX_EPOCH)));
+            s.assets.insert(
+                k.to_string(),
+                Arc::new(Asset::new("text/plain", v.to_string(), UNIX_EPOCH)),
+            );
         }
         s
     }
 
     #[test]
-    fn writes_skips_unchanged_and_removes_only_its_own_stale_files() -> Result<(), Box<dyn std::error::Error>> {
+    fn writes_skips_unchanged_and_removes_only_its_own_stale_files(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("out");
         let mut o = Output::open(&out);
         let stats = o.write(&site(&[("rss.xml", "a"), ("articles/x/index.html", "x")]))?;
-        assert_eq!(stats, WriteStats { written: 2, removed: 0, unchanged: 0 });
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 2,
+                removed: 0,
+                unchanged: 0
+            }
+        );
         fs::write(out.join("mine.txt"), "user file")?;
         // A new process reads the manifest.
         let mut o = Output::open(&out);
         let stats = o.write(&site(&[("rss.xml", "b")]))?;
-        assert_eq!(stats, WriteStats { written: 1, removed: 1, unchanged: 0 });
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 1,
+                removed: 1,
+                unchanged: 0
+            }
+        );
         assert_eq!(fs::read_to_string(out.join("rss.xml"))?, "b");
-        assert!(!out.join("articles").exists(), "empty page dirs are removed");
-        assert!(out.join("mine.txt").exists(), "files feedpub did not write are kept");
+        assert!(
+            !out.join("articles").exists(),
+            "empty page dirs are removed"
+        );
+        assert!(
+            out.join("mine.txt").exists(),
+            "files feedpub did not write are kept"
+        );
         let stats = o.write(&site(&[("rss.xml", "b")]))?;
         assert_eq!(stats.unchanged, 1);
-        let leftovers: Vec<_> = fs::read_dir(&out)?.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = fs::read_dir(&out)?
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty());
         Ok(())
     }
 
     #[test]
-    fn a_tampered_manifest_cannot_delete_outside_the_out_dir() -> Result<(), Box<dyn std::error::Error>> {
+    fn temp_files_of_dead_writers_are_swept_on_the_first_write(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("out");
+        // A pid that cannot be running (above the kernel's largest pid_max, 2^22).
+        let dead = ".rss.xml.99999999.3.tmp";
+        let alive = format!(".atom.xml.{}.1.tmp", std::process::id());
+        fs::create_dir_all(out.join("articles/a"))?;
+        for f in [dead, alive.as_str(), ".not.a.tmp", "user.99999999.1.tmp"] {
+            fs::write(out.join(f), "partial")?;
+        }
+        fs::write(out.join("articles/a/.index.html.99999999.7.tmp"), "partial")?;
+        let mut o = Output::open(&out);
+        o.write(&site(&[("rss.xml", "a")]))?;
+        assert!(
+            !out.join(dead).exists() && !out.join("articles/a/.index.html.99999999.7.tmp").exists()
+        );
+        assert!(
+            out.join(&alive).exists(),
+            "a running writer's temp file is kept"
+        );
+        assert!(
+            out.join(".not.a.tmp").exists() && out.join("user.99999999.1.tmp").exists(),
+            "other files are kept"
+        );
+        assert_eq!(temp_file_pid(".index.html.123.4.tmp"), Some(123));
+        assert_eq!(temp_file_pid("..123.4.tmp"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_tampered_manifest_cannot_delete_outside_the_out_dir(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("out");
         fs::create_dir_all(&out)?;
@@ -279,7 +425,8 @@ mod tests {
     }
 
     #[test]
-    fn a_read_only_dir_is_an_error_naming_the_file_and_is_retried() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_read_only_dir_is_an_error_naming_the_file_and_is_retried(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("out");
