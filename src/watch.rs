@@ -66,7 +66,12 @@ pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, Events, A
     let signal = Arc::new(Signal::default());
     let sig = Arc::clone(&signal);
     let handler = move |res: notify::Result<notify::Event>| match res {
-        Ok(event) if event.need_rescan() => sig.raise(),
+        // Without this line an overflow was invisible in the log (found by the inotify overflow
+        // test, tests/it/faults.rs).
+        Ok(event) if event.need_rescan() => {
+            tracing::warn!("file events were lost (inotify queue overflow); rescanning the articles directory");
+            sig.raise();
+        }
         // Opening and reading (our own reads included) change nothing; a write that finished does.
         Ok(event) if matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) => {}
         Ok(event) => {
