@@ -1,0 +1,362 @@
+//! HTTP abuse against the real binary: slowloris, thousands of idle connections (10,000 with
+//! `benches/http_abuse.sh`), a 1 MB header, invalid request lines, HTTP/1.0 and pipelining,
+//! absurd `Range`/`If-*` values. Throughout, a normal client gets its answer in under a second,
+//! memory stays bounded, and nothing panics.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::faults::{md, metric, rss_kib, tail, Site};
+use crate::util::{http_raw, Conn, Daemon};
+
+/// A normal request answers 200 in under a second; returns how long it took.
+#[track_caller]
+fn assert_responsive(d: &Daemon, during: &str) -> Duration {
+    let t0 = Instant::now();
+    let r = crate::util::http_get(d.addr, "/rss.xml", &[])
+        .unwrap_or_else(|e| panic!("{during}: a normal request failed: {e}"));
+    let took = t0.elapsed();
+    assert_eq!(r.status, 200, "{during}");
+    assert!(
+        took < Duration::from_secs(1),
+        "{during}: a normal request took {took:?}"
+    );
+    took
+}
+
+#[track_caller]
+fn assert_no_panic(d: &Daemon) {
+    let log = d.log();
+    assert!(
+        !log.contains("panicked"),
+        "the daemon panicked:\n{}",
+        tail(&log, 4000)
+    );
+    assert_eq!(d.get("/healthz", &[]).status, 200);
+}
+
+fn start(config: &str) -> (Site, Daemon) {
+    let site = Site::new(config);
+    fs::write(site.art("a.md"), md("Alpha", "x")).expect("write");
+    let d = site.start();
+    (site, d)
+}
+
+#[test]
+fn slowloris_connections_do_not_delay_others_and_time_out() {
+    let (_site, d) = start("[server]\nheader_read_timeout_ms = 2000\n");
+    let mut slow: Vec<TcpStream> = (0..200)
+        .filter_map(|_| TcpStream::connect(d.addr).ok())
+        .collect();
+    assert_eq!(slow.len(), 200, "could not open 200 connections");
+    let request =
+        b"GET /rss.xml HTTP/1.1\r\nHost: slow\r\nX-A: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    let start = Instant::now();
+    let mut worst = Duration::ZERO;
+    // One header byte per connection per second, for 4 seconds: past the 2 s header timeout.
+    for (i, b) in request.iter().take(4).enumerate() {
+        for s in &mut slow {
+            let _ = s.write_all(&[*b]);
+        }
+        worst = worst.max(assert_responsive(&d, &format!("slowloris second {i}")));
+        let next = Duration::from_secs(i as u64 + 1);
+        thread::sleep(next.saturating_sub(start.elapsed()));
+    }
+    // The header timeout closed them all, bytes trickling in or not: a read sees EOF (or a
+    // reset, or a final error response followed by EOF), never a timeout.
+    let closed = slow
+        .iter()
+        .filter(|s| {
+            let mut s: &TcpStream = s;
+            let _ = s.set_read_timeout(Some(Duration::from_secs(3)));
+            let mut buf = Vec::new();
+            match s.read_to_end(&mut buf) {
+                Ok(_) => true,
+                Err(e) => !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+            }
+        })
+        .count();
+    eprintln!("slowloris: 200 connections, worst normal request {worst:?}, {closed} closed by the header timeout");
+    assert_eq!(closed, 200, "slow connections outlived the header timeout");
+    assert_no_panic(&d);
+}
+
+/// The soft `RLIMIT_NOFILE` of this process (from /proc/self/limits).
+fn fd_limit() -> usize {
+    fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(1024)
+}
+
+#[test]
+fn thousands_of_idle_connections_leave_the_server_responsive() {
+    // 2,500 by default (opening them takes a debug-build daemon a few seconds a thousand);
+    // `FEEDPUB_IDLE_CONNS=10000` (benches/http_abuse.sh) for the full count, fewer when the fd
+    // limit does not allow it (each side holds one fd per connection).
+    let want: usize = std::env::var("FEEDPUB_IDLE_CONNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_500);
+    let limit = fd_limit();
+    let n = want.min(limit.saturating_sub(1_500));
+    if n < 2_000 {
+        eprintln!("skipped: the fd limit ({limit}) allows fewer than 2,000 idle connections; raise it with `ulimit -n`");
+        return;
+    }
+    let (_site, d) = start(&format!(
+        "[server]\nheader_read_timeout_ms = 60000\nmax_connections = {}\n",
+        n + 100
+    ));
+    let baseline = rss_kib(d.pid());
+    let t0 = Instant::now();
+    // Opened from 8 threads, while a normal client checks in between.
+    let addr = d.addr;
+    let openers: Vec<_> = (0..8)
+        .map(|t| {
+            thread::spawn(move || {
+                let mut mine = Vec::with_capacity(n / 8 + 1);
+                for i in (t..n).step_by(8) {
+                    match TcpStream::connect_timeout(&addr, Duration::from_secs(10)) {
+                        Ok(s) => mine.push(s),
+                        Err(e) => return Err(format!("connection {i} of {n} failed: {e}")),
+                    }
+                }
+                Ok(mine)
+            })
+        })
+        .collect();
+    while !openers.iter().all(|h| h.is_finished()) {
+        let open = metric(&d, "feedpub_http_connections_open").unwrap_or(0.0);
+        assert_responsive(&d, &format!("{open} connections open"));
+        thread::sleep(Duration::from_millis(250));
+    }
+    let mut idle = Vec::with_capacity(n);
+    for h in openers {
+        idle.extend(
+            h.join()
+                .expect("opener thread")
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    let opened = t0.elapsed();
+    let open = crate::util::wait_until(Duration::from_secs(20), || {
+        metric(&d, "feedpub_http_connections_open").is_some_and(|v| v >= n as f64)
+    });
+    assert!(
+        open,
+        "the server does not hold {n} connections: {:?}",
+        metric(&d, "feedpub_http_connections_open")
+    );
+    let mut worst = Duration::ZERO;
+    for _ in 0..5 {
+        worst = worst.max(assert_responsive(&d, &format!("{n} idle connections")));
+    }
+    let held = rss_kib(d.pid());
+    eprintln!(
+        "idle: {n} connections opened in {opened:?}; worst normal request {worst:?}; VmRSS {baseline} KiB before, {held} KiB with them open"
+    );
+    // About 10 KiB per idle connection at most (hyper's buffers are allocated on first read).
+    assert!(
+        held <= baseline + (n as u64) * 10 + 32 * 1024,
+        "{n} idle connections use {} KiB",
+        held - baseline
+    );
+    drop(idle);
+    assert_no_panic(&d);
+}
+
+#[test]
+fn a_one_megabyte_header_is_refused_and_the_connection_closed() {
+    let (_site, d) = start("");
+    let mut req = b"GET /rss.xml HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    req.extend(std::iter::repeat_n(b'a', 1 << 20));
+    req.extend_from_slice(b"\r\n\r\n");
+    let t0 = Instant::now();
+    let mut s = TcpStream::connect(d.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.set_write_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let _ = s.write_all(&req); // the server may close before reading it all
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let text = String::from_utf8_lossy(&resp);
+    assert!(
+        resp.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "a 1 MB header got {:?}",
+        tail(&text, 300)
+    );
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "a 1 MB header took {:?}",
+        t0.elapsed()
+    );
+    assert_responsive(&d, "after a 1 MB header");
+    let rss = rss_kib(d.pid());
+    assert!(rss < 256 * 1024, "VmRSS {rss} KiB after a 1 MB header");
+    assert_no_panic(&d);
+}
+
+#[test]
+fn invalid_request_lines_get_4xx_never_5xx() {
+    let (_site, d) = start("");
+    let cases: &[&[u8]] = &[
+        b"GARBAGE\r\n\r\n",
+        b"GET\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",
+        b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\r\n\r\n\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 tls hello\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header Name: v\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n: empty name\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX: \x01\x02\x7f\r\n\r\n",
+        b"GET http://evil.example/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /../../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ];
+    for raw in cases {
+        let resp = http_raw(d.addr, raw)
+            .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(raw)));
+        let text = String::from_utf8_lossy(&resp);
+        let status = text.get(9..12).unwrap_or("");
+        assert!(
+            resp.is_empty() || (text.starts_with("HTTP/1.") && !status.starts_with('5')),
+            "{:?} got {:?}",
+            String::from_utf8_lossy(raw),
+            tail(&text, 300)
+        );
+        assert!(
+            !text.contains("root:"),
+            "file contents leaked for {:?}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+    assert_responsive(&d, "after invalid requests");
+    assert_no_panic(&d);
+}
+
+#[test]
+fn http_1_0_and_pipelined_requests_are_answered_in_order() {
+    let (_site, d) = start("");
+    // HTTP/1.0: answered, then closed (no keep-alive asked for).
+    let resp = http_raw(d.addr, b"GET /rss.xml HTTP/1.0\r\n\r\n").expect("HTTP/1.0");
+    let text = String::from_utf8_lossy(&resp);
+    assert!(
+        text.starts_with("HTTP/1.1 200") || text.starts_with("HTTP/1.0 200"),
+        "{}",
+        tail(&text, 300)
+    );
+    assert!(text.contains("</rss>"), "HTTP/1.0 body incomplete");
+
+    // Three requests in one write: three responses, in order, on one connection.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(b"GET /rss.xml HTTP/1.1\r\nHost: x\r\n\r\nHEAD /atom.xml HTTP/1.1\r\nHost: x\r\n\r\nGET /feed.json HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("send");
+    let types: Vec<(u16, String)> = [false, true, false, false]
+        .into_iter()
+        .map(|head| {
+            let r = c.read_response(head).expect("pipelined response");
+            (
+                r.status,
+                r.header("content-type").unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(types[0].0, 200);
+    assert!(types[0].1.starts_with("application/rss+xml"), "{types:?}");
+    assert!(types[1].1.starts_with("application/atom+xml"), "{types:?}");
+    assert!(types[2].1.starts_with("application/feed+json"), "{types:?}");
+    assert_eq!(types[3].0, 404, "{types:?}");
+    // A thousand pipelined requests in one write.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    let many = "GET /feed.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    let writer = {
+        let mut s = c.stream.try_clone().expect("clone");
+        thread::spawn(move || s.write_all(many.as_bytes()))
+    };
+    for i in 0..1000 {
+        let r = c
+            .read_response(false)
+            .unwrap_or_else(|e| panic!("pipelined response {i}: {e}"));
+        assert_eq!(r.status, 200, "pipelined response {i}");
+    }
+    writer.join().expect("writer").expect("write");
+    assert_no_panic(&d);
+}
+
+#[test]
+fn absurd_range_and_conditional_headers_never_cause_a_5xx() {
+    let (_site, d) = start("");
+    let junk_etags = (0..500)
+        .map(|i| format!("\"{i:x}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cases: Vec<(&str, String)> = vec![
+        ("Range", "bytes=0-99999999999999999999999999".into()),
+        ("Range", "bytes=-0".into()),
+        ("Range", "bytes=5-1".into()),
+        (
+            "Range",
+            format!(
+                "bytes={}",
+                (0..2000)
+                    .map(|i| format!("{i}-{i}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ),
+        ("Range", "furlongs=1-2".into()),
+        ("If-Range", "\"nope\"".into()),
+        ("If-None-Match", junk_etags.clone()),
+        ("If-None-Match", "*".into()),
+        ("If-None-Match", "W/\"".into()),
+        ("If-None-Match", "\"unterminated".into()),
+        ("If-Match", "\"nope\"".into()),
+        ("If-Match", junk_etags),
+        ("If-Modified-Since", "Tue, 99 Foo 99999 99:99:99 GMT".into()),
+        ("If-Modified-Since", "Fri, 31 Dec 9999 23:59:59 GMT".into()),
+        ("If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT".into()),
+        (
+            "If-Unmodified-Since",
+            "Thu, 01 Jan 1970 00:00:00 GMT".into(),
+        ),
+        ("If-Unmodified-Since", "-1".into()),
+        (
+            "Accept-Encoding",
+            "gzip;q=NaN, br;q=99999999999, *;q=-1".into(),
+        ),
+        ("Accept-Encoding", "x,".repeat(5000)),
+    ];
+    for (name, value) in &cases {
+        for path in ["/rss.xml", "/", "/healthz", "/metrics", "/nope"] {
+            let r = d.get(path, &[(name, value)]);
+            assert!(
+                r.status < 500 && r.status != 0,
+                "{path} with {name}: {} gave {}",
+                tail(value, 80),
+                r.status
+            );
+        }
+    }
+    assert_responsive(&d, "after absurd headers");
+    assert_no_panic(&d);
+}
