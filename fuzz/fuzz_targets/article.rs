@@ -7,7 +7,9 @@ use feedpub_fuzz::{check_article, EXTENSIONS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, bytes)) = data.split_first() else { return };
+    let Some((&sel, bytes)) = data.split_first() else {
+        return;
+    };
     let ext = EXTENSIONS[usize::from(sel & 0x7f) % EXTENSIONS.len()];
     let sanitize = sel & 0x80 == 0;
     check_article(&format!("2024-05-01-fuzz.{ext}"), bytes, sanitize);

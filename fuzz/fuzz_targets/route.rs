@@ -13,13 +13,20 @@ fuzz_target!(|data: &[u8]| {
     match &r {
         Route::Asset { key, .. } | Route::Redirect { key, .. } => {
             assert!(is_safe_key(key), "{path:?} -> unsafe key {key:?}");
-            assert!(!has_dot_dot_segment(&path), "{path:?} has a `..` segment but routes to {r:?}");
+            assert!(
+                !has_dot_dot_segment(&path),
+                "{path:?} has a `..` segment but routes to {r:?}"
+            );
         }
-        Route::Healthz | Route::Metrics => assert!(!has_dot_dot_segment(&path), "{path:?} -> {r:?}"),
+        Route::Healthz | Route::Metrics => {
+            assert!(!has_dot_dot_segment(&path), "{path:?} -> {r:?}")
+        }
         Route::NotFound => {}
     }
     if let Route::Redirect { location, .. } = &r {
-        assert!(location.starts_with('/') && !location.starts_with("//"), "open redirect {location:?} from {path:?}");
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "open redirect {location:?} from {path:?}"
+        );
     }
 });
-

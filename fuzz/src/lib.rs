@@ -35,15 +35,29 @@ pub fn check_article(name: &str, bytes: &[u8], sanitize_html: bool) {
         bytes: bytes.to_vec(),
         modified: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
     };
-    let Ok(a) = article::parse(&src, &opts) else { return };
-    for (what, text) in [("title", &a.title), ("summary", &a.summary), ("content", &a.content_html), ("slug", &a.slug)] {
+    let Ok(a) = article::parse(&src, &opts) else {
+        return;
+    };
+    for (what, text) in [
+        ("title", &a.title),
+        ("summary", &a.summary),
+        ("content", &a.content_html),
+        ("slug", &a.slug),
+    ] {
         if let Some(c) = text.chars().find(|&c| !is_xml_char(c)) {
-            panic!("article {what} holds U+{:04X}, not allowed in XML: {text:?}", u32::from(c));
+            panic!(
+                "article {what} holds U+{:04X}, not allowed in XML: {text:?}",
+                u32::from(c)
+            );
         }
     }
     assert!(!a.title.trim().is_empty(), "empty title");
     assert!(
-        !a.slug.is_empty() && a.slug != "." && a.slug != ".." && !a.slug.contains(['/', '\\']) && !a.slug.chars().any(char::is_control),
+        !a.slug.is_empty()
+            && a.slug != "."
+            && a.slug != ".."
+            && !a.slug.contains(['/', '\\'])
+            && !a.slug.chars().any(char::is_control),
         "bad slug {:?}",
         a.slug
     );
@@ -59,14 +73,18 @@ pub fn check_site(site: &Site) {
         let body = asset.body();
         if key.ends_with(".xml") {
             if let Err(e) = well_formed_xml(body) {
-                panic!("{key}: not well-formed XML: {e}\n{}", String::from_utf8_lossy(body));
+                panic!(
+                    "{key}: not well-formed XML: {e}\n{}",
+                    String::from_utf8_lossy(body)
+                );
             }
         } else if key.ends_with(".json") {
             if let Err(e) = serde_json::from_slice::<serde_json::Value>(body) {
                 panic!("{key}: not JSON: {e}\n{}", String::from_utf8_lossy(body));
             }
         } else {
-            let text = std::str::from_utf8(body).unwrap_or_else(|e| panic!("{key}: not UTF-8: {e}"));
+            let text =
+                std::str::from_utf8(body).unwrap_or_else(|e| panic!("{key}: not UTF-8: {e}"));
             if let Some(c) = text.chars().find(|&c| !is_xml_char(c)) {
                 panic!("{key}: holds U+{:04X}", u32::from(c));
             }
@@ -78,7 +96,9 @@ pub fn check_site(site: &Site) {
 pub fn is_safe_key(key: &str) -> bool {
     !key.is_empty()
         && !key.starts_with('/')
-        && key.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+        && key
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
         && !key.contains(['\\', '\0'])
 }
 
@@ -91,7 +111,9 @@ pub fn has_dot_dot_segment(raw: &str) -> bool {
     let raw = raw.split_once('?').map_or(raw, |(p, _)| p);
     let once = loose_decode(raw.as_bytes());
     [raw.as_bytes(), &once[..]].iter().any(|bytes| {
-        bytes.split(|&b| b == b'/' || b == b'\\').any(|seg| seg == b"..")
+        bytes
+            .split(|&b| b == b'/' || b == b'\\')
+            .any(|seg| seg == b"..")
     })
 }
 
@@ -138,7 +160,10 @@ pub fn well_formed_xml(bytes: &[u8]) -> Result<(), String> {
 
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     if let Some(c) = text.chars().find(|&c| !is_xml_char(c)) {
-        return Err(format!("character U+{:04X} is not allowed in XML", u32::from(c)));
+        return Err(format!(
+            "character U+{:04X} is not allowed in XML",
+            u32::from(c)
+        ));
     }
     let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
@@ -151,13 +176,16 @@ pub fn well_formed_xml(bytes: &[u8]) -> Result<(), String> {
         attrs.with_checks(true);
         for attr in attrs {
             let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
-            attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| format!("bad attribute value: {e}"))?;
+            attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| format!("bad attribute value: {e}"))?;
         }
         Ok(())
     };
     loop {
         let pos = reader.buffer_position();
-        let event = reader.read_event_into(&mut buf).map_err(|e| format!("at byte {pos}: {e}"))?;
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("at byte {pos}: {e}"))?;
         match event {
             Event::Start(e) => {
                 open(&e)?;
@@ -168,25 +196,41 @@ pub fn well_formed_xml(bytes: &[u8]) -> Result<(), String> {
                 open(&e)?;
                 roots += usize::from(depth == 0);
             }
-            Event::End(_) => depth = depth.checked_sub(1).ok_or_else(|| format!("at byte {pos}: end tag without start tag"))?,
-            Event::Text(t) if depth == 0 && !t.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) => {
+            Event::End(_) => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| format!("at byte {pos}: end tag without start tag"))?
+            }
+            Event::Text(t)
+                if depth == 0 && !t.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) =>
+            {
                 return Err(format!("at byte {pos}: text outside the root element"));
             }
-            Event::CData(_) if depth == 0 => return Err(format!("at byte {pos}: CDATA outside the root element")),
+            Event::CData(_) if depth == 0 => {
+                return Err(format!("at byte {pos}: CDATA outside the root element"))
+            }
             Event::GeneralRef(r) => {
                 if depth == 0 {
-                    return Err(format!("at byte {pos}: entity reference outside the root element"));
+                    return Err(format!(
+                        "at byte {pos}: entity reference outside the root element"
+                    ));
                 }
                 if r.is_char_ref() {
                     match r.resolve_char_ref() {
                         Ok(Some(c)) if is_xml_char(c) => {}
-                        other => return Err(format!("at byte {pos}: bad character reference: {other:?}")),
+                        other => {
+                            return Err(format!(
+                                "at byte {pos}: bad character reference: {other:?}"
+                            ))
+                        }
                     }
                 } else if !matches!(&*r, "lt" | "gt" | "amp" | "apos" | "quot") {
                     return Err(format!("at byte {pos}: undefined entity"));
                 }
             }
-            Event::DocType(_) => return Err(format!("at byte {pos}: unexpected DOCTYPE in a feed")),
+            Event::DocType(_) => {
+                return Err(format!("at byte {pos}: unexpected DOCTYPE in a feed"))
+            }
             Event::Eof => break,
             _ => {}
         }
