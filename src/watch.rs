@@ -61,7 +61,10 @@ pub struct Batch {
 pub type Events = mpsc::Receiver<Vec<PathBuf>>;
 
 /// Start watching `dir`. Events go into the returned receiver, with absolute paths.
-pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, Events, Arc<Signal>), WatchError> {
+pub fn start(
+    dir: &Path,
+    poll_interval_ms: u64,
+) -> Result<(DirWatcher, Events, Arc<Signal>), WatchError> {
     let (tx, rx) = mpsc::channel::<Vec<PathBuf>>(QUEUE);
     let signal = Arc::new(Signal::default());
     let sig = Arc::clone(&signal);
@@ -69,11 +72,14 @@ pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, Events, A
         // Without this line an overflow was invisible in the log (found by the inotify overflow
         // test, tests/it/faults.rs).
         Ok(event) if event.need_rescan() => {
-            tracing::warn!("file events were lost (inotify queue overflow); rescanning the articles directory");
+            tracing::warn!(
+                "file events were lost (inotify queue overflow); rescanning the articles directory"
+            );
             sig.raise();
         }
         // Opening and reading (our own reads included) change nothing; a write that finished does.
-        Ok(event) if matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) => {}
+        Ok(event) if matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) =>
+            {}
         Ok(event) => {
             if event.paths.is_empty() || tx.try_send(event.paths).is_err() {
                 sig.raise();
@@ -85,12 +91,17 @@ pub fn start(dir: &Path, poll_interval_ms: u64) -> Result<(DirWatcher, Events, A
         }
     };
     let inner: Box<dyn notify::Watcher + Send> = if poll_interval_ms > 0 {
-        let config = notify::Config::default().with_poll_interval(Duration::from_millis(poll_interval_ms));
+        let config =
+            notify::Config::default().with_poll_interval(Duration::from_millis(poll_interval_ms));
         Box::new(notify::PollWatcher::new(handler, config).map_err(|e| map_error(dir, e))?)
     } else {
         Box::new(notify::recommended_watcher(handler).map_err(|e| map_error(dir, e))?)
     };
-    let mut w = DirWatcher { inner, dir: PathBuf::new(), watching_dir: false };
+    let mut w = DirWatcher {
+        inner,
+        dir: PathBuf::new(),
+        watching_dir: false,
+    };
     w.retarget(dir)?;
     Ok((w, rx, signal))
 }
@@ -106,7 +117,10 @@ impl DirWatcher {
     /// Watch `dir` (and its parent, for the directory's own fate) instead of the current one.
     /// A no-op when it is the same directory.
     pub fn retarget(&mut self, dir: &Path) -> Result<(), WatchError> {
-        let dir = std::path::absolute(dir).map_err(|e| WatchError::Other { path: dir.to_path_buf(), reason: e.to_string() })?;
+        let dir = std::path::absolute(dir).map_err(|e| WatchError::Other {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         if dir == self.dir {
             return Ok(());
         }
@@ -160,17 +174,29 @@ impl DirWatcher {
 
 fn map_error(path: &Path, e: notify::Error) -> WatchError {
     match &e.kind {
-        notify::ErrorKind::MaxFilesWatch => WatchError::TooManyWatches { path: path.to_path_buf() },
-        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(28) => WatchError::TooManyWatches { path: path.to_path_buf() },
+        notify::ErrorKind::MaxFilesWatch => WatchError::TooManyWatches {
+            path: path.to_path_buf(),
+        },
+        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(28) => WatchError::TooManyWatches {
+            path: path.to_path_buf(),
+        },
         notify::ErrorKind::Io(io) if io.raw_os_error() == Some(24) => WatchError::TooManyHandles,
-        _ => WatchError::Other { path: path.to_path_buf(), reason: e.to_string() },
+        _ => WatchError::Other {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
     }
 }
 
 /// Wait for the next batch: it starts with the first event (or rescan flag) and ends once no
 /// event came for `debounce`, or at the latest `max_delay` after it started, so a file that keeps
 /// changing cannot postpone publishing forever. Returns `None` when the watcher is gone.
-pub async fn next_batch(rx: &mut Events, signal: &Signal, debounce: Duration, max_delay: Duration) -> Option<Batch> {
+pub async fn next_batch(
+    rx: &mut Events,
+    signal: &Signal,
+    debounce: Duration,
+    max_delay: Duration,
+) -> Option<Batch> {
     let mut batch = Batch::default();
     tokio::select! {
         paths = rx.recv() => batch.paths.extend(paths?),
@@ -218,9 +244,15 @@ mod tests {
         });
         let t0 = Instant::now();
         let batch = next_batch(&mut rx, &signal, ms(20), ms(500)).await;
-        let paths: Vec<_> = batch.map(|b| b.paths.into_iter().collect()).unwrap_or_default();
+        let paths: Vec<_> = batch
+            .map(|b| b.paths.into_iter().collect())
+            .unwrap_or_default();
         assert_eq!(paths, vec![PathBuf::from("a"), PathBuf::from("b")]);
-        assert_eq!(t0.elapsed(), ms(40), "20 ms after the last of three events 10 ms apart");
+        assert_eq!(
+            t0.elapsed(),
+            ms(40),
+            "20 ms after the last of three events 10 ms apart"
+        );
         sender.abort();
     }
 
@@ -237,7 +269,9 @@ mod tests {
             }
         });
         let t0 = Instant::now();
-        assert!(next_batch(&mut rx, &signal, ms(20), ms(100)).await.is_some());
+        assert!(next_batch(&mut rx, &signal, ms(20), ms(100))
+            .await
+            .is_some());
         assert_eq!(t0.elapsed(), ms(100));
         sender.abort();
     }
@@ -252,15 +286,27 @@ mod tests {
             s.raise();
         });
         let batch = next_batch(&mut rx, &signal, ms(20), ms(100)).await;
-        assert_eq!(batch, Some(Batch { paths: BTreeSet::new(), rescan: true }));
-        assert!(!signal.rescan.load(Ordering::SeqCst), "the flag is consumed");
+        assert_eq!(
+            batch,
+            Some(Batch {
+                paths: BTreeSet::new(),
+                rescan: true
+            })
+        );
+        assert!(
+            !signal.rescan.load(Ordering::SeqCst),
+            "the flag is consumed"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_closed_channel_ends_watching() {
         let (tx, mut rx) = mpsc::channel::<Vec<PathBuf>>(8);
         drop(tx);
-        assert_eq!(next_batch(&mut rx, &Signal::default(), ms(20), ms(100)).await, None);
+        assert_eq!(
+            next_batch(&mut rx, &Signal::default(), ms(20), ms(100)).await,
+            None
+        );
     }
 
     #[test]
