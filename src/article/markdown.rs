@@ -3,9 +3,17 @@
 //! Also finds the title (the first level-1 heading, which is then removed from the body, else
 //! the first line of text) and the summary text, from the same events. Soft line breaks between
 //! two CJK characters are dropped, since they are hard wraps that must not become spaces.
+//!
+//! Markdown without raw HTML needs no HTML sanitizer: pulldown-cmark escapes all text, code and
+//! attribute values it writes, so the only hostile thing such input can produce is a link or
+//! image destination with a dangerous scheme (`javascript:`, `data:`, ...). With `safe_urls`,
+//! such destinations are dropped from the event stream (the link's text stays), judged exactly
+//! as ammonia judges `href`/`src` ([`super::sanitize::url_allowed`]). [`Rendered::raw_html`]
+//! tells the caller whether the output still needs the sanitizer.
 
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use super::sanitize::url_allowed;
 use super::summary::{is_cjk, join_line, Collector};
 
 /// A rendered Markdown body.
@@ -15,6 +23,8 @@ pub struct Rendered {
     /// The first `# ` heading's text (removed from `html`), else the first line of text.
     pub title: Option<String>,
     pub summary: String,
+    /// Whether the body holds raw HTML (blocks or inline tags), which only a sanitizer makes safe.
+    pub raw_html: bool,
 }
 
 fn options() -> Options {
@@ -24,9 +34,16 @@ fn options() -> Options {
         | Options::ENABLE_TASKLISTS
 }
 
-/// Render `body`. With `find_title`, look for a title as described on [`Rendered::title`].
-pub fn render(body: &str, find_title: bool) -> Rendered {
+/// Render `body`. With `find_title`, look for a title as described on [`Rendered::title`]; with
+/// `safe_urls`, drop links and images whose destination is not an allowed URL.
+pub fn render(body: &str, find_title: bool, safe_urls: bool) -> Rendered {
     let mut events: Vec<Event<'_>> = Parser::new_ext(body, options()).collect();
+    let raw_html = events
+        .iter()
+        .any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+    if safe_urls {
+        drop_unsafe_urls(&mut events);
+    }
     join_cjk_soft_breaks(&mut events);
     let title = if find_title {
         take_h1(&mut events).or_else(|| first_line(&events))
@@ -40,6 +57,33 @@ pub fn render(body: &str, find_title: bool) -> Rendered {
         html: out,
         title,
         summary,
+        raw_html,
+    }
+}
+
+/// Remove the start and end events of every link and image whose destination ammonia would
+/// strip; what they enclose (link text, image alt text) stays as plain content.
+fn drop_unsafe_urls(events: &mut Vec<Event<'_>>) {
+    // Per open link/image: whether its start was dropped (links and images nest in each other).
+    let mut open: Vec<bool> = Vec::new();
+    let mut any_dropped = false;
+    let mut keep: Vec<bool> = Vec::with_capacity(events.len());
+    for e in events.iter() {
+        let kept = match e {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let allowed = url_allowed(dest_url);
+                open.push(!allowed);
+                allowed
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => !open.pop().unwrap_or(false),
+            _ => true,
+        };
+        any_dropped |= !kept;
+        keep.push(kept);
+    }
+    if any_dropped {
+        let mut flags = keep.into_iter();
+        events.retain(|_| flags.next().unwrap_or(true));
     }
 }
 
@@ -171,19 +215,19 @@ mod tests {
             ("#\n\nx", Some("x"), "<h1></h1>\n<p>x</p>\n"),
         ];
         for (input, title, html) in cases {
-            let r = render(input, true);
+            let r = render(input, true, true);
             assert_eq!(
                 (r.title.as_deref(), r.html.as_str()),
                 (title, html),
                 "{input:?}"
             );
         }
-        assert_eq!(render("# Kept\n", false).html, "<h1>Kept</h1>\n");
+        assert_eq!(render("# Kept\n", false, true).html, "<h1>Kept</h1>\n");
     }
 
     #[test]
     fn extensions_and_cjk_wraps() {
-        let r = render("| a | b |\n|:-:|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ new[^n]\n\n[^n]: note\n", false);
+        let r = render("| a | b |\n|:-:|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ new[^n]\n\n[^n]: note\n", false, true);
         for part in [
             "<table>",
             "text-align: center",
@@ -195,7 +239,7 @@ mod tests {
             assert!(r.html.contains(part), "{part} in {}", r.html);
         }
         assert_eq!(r.summary, "old new");
-        let r = render("第一行\n第二行。\nEnglish\nwrap", false);
+        let r = render("第一行\n第二行。\nEnglish\nwrap", false, true);
         assert_eq!(r.html, "<p>第一行第二行。\nEnglish\nwrap</p>\n");
         assert_eq!(r.summary, "第一行第二行。English wrap");
     }
@@ -212,7 +256,7 @@ mod tests {
             "\u{0}\u{1}&#0;&#1;&#xD800;".to_string(),
         ];
         for input in inputs {
-            let _ = render(&input, true);
+            let _ = render(&input, true, true);
         }
     }
 }

@@ -232,9 +232,12 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     };
 
     let link = permalink(&opts.base_url, &slug);
+    // Markdown without raw HTML comes out of `markdown::render` already safe.
+    let mut needs_sanitizing = format == Format::Html;
     let body = match format {
         Format::Markdown => {
-            let r = markdown::render(body, fm.title.is_none());
+            let r = markdown::render(body, fm.title.is_none(), opts.sanitize_html);
+            needs_sanitizing = r.raw_html;
             Body {
                 title: r.title,
                 html: r.html,
@@ -253,7 +256,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     };
     let mut content_html = body.html;
     if format != Format::Text {
-        if opts.sanitize_html {
+        if opts.sanitize_html && needs_sanitizing {
             content_html = sanitize::sanitize(&content_html);
         }
         if let Ok(base) = url::Url::parse(&link) {
@@ -324,6 +327,8 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Body {
     }
 }
 
+#[cfg(test)]
+mod markdown_safety_tests;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;

@@ -40,6 +40,20 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
+/// The URL schemes a sanitized `href`/`src` may have (ammonia's list).
+static URL_SCHEMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| BUILDER.clone_url_schemes());
+
+/// Whether ammonia would keep `url` as an `href`/`src` value: a relative URL, or an absolute one
+/// with an allowed scheme. Parsed the way browsers parse it (WHATWG URL: leading and trailing
+/// controls and spaces trimmed, tabs and newlines removed, scheme compared case-insensitively),
+/// so `" Java\tScript:..."` is `javascript:` here as it is in a browser.
+pub fn url_allowed(url: &str) -> bool {
+    match url::Url::parse(url) {
+        Ok(parsed) => URL_SCHEMES.contains(parsed.scheme()),
+        Err(e) => e == url::ParseError::RelativeUrlWithoutBase,
+    }
+}
+
 /// Keep only the classes feedpub's markup uses.
 fn filter<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
     if attribute != "class" {

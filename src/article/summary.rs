@@ -26,7 +26,9 @@ fn is_cjk_punctuation(c: char) -> bool {
 pub fn join_line(out: &mut String, text: &str) {
     for line in text.split('\n') {
         let line = line.trim();
-        let Some(first) = line.chars().next() else { continue };
+        let Some(first) = line.chars().next() else {
+            continue;
+        };
         if let Some(a) = out.chars().next_back() {
             if !(is_cjk(a) && is_cjk(first) || is_cjk_punctuation(a) || is_cjk_punctuation(first)) {
                 out.push(' ');
@@ -37,7 +39,11 @@ pub fn join_line(out: &mut String, text: &str) {
         let mut run: Option<char> = None;
         for c in line.chars() {
             if c.is_whitespace() {
-                run = Some(if c == '\u{3000}' || run == Some('\u{3000}') { '\u{3000}' } else { ' ' });
+                run = Some(if c == '\u{3000}' || run == Some('\u{3000}') {
+                    '\u{3000}'
+                } else {
+                    ' '
+                });
             } else {
                 if let Some(space) = run.take() {
                     out.push(space);

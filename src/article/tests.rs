@@ -66,7 +66,7 @@ fn markdown_with_yaml_front_matter() {
     assert_eq!(a.summary, "Hello there .");
     assert_eq!(
         a.content_html,
-        "<p>Hello <a href=\"https://news.example/articles/launch/rel/page.html\" rel=\"noopener noreferrer\">there</a> <img src=\"https://news.example/img.png\" alt=\"i\">.</p>\n"
+        "<p>Hello <a href=\"https://news.example/articles/launch/rel/page.html\">there</a> <img src=\"https://news.example/img.png\" alt=\"i\" />.</p>\n"
     );
 }
 
