@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use bytes::Bytes;
+use hyper::header::HeaderValue;
 
 /// gzip level: 6 is zlib's default, the usual balance of size and speed for text.
 const GZIP_LEVEL: u32 = 6;
@@ -45,6 +46,21 @@ pub struct Variant {
     /// Quoted strong ETag, e.g. `"3f2a…-gzip"`: derived from the identity bytes, so identical
     /// content gives identical ETags across restarts and replicas.
     pub etag: String,
+    /// `etag` as a header value, made once so a response only clones it (a reference count).
+    pub etag_header: HeaderValue,
+}
+
+impl Variant {
+    fn new(body: Bytes, etag: String) -> Self {
+        // A hex digest, a dash and a coding token: always a valid header value.
+        let etag_header = HeaderValue::from_str(&etag)
+            .unwrap_or_else(|_| HeaderValue::from_static("\"invalid\""));
+        Variant {
+            body,
+            etag,
+            etag_header,
+        }
+    }
 }
 
 /// One servable file.
@@ -52,24 +68,33 @@ pub struct Variant {
 pub struct Asset {
     /// Full `Content-Type` header value.
     pub content_type: &'static str,
+    /// `content_type` as a header value (`application/octet-stream` should it hold bytes a
+    /// header cannot).
+    pub content_type_header: HeaderValue,
     /// Newest change to what the asset shows (for `Last-Modified`).
     pub last_modified: SystemTime,
+    /// `last_modified` formatted as an HTTP date, with the time it was formatted from (the
+    /// engine may still move `last_modified` before publishing).
+    last_modified_header: OnceLock<(SystemTime, HeaderValue)>,
     identity: Variant,
     gzip: OnceLock<Variant>,
     br: OnceLock<Variant>,
 }
 
 impl Asset {
-    pub fn new(content_type: &'static str, body: impl Into<Bytes>, last_modified: SystemTime) -> Self {
+    pub fn new(
+        content_type: &'static str,
+        body: impl Into<Bytes>,
+        last_modified: SystemTime,
+    ) -> Self {
         let body = body.into();
         let hash = xxhash_rust::xxh3::xxh3_128(&body);
         Asset {
             content_type,
+            content_type_header: content_type_header(content_type),
             last_modified,
-            identity: Variant {
-                body,
-                etag: format!("\"{hash:032x}\""),
-            },
+            last_modified_header: OnceLock::new(),
+            identity: Variant::new(body, format!("\"{hash:032x}\"")),
             gzip: OnceLock::new(),
             br: OnceLock::new(),
         }
@@ -97,6 +122,18 @@ impl Asset {
         }
     }
 
+    /// `Last-Modified` as a header value, formatted on first use and then only cloned.
+    pub fn last_modified_header(&self) -> HeaderValue {
+        let (at, value) = self
+            .last_modified_header
+            .get_or_init(|| (self.last_modified, http_date(self.last_modified)));
+        if *at == self.last_modified {
+            value.clone()
+        } else {
+            http_date(self.last_modified)
+        }
+    }
+
     /// The uncompressed bytes.
     pub fn body(&self) -> &Bytes {
         &self.identity.body
@@ -111,11 +148,26 @@ impl Asset {
         };
         let tag = coding.header_value().unwrap_or("identity");
         let base = self.identity.etag.trim_end_matches('"');
-        Variant {
-            body: Bytes::from(body),
-            etag: format!("{base}-{tag}\""),
-        }
+        Variant::new(Bytes::from(body), format!("{base}-{tag}\""))
     }
+}
+
+/// A `'static` content type as a header value without copying it.
+fn content_type_header(value: &'static str) -> HeaderValue {
+    if value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+    {
+        HeaderValue::from_static(value)
+    } else {
+        HeaderValue::from_static("application/octet-stream")
+    }
+}
+
+fn http_date(t: SystemTime) -> HeaderValue {
+    // An HTTP date is ASCII letters, digits, spaces, commas and colons.
+    HeaderValue::from_str(&httpdate::fmt_http_date(t))
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
 fn gzip(src: &[u8]) -> Vec<u8> {
@@ -131,7 +183,8 @@ fn gzip(src: &[u8]) -> Vec<u8> {
 fn brotli(src: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(src.len() / 3);
     {
-        let mut w = brotli::CompressorWriter::new(&mut out, 32 * 1024, BROTLI_QUALITY, BROTLI_WINDOW);
+        let mut w =
+            brotli::CompressorWriter::new(&mut out, 32 * 1024, BROTLI_QUALITY, BROTLI_WINDOW);
         // Writing into a Vec cannot fail.
         let _ = w.write_all(src);
     }

@@ -32,6 +32,10 @@ const ALLOW: HeaderValue = HeaderValue::from_static("GET, HEAD");
 const VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
+/// Most headers a response carries (asset 200: type, nosniff, encoding, CSP, ETag,
+/// Last-Modified, Cache-Control, Vary).
+const HEADERS: usize = 8;
+
 const NOT_FOUND_BODY: &str =
     "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Not found</title>\n<h1>Not found</h1>\n";
 const MOVED_BODY: &str =
@@ -143,14 +147,18 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
         Outcome::NotModified => {
             let mut resp = Response::new(Full::default());
             *resp.status_mut() = StatusCode::NOT_MODIFIED;
-            resp.headers_mut()
-                .insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+            let h = resp.headers_mut();
+            h.reserve(HEADERS);
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
             resp
         }
         _ => {
-            let content_type = content_type(asset.content_type);
             let is_html = asset.content_type.starts_with("text/html");
-            let mut resp = with_body(StatusCode::OK, content_type, variant.body.clone());
+            let mut resp = with_body(
+                StatusCode::OK,
+                asset.content_type_header.clone(),
+                variant.body.clone(),
+            );
             let h = resp.headers_mut();
             if let Some(encoding) = coding.header_value() {
                 h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
@@ -162,30 +170,13 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
         }
     };
     let h = resp.headers_mut();
-    if let Ok(etag) = HeaderValue::try_from(variant.etag.clone()) {
-        h.insert(header::ETAG, etag);
-    }
-    if let Ok(date) = HeaderValue::try_from(httpdate::fmt_http_date(asset.last_modified)) {
-        h.insert(header::LAST_MODIFIED, date);
-    }
+    h.insert(header::ETAG, variant.etag_header.clone());
+    h.insert(header::LAST_MODIFIED, asset.last_modified_header());
     h.insert(header::CACHE_CONTROL, shared.cache_control.clone());
     if compressible {
         h.insert(header::VARY, VARY);
     }
     resp
-}
-
-/// The asset's content type as a header value without copying it (it is `'static`), or
-/// `application/octet-stream` should it hold bytes a header cannot.
-fn content_type(value: &'static str) -> HeaderValue {
-    if value
-        .bytes()
-        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
-    {
-        HeaderValue::from_static(value)
-    } else {
-        HeaderValue::from_static("application/octet-stream")
-    }
 }
 
 /// HEAD: the GET response's headers, `Content-Length` included, without its body.
@@ -218,6 +209,8 @@ fn with_body(status: StatusCode, content_type: HeaderValue, body: Bytes) -> Resp
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
+    // Room for every header an asset response gets, so the map is allocated once.
+    h.reserve(HEADERS);
     h.insert(header::CONTENT_TYPE, content_type);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     resp
