@@ -137,11 +137,22 @@ fn thousands_of_idle_connections_leave_the_server_responsive() {
             })
         })
         .collect();
+    // While they are being opened the listen backlog can overflow, and a dropped SYN is only
+    // retried after a second (kernel, not feedpub): allow that here, and hold the server to the
+    // one-second bound once the connections are established.
+    let mut worst_opening = Duration::ZERO;
     while !openers.iter().all(|h| h.is_finished()) {
-        let open = metric(&d, "feedpub_http_connections_open").unwrap_or(0.0);
-        assert_responsive(&d, &format!("{open} connections open"));
+        let t0 = Instant::now();
+        let r = crate::util::http_get(d.addr, "/rss.xml", &[])
+            .expect("a normal request while connecting");
+        assert_eq!(r.status, 200);
+        worst_opening = worst_opening.max(t0.elapsed());
         thread::sleep(Duration::from_millis(250));
     }
+    assert!(
+        worst_opening < Duration::from_secs(3),
+        "a normal request took {worst_opening:?} while connections were opened"
+    );
     let mut idle = Vec::with_capacity(n);
     for h in openers {
         idle.extend(
@@ -165,7 +176,7 @@ fn thousands_of_idle_connections_leave_the_server_responsive() {
     }
     let held = rss_kib(d.pid());
     eprintln!(
-        "idle: {n} connections opened in {opened:?}; worst normal request {worst:?}; VmRSS {baseline} KiB before, {held} KiB with them open"
+        "idle: {n} connections opened in {opened:?} (worst normal request meanwhile {worst_opening:?}); worst normal request with them open {worst:?}; VmRSS {baseline} KiB before, {held} KiB with them open"
     );
     // About 10 KiB per idle connection at most (hyper's buffers are allocated on first read).
     assert!(
