@@ -55,7 +55,8 @@ pub struct Render {
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        let root = std::path::absolute(&config.articles.dir).unwrap_or_else(|_| config.articles.dir.clone());
+        let root = std::path::absolute(&config.articles.dir)
+            .unwrap_or_else(|_| config.articles.dir.clone());
         let opts = parse_options(&config);
         let output = Output::open(&config.feeds.out_dir);
         Engine {
@@ -67,7 +68,8 @@ impl Engine {
             output,
             reported: BTreeSet::new(),
             last: None,
-            renderer: Renderer::new(),
+            // Pages are rendered on first request (and by the writer, which does not keep them).
+            renderer: Renderer::lazy(),
         }
     }
 
@@ -103,7 +105,19 @@ impl Engine {
         for problem in walk.problems {
             self.store.fail(problem);
         }
-        let prints: Vec<(PathBuf, Fingerprint)> = walk.sources.iter().map(|s| (s.path.clone(), Fingerprint { modified: s.modified, len: s.bytes.len() as u64 })).collect();
+        let prints: Vec<(PathBuf, Fingerprint)> = walk
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    s.path.clone(),
+                    Fingerprint {
+                        modified: s.modified,
+                        len: s.bytes.len() as u64,
+                    },
+                )
+            })
+            .collect();
         for (result, (path, print)) in parse_all(walk.sources, &self.opts).into_iter().zip(prints) {
             self.seen.insert(path, print);
             match result {
@@ -125,7 +139,13 @@ impl Engine {
             match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
                 Entry::Article(src) => {
                     parsed += 1;
-                    self.seen.insert(src.path.clone(), Fingerprint { modified: src.modified, len: src.bytes.len() as u64 });
+                    self.seen.insert(
+                        src.path.clone(),
+                        Fingerprint {
+                            modified: src.modified,
+                            len: src.bytes.len() as u64,
+                        },
+                    );
                     match article::parse(&src, &self.opts) {
                         Ok(a) => self.store.upsert(a),
                         Err(p) => self.store.fail(p),
@@ -166,14 +186,22 @@ impl Engine {
             }
         };
         let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();
-        for gone in self.store.paths().into_iter().filter(|p| p.starts_with(dir) && !present.contains(p)) {
+        for gone in self
+            .store
+            .paths()
+            .into_iter()
+            .filter(|p| p.starts_with(dir) && !present.contains(p))
+        {
             self.store.remove(&gone);
             self.seen.remove(&gone);
         }
         let changed: Vec<&Path> = paths
             .iter()
             .filter(|p| {
-                let now = std::fs::metadata(p).ok().map(|m| Fingerprint { modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH), len: m.len() });
+                let now = std::fs::metadata(p).ok().map(|m| Fingerprint {
+                    modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                    len: m.len(),
+                });
                 now.is_none() || now != self.seen.get(*p).copied()
             })
             .map(PathBuf::as_path)
@@ -196,11 +224,21 @@ impl Engine {
         // Kept assets are the very `Arc`s of the last snapshot (same bytes, same Last-Modified);
         // only fresh ones need their Last-Modified set, before they are shared.
         let last = self.last.as_deref();
-        let (site, stats) = self.renderer.render_with(&self.config, &published.articles, now, |key, asset| {
-            carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), SystemTime::from(now));
-        });
+        let (site, stats) =
+            self.renderer
+                .render_with(&self.config, &published.articles, now, |key, asset| {
+                    carry_one(
+                        asset,
+                        last.and_then(|l| l.get(key)).map(|a| &**a),
+                        SystemTime::from(now),
+                    );
+                });
         tracing::debug!(?stats, "rendered");
-        let problems: Vec<&ArticleError> = self.store.problems().chain(published.collisions.iter()).collect();
+        let problems: Vec<&ArticleError> = self
+            .store
+            .problems()
+            .chain(published.collisions.iter())
+            .collect();
         let current: BTreeSet<String> = problems.iter().map(|p| p.to_string()).collect();
         for p in current.difference(&self.reported) {
             tracing::warn!("{p}");
@@ -209,7 +247,12 @@ impl Engine {
         self.reported = current;
         let site = Arc::new(site);
         self.last = Some(Arc::clone(&site));
-        Render { site, next_due: published.next_due, problems: count, took: start.elapsed() }
+        Render {
+            site,
+            next_due: published.next_due,
+            problems: count,
+            took: start.elapsed(),
+        }
     }
 
     /// Write a snapshot to the out dir (only what changed since the last successful write).
@@ -232,7 +275,8 @@ impl Engine {
         if config.feeds.out_dir != self.config.feeds.out_dir {
             self.output = Output::open(&config.feeds.out_dir);
         }
-        self.root = std::path::absolute(&config.articles.dir).unwrap_or_else(|_| config.articles.dir.clone());
+        self.root = std::path::absolute(&config.articles.dir)
+            .unwrap_or_else(|_| config.articles.dir.clone());
         self.opts = parse_options(&config);
         self.config = config;
         if reload {
@@ -248,26 +292,29 @@ impl Engine {
 #[cfg(test)]
 fn carry_last_modified(site: &mut Site, last: Option<&Site>, now: SystemTime) {
     for (key, asset) in site.assets.iter_mut() {
-        let Some(asset) = Arc::get_mut(asset) else { continue };
+        let Some(asset) = Arc::get_mut(asset) else {
+            continue;
+        };
         carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), now);
     }
 }
 
 /// One asset's Last-Modified, given the asset of the same key in the last snapshot.
 fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
-    {
-        let etag = &asset.variant(Coding::Identity).etag;
-        asset.last_modified = match prev {
-            // First seen (or first snapshot of the process): the renderer's date, i.e. the
-            // newest article, so Last-Modified is the same across restarts and replicas.
-            None => asset.last_modified,
-            Some(prev) if prev.variant(Coding::Identity).etag == *etag => prev.last_modified,
-            // Changed and newer: a new article; its date is the honest answer.
-            Some(prev) if asset.last_modified > prev.last_modified => asset.last_modified,
-            // Changed without a newer date (edit, delete, backdated article): now.
-            Some(_) => asset.last_modified.max(now),
-        };
-    }
+    // First seen (or first snapshot of the process): the renderer's date, i.e. the newest
+    // article, so Last-Modified is the same across restarts and replicas. Returning before
+    // looking at the bytes leaves a lazy page unrendered.
+    let Some(prev) = prev else { return };
+    let same = prev.variant(Coding::Identity).etag == asset.variant(Coding::Identity).etag;
+    asset.last_modified = if same {
+        prev.last_modified
+    } else if asset.last_modified > prev.last_modified {
+        // Changed and newer: a new article; its date is the honest answer.
+        asset.last_modified
+    } else {
+        // Changed without a newer date (edit, delete, backdated article): now.
+        asset.last_modified.max(now)
+    };
 }
 
 #[cfg(test)]
@@ -277,12 +324,20 @@ mod tests {
 
     fn site(body: &str, modified: SystemTime) -> Site {
         let mut s = Site::default();
-        s.assets.insert("rss.xml".into(), Arc::new(crate::site::Asset::new("text/plain", body.to_string(), modified)));
+        s.assets.insert(
+            "rss.xml".into(),
+            Arc::new(crate::site::Asset::new(
+                "text/plain",
+                body.to_string(),
+                modified,
+            )),
+        );
         s
     }
 
     fn last_modified(s: &Site) -> SystemTime {
-        s.get("rss.xml").map_or(SystemTime::UNIX_EPOCH, |a| a.last_modified)
+        s.get("rss.xml")
+            .map_or(SystemTime::UNIX_EPOCH, |a| a.last_modified)
     }
 
     #[test]

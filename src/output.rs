@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::site::{Asset, Coding, Site};
+use crate::site::{Asset, Site};
 
 /// Name of the manifest in the out dir.
 pub const MANIFEST: &str = ".feedpub-manifest";
@@ -95,31 +95,35 @@ impl Output {
                 stats.unchanged += 1;
                 continue;
             }
-            let etag = &asset.variant(Coding::Identity).etag;
-            if self.written.get(key.as_str()) == Some(etag)
-                && same_len(&self.dir.join(key), asset.body().len())
-            {
-                self.last.insert(key.clone(), Arc::clone(asset));
-                stats.unchanged += 1;
-                continue;
-            }
             todo.push((key, asset));
         }
         todo.sort_by(|a, b| a.0.cmp(b.0));
-        let dir = &self.dir;
+        let (dir, written) = (&self.dir, &self.written);
+        // A lazy page not rendered yet is rendered here, written and dropped: the writer never
+        // holds more than one page per thread.
         let results = par_map(&todo, |(key, asset)| {
+            let identity = asset.identity_transient();
+            let path = dir.join(key);
+            if written.get(key.as_str()) == Some(&identity.etag)
+                && same_len(&path, identity.body.len())
+            {
+                return Ok((identity.etag.clone(), false));
+            }
             // Feeds are what readers poll; make them durable. Pages are rebuilt from the
             // articles on the next start anyway, so they skip the (slow) fsync.
             let durable = !key.contains('/');
-            write_atomic(&dir.join(key), asset.body(), durable)
+            write_atomic(&path, &identity.body, durable).map(|()| (identity.etag.clone(), true))
         });
         for ((key, asset), result) in todo.into_iter().zip(results) {
             match result {
-                Ok(()) => {
-                    self.written
-                        .insert(key.clone(), asset.variant(Coding::Identity).etag.clone());
+                Ok((etag, wrote)) => {
+                    self.written.insert(key.clone(), etag);
                     self.last.insert(key.clone(), Arc::clone(asset));
-                    stats.written += 1;
+                    if wrote {
+                        stats.written += 1;
+                    } else {
+                        stats.unchanged += 1;
+                    }
                 }
                 Err(e) => {
                     self.written.remove(key.as_str());

@@ -5,6 +5,7 @@
 //! of 100,000 article pages does not pay for compressing pages nobody asks for; the hot feeds are
 //! compressed eagerly by [`Asset::precompress`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
@@ -51,6 +52,12 @@ pub struct Variant {
 }
 
 impl Variant {
+    /// The identity representation of `body`: its ETag is a hash of the bytes.
+    fn identity(body: Bytes) -> Self {
+        let hash = xxhash_rust::xxh3::xxh3_128(&body);
+        Variant::new(body, format!("\"{hash:032x}\""))
+    }
+
     fn new(body: Bytes, etag: String) -> Self {
         // A hex digest, a dash and a coding token: always a valid header value.
         let etag_header = HeaderValue::from_str(&etag)
@@ -63,8 +70,10 @@ impl Variant {
     }
 }
 
+/// Makes the bytes of a lazy asset (see [`Asset::lazy`]).
+pub type Render = Box<dyn Fn() -> Vec<u8> + Send + Sync>;
+
 /// One servable file.
-#[derive(Debug)]
 pub struct Asset {
     /// Full `Content-Type` header value.
     pub content_type: &'static str,
@@ -76,9 +85,23 @@ pub struct Asset {
     /// `last_modified` formatted as an HTTP date, with the time it was formatted from (the
     /// engine may still move `last_modified` before publishing).
     last_modified_header: OnceLock<(SystemTime, HeaderValue)>,
-    identity: Variant,
+    /// The uncompressed bytes: set at construction, or on first use from `render`.
+    identity: OnceLock<Variant>,
+    /// How to make the bytes of a lazy asset.
+    render: Option<Render>,
     gzip: OnceLock<Variant>,
     br: OnceLock<Variant>,
+}
+
+impl std::fmt::Debug for Asset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asset")
+            .field("content_type", &self.content_type)
+            .field("last_modified", &self.last_modified)
+            .field("identity", &self.identity.get())
+            .field("lazy", &self.render.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Asset {
@@ -87,14 +110,29 @@ impl Asset {
         body: impl Into<Bytes>,
         last_modified: SystemTime,
     ) -> Self {
-        let body = body.into();
-        let hash = xxhash_rust::xxh3::xxh3_128(&body);
+        let asset = Asset::with_render(content_type, last_modified, None);
+        let _ = asset.identity.set(Variant::identity(body.into()));
+        asset
+    }
+
+    /// An asset whose bytes are made by `render` on first use and then kept (for the pages of
+    /// a snapshot that few readers ask for). `render` must give the same bytes every time.
+    pub fn lazy(content_type: &'static str, last_modified: SystemTime, render: Render) -> Self {
+        Asset::with_render(content_type, last_modified, Some(render))
+    }
+
+    fn with_render(
+        content_type: &'static str,
+        last_modified: SystemTime,
+        render: Option<Render>,
+    ) -> Self {
         Asset {
             content_type,
             content_type_header: content_type_header(content_type),
             last_modified,
             last_modified_header: OnceLock::new(),
-            identity: Variant::new(body, format!("\"{hash:032x}\"")),
+            identity: OnceLock::new(),
+            render,
             gzip: OnceLock::new(),
             br: OnceLock::new(),
         }
@@ -102,13 +140,35 @@ impl Asset {
 
     /// Whether compressing this asset can pay off (text of some size).
     pub fn compressible(&self) -> bool {
-        self.identity.body.len() >= 256
+        self.body().len() >= 256
+    }
+
+    fn identity(&self) -> &Variant {
+        self.identity.get_or_init(|| self.make_identity())
+    }
+
+    fn make_identity(&self) -> Variant {
+        let body = self
+            .render
+            .as_ref()
+            .map(|render| render())
+            .unwrap_or_default();
+        Variant::identity(Bytes::from(body))
+    }
+
+    /// The uncompressed representation without keeping it when it was not made yet (for
+    /// writing every page of a snapshot to disk without holding them all in memory).
+    pub fn identity_transient(&self) -> Cow<'_, Variant> {
+        match self.identity.get() {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(self.make_identity()),
+        }
     }
 
     /// The representation for `coding`, compressing on first use.
     pub fn variant(&self, coding: Coding) -> &Variant {
         match coding {
-            Coding::Identity => &self.identity,
+            Coding::Identity => self.identity(),
             Coding::Gzip => self.gzip.get_or_init(|| self.encode(Coding::Gzip)),
             Coding::Brotli => self.br.get_or_init(|| self.encode(Coding::Brotli)),
         }
@@ -136,18 +196,19 @@ impl Asset {
 
     /// The uncompressed bytes.
     pub fn body(&self) -> &Bytes {
-        &self.identity.body
+        &self.identity().body
     }
 
     fn encode(&self, coding: Coding) -> Variant {
-        let src = &self.identity.body;
+        let identity = self.identity();
+        let src = &identity.body;
         let body = match coding {
-            Coding::Identity => return self.identity.clone(),
+            Coding::Identity => return identity.clone(),
             Coding::Gzip => gzip(src),
             Coding::Brotli => brotli(src),
         };
         let tag = coding.header_value().unwrap_or("identity");
-        let base = self.identity.etag.trim_end_matches('"');
+        let base = identity.etag.trim_end_matches('"');
         Variant::new(Bytes::from(body), format!("{base}-{tag}\""))
     }
 }

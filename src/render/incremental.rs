@@ -24,7 +24,9 @@ use std::thread;
 
 use chrono::{DateTime, Utc};
 
-use super::{render_article_page, render_feeds, render_index, tag_feed_title, tag_feeds};
+use super::{
+    lazy_article_page, render_article_page, render_feeds, render_index, tag_feed_title, tag_feeds,
+};
 use crate::article::Article;
 use crate::config::Config;
 use crate::site::{Asset, Site};
@@ -43,7 +45,10 @@ struct FeedEntry {
 #[derive(Default)]
 pub struct Renderer {
     /// The config the cache was rendered with.
-    config: Option<Config>,
+    config: Option<Arc<Config>>,
+    /// Whether article pages are [`lazy_article_page`]s (the daemon: pages are rendered when
+    /// first asked for, not all at start-up) rather than rendered now.
+    lazy_pages: bool,
     /// Article pages by slug.
     pages: HashMap<String, (Arc<Article>, Arc<Asset>)>,
     /// Feed directories by key prefix (`""` for the site feeds, `tags/{slug}/`).
@@ -93,6 +98,15 @@ impl Renderer {
         Renderer::default()
     }
 
+    /// A renderer whose article pages are rendered on first use (same bytes): a snapshot of
+    /// 100,000 articles then holds the articles, not 100,000 rendered pages.
+    pub fn lazy() -> Renderer {
+        Renderer {
+            lazy_pages: true,
+            ..Renderer::default()
+        }
+    }
+
     /// Render `published` (newest first) at `now`, reusing every asset whose inputs did not
     /// change since the last call.
     pub fn render(
@@ -113,9 +127,10 @@ impl Renderer {
         now: DateTime<Utc>,
         mut fresh: impl FnMut(&str, &mut Asset),
     ) -> (Site, RenderStats) {
-        if self.config.as_ref() != Some(config) {
+        if self.config.as_deref() != Some(config) {
             *self = Renderer {
-                config: Some(config.clone()),
+                config: Some(Arc::new(config.clone())),
+                lazy_pages: self.lazy_pages,
                 ..Renderer::default()
             };
         }
@@ -127,16 +142,25 @@ impl Renderer {
 
         // Feed directories: the site's, then one per tag.
         let latest: Vec<&Arc<Article>> = published.iter().take(limit).collect();
-        let mut dirs: Vec<(String, String, Vec<&Arc<Article>>)> = Vec::with_capacity(1 + tags.len());
+        let mut dirs: Vec<(String, String, Vec<&Arc<Article>>)> =
+            Vec::with_capacity(1 + tags.len());
         dirs.push((String::new(), config.site.title.clone(), latest.clone()));
         for tag in &tags {
-            dirs.push((format!("tags/{}/", tag.slug), tag_feed_title(config, tag.name), tag.items.clone()));
+            dirs.push((
+                format!("tags/{}/", tag.slug),
+                tag_feed_title(config, tag.name),
+                tag.items.clone(),
+            ));
         }
         let mut old_feeds = std::mem::take(&mut self.feeds);
         let mut todo = Vec::new();
         for (prefix, title, items) in dirs {
             match old_feeds.remove(&prefix) {
-                Some(entry) if !items.is_empty() && entry.title == title && same_items(&entry.items, &items) => {
+                Some(entry)
+                    if !items.is_empty()
+                        && entry.title == title
+                        && same_items(&entry.items, &items) =>
+                {
                     stats.feeds_kept += 1;
                     self.feeds.insert(prefix, entry);
                 }
@@ -157,7 +181,14 @@ impl Renderer {
                 })
                 .collect();
             let items = items.into_iter().cloned().collect();
-            self.feeds.insert(prefix, FeedEntry { title, items, assets });
+            self.feeds.insert(
+                prefix,
+                FeedEntry {
+                    title,
+                    items,
+                    assets,
+                },
+            );
         }
         for entry in self.feeds.values() {
             for (key, asset) in &entry.assets {
@@ -167,12 +198,17 @@ impl Renderer {
 
         // The home page.
         let index = match self.index.take() {
-            Some((items, asset)) if !items.is_empty() && same_items(&items, &latest) => (items, asset),
+            Some((items, asset)) if !items.is_empty() && same_items(&items, &latest) => {
+                (items, asset)
+            }
             _ => {
                 let refs: Vec<&Article> = latest.iter().map(|a| &***a).collect();
                 let mut asset = render_index(config, &refs, now);
                 fresh("index.html", &mut asset);
-                (latest.iter().map(|a| Arc::clone(a)).collect(), Arc::new(asset))
+                (
+                    latest.iter().map(|a| Arc::clone(a)).collect(),
+                    Arc::new(asset),
+                )
             }
         };
         assets.insert("index.html".to_string(), Arc::clone(&index.1));
@@ -192,10 +228,17 @@ impl Renderer {
         }
         stats.pages_rendered = todo.len();
         stats.pages_kept = published.len() - todo.len();
-        let rendered = par_map(&todo, |a| render_article_page(config, a));
+        let rendered = match (self.lazy_pages, &self.config) {
+            (true, Some(shared)) => todo
+                .iter()
+                .map(|a| lazy_article_page(Arc::clone(shared), Arc::clone(a)))
+                .collect(),
+            _ => par_map(&todo, |a| render_article_page(config, a)),
+        };
         for (article, mut asset) in todo.into_iter().zip(rendered) {
             fresh(&format!("articles/{}/index.html", article.slug), &mut asset);
-            self.pages.insert(article.slug.clone(), (Arc::clone(article), Arc::new(asset)));
+            self.pages
+                .insert(article.slug.clone(), (Arc::clone(article), Arc::new(asset)));
         }
         for (slug, (_, asset)) in &self.pages {
             assets.insert(format!("articles/{slug}/index.html"), Arc::clone(asset));

@@ -114,6 +114,17 @@ pub fn render_article_page(config: &Config, article: &Article) -> Asset {
     )
 }
 
+/// [`render_article_page`] made on first use (see [`Asset::lazy`]): same bytes, same
+/// Last-Modified, but nothing rendered or held until someone asks for it.
+pub fn lazy_article_page(config: Arc<Config>, article: Arc<Article>) -> Asset {
+    let modified = feed::modified(&article).with_timezone(&Utc);
+    Asset::lazy(
+        HTML_CONTENT_TYPE,
+        SystemTime::from(modified),
+        Box::new(move || html::article(&config, &article).into_bytes()),
+    )
+}
+
 /// Title of a tag's feeds: `{site title} — {tag}`.
 pub fn tag_feed_title(config: &Config, tag: &str) -> String {
     if config.site.title.is_empty() {
