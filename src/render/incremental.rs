@@ -25,7 +25,8 @@ use std::thread;
 use chrono::{DateTime, Utc};
 
 use super::{
-    lazy_article_page, render_article_page, render_feeds, render_index, tag_feed_title, tag_feeds,
+    lazy_article_page, lazy_feeds, render_article_page, render_feeds, render_index, tag_feed_title,
+    tag_feeds,
 };
 use crate::article::Article;
 use crate::config::Config;
@@ -46,9 +47,10 @@ struct FeedEntry {
 pub struct Renderer {
     /// The config the cache was rendered with.
     config: Option<Arc<Config>>,
-    /// Whether article pages are [`lazy_article_page`]s (the daemon: pages are rendered when
-    /// first asked for, not all at start-up) rather than rendered now.
-    lazy_pages: bool,
+    /// Whether article pages and tag feeds are made on first use ([`lazy_article_page`],
+    /// [`lazy_feeds`]: the daemon, which need not hold what nobody asks for) rather than now.
+    /// The site feeds and the index, which every reader polls, are always rendered now.
+    lazy: bool,
     /// Article pages by slug.
     pages: HashMap<String, (Arc<Article>, Arc<Asset>)>,
     /// Feed directories by key prefix (`""` for the site feeds, `tags/{slug}/`).
@@ -98,11 +100,12 @@ impl Renderer {
         Renderer::default()
     }
 
-    /// A renderer whose article pages are rendered on first use (same bytes): a snapshot of
-    /// 100,000 articles then holds the articles, not 100,000 rendered pages.
+    /// A renderer whose article pages and tag feeds are rendered on first use (same bytes): a
+    /// snapshot of 100,000 articles then holds the articles, not 100,000 rendered pages and
+    /// hundreds of full-content tag feeds.
     pub fn lazy() -> Renderer {
         Renderer {
-            lazy_pages: true,
+            lazy: true,
             ..Renderer::default()
         }
     }
@@ -130,7 +133,7 @@ impl Renderer {
         if self.config.as_deref() != Some(config) {
             *self = Renderer {
                 config: Some(Arc::new(config.clone())),
-                lazy_pages: self.lazy_pages,
+                lazy: self.lazy,
                 ..Renderer::default()
             };
         }
@@ -168,9 +171,13 @@ impl Renderer {
             }
         }
         stats.feeds_rendered = todo.len();
-        let rendered = par_map(&todo, |(prefix, title, items)| {
-            let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
-            render_feeds(config, prefix, title, &refs, now)
+        let lazy = self.config.as_ref().filter(|_| self.lazy);
+        let rendered = par_map(&todo, |(prefix, title, items)| match lazy {
+            Some(shared) if !prefix.is_empty() => lazy_feeds(shared, prefix, title, items, now),
+            _ => {
+                let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
+                render_feeds(config, prefix, title, &refs, now)
+            }
         });
         for ((prefix, title, items), feeds) in todo.into_iter().zip(rendered) {
             let assets = feeds
@@ -228,7 +235,7 @@ impl Renderer {
         }
         stats.pages_rendered = todo.len();
         stats.pages_kept = published.len() - todo.len();
-        let rendered = match (self.lazy_pages, &self.config) {
+        let rendered = match (self.lazy, &self.config) {
             (true, Some(shared)) => todo
                 .iter()
                 .map(|a| lazy_article_page(Arc::clone(shared), Arc::clone(a)))

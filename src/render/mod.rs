@@ -92,6 +92,74 @@ pub fn render_feeds(
     ]
 }
 
+/// [`render_feeds`] made on first use, each of the three on its own (see [`Asset::lazy`]):
+/// same keys, bytes and Last-Modified, but nothing rendered or held until someone asks.
+pub fn lazy_feeds(
+    config: &Arc<Config>,
+    key_prefix: &str,
+    title: &str,
+    items: &[&Arc<Article>],
+    now: DateTime<Utc>,
+) -> [(String, Asset); 3] {
+    let items: Vec<Arc<Article>> = items
+        .iter()
+        .take(config.feeds.limit)
+        .map(|a| Arc::clone(a))
+        .collect();
+    let refs: Vec<&Article> = items.iter().map(|a| &**a).collect();
+    let modified = SystemTime::from(feed::newest(&refs).map_or(now, |d| d.with_timezone(&Utc)));
+    let feed = Arc::new(LazyFeed {
+        config: Arc::clone(config),
+        key_prefix: key_prefix.to_string(),
+        title: title.to_string(),
+        items,
+        now,
+    });
+    let asset = |content_type, format: FeedFormat| {
+        let feed = Arc::clone(&feed);
+        Asset::lazy(
+            content_type,
+            modified,
+            Box::new(move || feed.render(format)),
+        )
+    };
+    [
+        (
+            format!("{key_prefix}{RSS_FILE}"),
+            asset(RSS_CONTENT_TYPE, rss::render),
+        ),
+        (
+            format!("{key_prefix}{ATOM_FILE}"),
+            asset(ATOM_CONTENT_TYPE, atom::render),
+        ),
+        (
+            format!("{key_prefix}{JSON_FEED_FILE}"),
+            asset(JSON_FEED_CONTENT_TYPE, json::render),
+        ),
+    ]
+}
+
+/// One of `rss::render`, `atom::render`, `json::render`.
+type FeedFormat = fn(&feed::FeedDoc<'_>) -> Vec<u8>;
+
+/// What a lazy feed is rendered from: the arguments of [`render_feeds`], owned.
+struct LazyFeed {
+    config: Arc<Config>,
+    key_prefix: String,
+    title: String,
+    /// Already cut to the feed limit.
+    items: Vec<Arc<Article>>,
+    now: DateTime<Utc>,
+}
+
+impl LazyFeed {
+    fn render(&self, format: FeedFormat) -> Vec<u8> {
+        let refs: Vec<&Article> = self.items.iter().map(|a| &**a).collect();
+        let doc = feed::FeedDoc::new(&self.config, &self.key_prefix, &self.title, &refs, self.now);
+        format(&doc)
+    }
+}
+
 /// `index.html`: the latest articles (`items`, newest first; only the first `config.feeds.limit`
 /// are shown). `now` is its Last-Modified only when there is no article.
 pub fn render_index(config: &Config, items: &[&Article], now: DateTime<Utc>) -> Asset {
