@@ -4,13 +4,14 @@
 //! stops the good ones from being published.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::thread;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use chrono::Utc;
 
-use crate::article::{self, Article, ArticleError, ParseOptions, Source};
+use crate::article::{self, Article, ArticleError, ParseOptions};
 use crate::config::Config;
 use crate::output::Output;
 use crate::render;
@@ -26,25 +27,48 @@ pub fn parse_options(config: &Config) -> ParseOptions {
     }
 }
 
-/// Parse many sources, spread over the available cores (parsing is pure and independent).
-pub fn parse_all(sources: Vec<Source>, opts: &ParseOptions) -> Vec<Result<Article, ArticleError>> {
+/// One article file read and parsed by [`read_and_parse`].
+#[derive(Debug)]
+pub struct Loaded {
+    /// The file's modification time and length, when it could be read.
+    pub read: Option<(SystemTime, u64)>,
+    pub result: Result<Article, ArticleError>,
+}
+
+/// Read and parse every article file under `dir` (recursively, inside `root`), spread over the
+/// available cores (parsing is pure and independent), in path order. Each file's bytes are
+/// dropped as soon as it is parsed, so the directory is never in memory as raw bytes; a file
+/// that cannot be read gives a problem without `read`. An unreadable `dir` is an error.
+pub fn read_and_parse(
+    root: &Path,
+    dir: &Path,
+    max_bytes: u64,
+    opts: &ParseOptions,
+) -> io::Result<Vec<Loaded>> {
+    let paths = scan::article_paths(root, dir)?;
+    let one = |path: &PathBuf| match scan::read_entry(root, path, max_bytes) {
+        scan::Entry::Article(src) => Some(Loaded {
+            read: Some((src.modified, src.bytes.len() as u64)),
+            result: article::parse(&src, opts),
+        }),
+        scan::Entry::Problem(problem) => Some(Loaded {
+            read: None,
+            result: Err(problem),
+        }),
+        scan::Entry::Dir | scan::Entry::NotArticle => None,
+    };
     let threads = thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(sources.len().max(1));
+        .min(paths.len().max(1));
     if threads <= 1 {
-        return sources.iter().map(|s| article::parse(s, opts)).collect();
+        return Ok(paths.iter().filter_map(one).collect());
     }
-    let chunk = sources.len().div_ceil(threads);
-    thread::scope(|scope| {
-        let handles: Vec<_> = sources
+    let chunk = paths.len().div_ceil(threads);
+    let one = &one;
+    Ok(thread::scope(|scope| {
+        let handles: Vec<_> = paths
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| article::parse(s, opts))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().filter_map(one).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -54,24 +78,22 @@ pub fn parse_all(sources: Vec<Source>, opts: &ParseOptions) -> Vec<Result<Articl
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
-    })
+    }))
 }
 
 /// Walk and parse the whole articles directory into a fresh store.
 pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
-    let walk = scan::walk(dir, dir, config.articles.max_bytes).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("{}: cannot read articles directory: {e}", dir.display()),
-        )
-    })?;
+    let loaded = read_and_parse(dir, dir, config.articles.max_bytes, &parse_options(config))
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("{}: cannot read articles directory: {e}", dir.display()),
+            )
+        })?;
     let mut store = Store::new();
-    for problem in walk.problems {
-        store.fail(problem);
-    }
-    for result in parse_all(walk.sources, &parse_options(config)) {
-        match result {
+    for loaded in loaded {
+        match loaded.result {
             Ok(article) => store.upsert(article),
             Err(problem) => store.fail(problem),
         }

@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use chrono::{DateTime, Utc};
 
 use crate::article::{self, ArticleError, ParseOptions};
-use crate::build::{parse_all, parse_options};
+use crate::build::{parse_options, read_and_parse};
 use crate::config::Config;
 use crate::output::{Output, WriteError, WriteStats};
 use crate::render::Renderer;
@@ -95,34 +95,30 @@ impl Engine {
     pub fn load_all(&mut self) {
         self.store = Store::new();
         self.seen.clear();
-        let walk = match scan::walk(&self.root, &self.root, self.config.articles.max_bytes) {
-            Ok(w) => w,
+        let max_bytes = self.config.articles.max_bytes;
+        let loaded = match read_and_parse(&self.root, &self.root, max_bytes, &self.opts) {
+            Ok(loaded) => loaded,
             Err(e) => {
                 tracing::warn!(path = %self.root.display(), reason = %e, "cannot read the articles directory; publishing no articles until it is back");
                 return;
             }
         };
-        for problem in walk.problems {
-            self.store.fail(problem);
-        }
-        let prints: Vec<(PathBuf, Fingerprint)> = walk
-            .sources
-            .iter()
-            .map(|s| {
-                (
-                    s.path.clone(),
-                    Fingerprint {
-                        modified: s.modified,
-                        len: s.bytes.len() as u64,
-                    },
-                )
-            })
-            .collect();
-        for (result, (path, print)) in parse_all(walk.sources, &self.opts).into_iter().zip(prints) {
-            self.seen.insert(path, print);
-            match result {
-                Ok(a) => self.store.upsert(a),
-                Err(p) => self.store.fail(p),
+        for loaded in loaded {
+            match loaded.result {
+                Ok(a) => {
+                    if let Some((modified, len)) = loaded.read {
+                        self.seen
+                            .insert(a.path.clone(), Fingerprint { modified, len });
+                    }
+                    self.store.upsert(a)
+                }
+                Err(p) => {
+                    if let Some((modified, len)) = loaded.read {
+                        self.seen
+                            .insert(p.path.clone(), Fingerprint { modified, len });
+                    }
+                    self.store.fail(p)
+                }
             }
         }
     }
