@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::{base_url_for, Config, Overrides};
 use crate::engine::Engine;
+use crate::limits;
 use crate::server::{self, Metrics};
 use crate::site::Site;
 use crate::systemd;
@@ -32,6 +33,10 @@ use crate::watch::{self as fswatch, Batch};
 /// Longest single sleep of the publication timer: the wall clock can jump (NTP, suspend), so
 /// the due time is re-checked at least this often.
 const MAX_TIMER: Duration = Duration::from_secs(3600);
+/// How soon a failed write to the out dir is tried again.
+const WRITE_RETRY: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
+/// Pending connections the kernel may queue before we accept them.
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// A fatal start-up problem.
 #[derive(Debug, thiserror::Error)]
@@ -200,9 +205,18 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> 
         tracing::info!("using the listening socket passed by systemd; server.listen is not used");
         return tokio::net::TcpListener::from_std(std_listener).map_err(DaemonError::Inherited);
     }
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| DaemonError::Bind { addr, source })
+    let err = |source| DaemonError::Bind { addr, source };
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(err)?;
+    socket.set_reuseaddr(true).map_err(err)?;
+    socket.bind(addr).map_err(err)?;
+    // A deep backlog absorbs connection storms while the accept loop catches up (tokio's
+    // default is 1024; the kernel caps it at net.core.somaxconn).
+    socket.listen(LISTEN_BACKLOG).map_err(err)
 }
 
 /// Turn raw watcher events into debounced batches, one at a time.
@@ -248,14 +262,31 @@ async fn publish(
     let (site_tx, metrics) = (site_tx.clone(), Arc::clone(metrics));
     blocking(engine, move |engine| {
         let r = engine.render(Utc::now());
-        site_tx.send_replace(Some(Arc::clone(&r.site)));
+        let before = site_tx.send_replace(Some(Arc::clone(&r.site)));
+        // Consumes (drops) the old snapshot, so its memory can be trimmed below.
+        let shrank = before.is_some_and(|b| r.site.article_count < b.article_count);
         metrics.record_rebuild(r.took, r.site.article_count, r.problems);
         systemd::status(r.site.article_count, r.took);
-        if let Err(e) = engine.write(&r.site) {
-            metrics.record_write_error();
-            tracing::error!("{e}; still serving from memory, will retry on the next rebuild");
+        // A failed write (disk full, read-only) is retried by a timer too: when space returns
+        // while no article changes, the out dir must not stay stale.
+        let retry = match engine.write(&r.site) {
+            Ok(_) => None,
+            Err(e) => {
+                metrics.record_write_error();
+                tracing::error!(
+                    "{e}; still serving from memory, retrying in {} s",
+                    WRITE_RETRY.num_seconds()
+                );
+                Some(Utc::now() + WRITE_RETRY)
+            }
+        };
+        if shrank {
+            limits::release_freed_memory();
         }
-        r.next_due
+        match (r.next_due, retry) {
+            (Some(due), Some(retry)) => Some(due.min(retry)),
+            (due, retry) => due.or(retry),
+        }
     })
     .await
 }
