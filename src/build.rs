@@ -117,7 +117,9 @@ pub fn build(config: &Config) -> ExitCode {
     };
     let loaded = start.elapsed();
     let published = store.published(Utc::now());
-    let site = render::render_site(config, &published.articles, Utc::now());
+    // Pages and tag feeds are rendered by the writer, one at a time per thread, and dropped
+    // once written: the build never holds every page in memory. Same bytes as render_site.
+    let (site, _) = render::Renderer::lazy().render(config, &published.articles, Utc::now());
     let rendered = start.elapsed();
     let problems = problems(&store, published.collisions);
     let mut stderr = io::stderr().lock();

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::output::{Output, WriteError, WriteStats};
 use crate::render::Renderer;
 use crate::scan::{self, Entry};
-use crate::site::{Asset, Coding, Site};
+use crate::site::{Asset, Site};
 use crate::store::Store;
 
 /// What identifies one version of a file without reading it.
@@ -301,7 +301,8 @@ fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
     // article, so Last-Modified is the same across restarts and replicas. Returning before
     // looking at the bytes leaves a lazy page unrendered.
     let Some(prev) = prev else { return };
-    let same = prev.variant(Coding::Identity).etag == asset.variant(Coding::Identity).etag;
+    // The previous asset's ETag is known without rendering it again (the writer noted it).
+    let same = prev.identity_etag() == asset.identity_etag();
     asset.last_modified = if same {
         prev.last_modified
     } else if asset.last_modified > prev.last_modified {

@@ -89,6 +89,9 @@ pub struct Asset {
     identity: OnceLock<Variant>,
     /// How to make the bytes of a lazy asset.
     render: Option<Render>,
+    /// The identity ETag of a lazy asset whose bytes were made but not kept (by
+    /// [`Asset::identity_transient`]), so comparing it later needs no second render.
+    etag_seen: OnceLock<String>,
     gzip: OnceLock<Variant>,
     br: OnceLock<Variant>,
 }
@@ -133,6 +136,7 @@ impl Asset {
             last_modified_header: OnceLock::new(),
             identity: OnceLock::new(),
             render,
+            etag_seen: OnceLock::new(),
             gzip: OnceLock::new(),
             br: OnceLock::new(),
         }
@@ -161,7 +165,21 @@ impl Asset {
     pub fn identity_transient(&self) -> Cow<'_, Variant> {
         match self.identity.get() {
             Some(v) => Cow::Borrowed(v),
-            None => Cow::Owned(self.make_identity()),
+            None => {
+                let v = self.make_identity();
+                let _ = self.etag_seen.set(v.etag.clone());
+                Cow::Owned(v)
+            }
+        }
+    }
+
+    /// The identity ETag (a hash of the uncompressed bytes), without rendering a lazy asset
+    /// again when its bytes were already made once.
+    pub fn identity_etag(&self) -> &str {
+        match (self.identity.get(), self.etag_seen.get()) {
+            (Some(v), _) => &v.etag,
+            (None, Some(etag)) => etag,
+            (None, None) => &self.identity().etag,
         }
     }
 

@@ -102,7 +102,8 @@ impl Renderer {
 
     /// A renderer whose article pages and tag feeds are rendered on first use (same bytes): a
     /// snapshot of 100,000 articles then holds the articles, not 100,000 rendered pages and
-    /// hundreds of full-content tag feeds.
+    /// hundreds of full-content tag feeds. The daemon and `build` use it; the output writer
+    /// renders what nobody asked for, writes it and drops it.
     pub fn lazy() -> Renderer {
         Renderer {
             lazy: true,
