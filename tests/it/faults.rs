@@ -329,12 +329,12 @@ fn five_thousand_files_then_a_thousand_deleted_converge_and_memory_returns() {
     eprintln!(
         "flood: wrote 5,000 files in {took:?}; VmRSS baseline {baseline} KiB, peak {peak} KiB, after deleting all {after} KiB"
     );
-    // Bounded, not back at the baseline: glibc keeps freed memory in its per-thread arenas
-    // (MALLOC_ARENA_MAX=1 keeps it near 90 MiB over repeated floods, the default grows by about
-    // 25 MiB a cycle up to its arena limit). What must not happen is growth past the peak.
+    // The daemon trims glibc's arenas after a rebuild that shrank the site (measured here: baseline
+    // 19 MiB, peak 76 MiB, after 39 MiB). Generous bound: at least a quarter of the growth must be
+    // handed back, and never more than the peak.
     assert!(
-        after <= peak + 32 * 1024,
-        "memory grew after deleting everything: baseline {baseline} KiB, peak {peak} KiB, after {after} KiB"
+        after <= baseline + (peak.saturating_sub(baseline)) * 3 / 4,
+        "memory did not come back after deleting everything: baseline {baseline} KiB, peak {peak} KiB, after {after} KiB"
     );
 }
 
