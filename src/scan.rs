@@ -3,7 +3,8 @@
 //! This is the only module that reads the articles directory. It enforces two guarantees:
 //! files matching the ignore rules (editor temp files, dot-files, unknown extensions) are never
 //! articles, and a symlink is only followed when its target lies inside the articles directory,
-//! so an article dir can never publish `/etc/passwd`. Symlink loops end the walk of that branch.
+//! so an article dir can never publish `/etc/passwd`. Symlinks to directories are not followed
+//! at all (inside the tree they only repeat real directories, or loop).
 
 use std::collections::HashSet;
 use std::fs;
@@ -80,6 +81,10 @@ pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
             return Entry::NotArticle;
         }
         match fs::metadata(path) {
+            // A symlink to a directory inside the tree only repeats what the walk reaches through
+            // real directories (or loops back to an ancestor, `ln -s . loop`): not followed, else
+            // every article under it would be published twice. The articles dir itself may be one.
+            Ok(m) if m.is_dir() && path != root => return Entry::NotArticle,
             Ok(m) => m,
             Err(_) => return Entry::NotArticle,
         }
@@ -186,10 +191,12 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<P
         }
         let Ok(ft) = entry.file_type() else { continue };
         let is_dir = if ft.is_symlink() {
-            if !link_stays_inside(root, &path) {
+            // Directory symlinks are never followed (see `read_entry`): which path an article
+            // got would depend on the order `read_dir` returns entries in.
+            if !link_stays_inside(root, &path) || path.is_dir() {
                 continue;
             }
-            path.is_dir()
+            false
         } else {
             ft.is_dir()
         };
@@ -318,6 +325,37 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["alias.md", "sub/in.md"]);
+        Ok(())
+    }
+
+    #[test]
+    fn symlinks_to_directories_inside_the_tree_are_not_followed() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        fs::create_dir(root.join("sub"))?;
+        fs::write(root.join("sub/in.md"), "# In")?;
+        std::os::unix::fs::symlink(".", root.join("loop"))?;
+        std::os::unix::fs::symlink("sub", root.join("alias"))?;
+        // The daemon re-checks a new symlink's path on its own, then walks it if it is a dir.
+        for link in ["loop", "alias"] {
+            assert!(
+                matches!(read_entry(root, &root.join(link), 1 << 20), Entry::NotArticle),
+                "{link}"
+            );
+        }
+        let paths = article_paths(root, root)?;
+        assert_eq!(paths, [root.join("sub/in.md")]);
+        // The articles dir itself may be a symlink.
+        let link_root = dir.path().join("sub-link");
+        std::os::unix::fs::symlink(root.join("sub"), &link_root)?;
+        assert!(matches!(
+            read_entry(&link_root, &link_root, 1 << 20),
+            Entry::Dir
+        ));
+        assert_eq!(
+            article_paths(&link_root, &link_root)?,
+            [link_root.join("in.md")]
+        );
         Ok(())
     }
 }

@@ -318,6 +318,25 @@ fn emacs_lock_and_autosave_files_are_ignored() {
 }
 
 #[test]
+fn a_symlink_loop_or_directory_alias_publishes_nothing_twice() {
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("sub/beta.md", &md("Beta"))]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    std::os::unix::fs::symlink(".", fx.art("loop")).expect("loop symlink");
+    std::os::unix::fs::symlink("sub", fx.art("alias")).expect("dir symlink");
+    // A barrier: once Gamma shows, the symlinks' events were handled too.
+    fx.write("gamma.md", &md("Gamma"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta"), ("gamma", "Gamma")]);
+    let feed = parse_json("feed.json", &fx.d.get("/feed.json", &[]).body);
+    let urls: Vec<&str> = feed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["url"].as_str())
+        .collect();
+    assert_eq!(urls.len(), 3, "an article published twice: {urls:?}");
+}
+
+#[test]
 fn rename_out_of_the_tree_is_a_delete() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
     fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
