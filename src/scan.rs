@@ -339,7 +339,10 @@ mod tests {
         // The daemon re-checks a new symlink's path on its own, then walks it if it is a dir.
         for link in ["loop", "alias"] {
             assert!(
-                matches!(read_entry(root, &root.join(link), 1 << 20), Entry::NotArticle),
+                matches!(
+                    read_entry(root, &root.join(link), 1 << 20),
+                    Entry::NotArticle
+                ),
                 "{link}"
             );
         }
