@@ -6,7 +6,7 @@
 //! `key "feeds.limit": expected a positive integer`).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
 use chrono_tz::Tz;
@@ -178,7 +178,44 @@ impl Config {
             None => Config::default(),
         };
         config.apply(overrides)?;
+        config.check_out_dir(file.as_deref())?;
         Ok(config)
+    }
+
+    /// The out dir must not be the articles dir or inside it (unless hidden in a dot-dir): every
+    /// rebuild would write pages that the next walk or the watcher publishes as articles, again
+    /// and again. Nor may the articles dir be the out dir's `articles/` or `tags/`, which the
+    /// writer fills.
+    fn check_out_dir(&self, file: Option<&Path>) -> Result<(), ConfigError> {
+        let articles = resolve_dir(&self.articles.dir);
+        let out = resolve_dir(&self.feeds.out_dir);
+        let out_in_articles = out
+            .strip_prefix(&articles)
+            .is_ok_and(|_| !crate::scan::is_ignored_path(&articles, &out));
+        let articles_in_output = articles.strip_prefix(&out).is_ok_and(|rel| {
+            rel.components()
+                .next()
+                .is_some_and(|c| c.as_os_str() == "articles" || c.as_os_str() == "tags")
+        });
+        if !(out_in_articles || articles_in_output) {
+            return Ok(());
+        }
+        let reason = format!(
+            "{:?} overlaps the articles directory {:?}: the pages written there would be read back as articles",
+            self.feeds.out_dir.display().to_string(),
+            self.articles.dir.display().to_string(),
+        );
+        Err(match file {
+            Some(path) => ConfigError::BadValue {
+                path: path.display().to_string(),
+                key: "feeds.out_dir".to_string(),
+                reason,
+            },
+            None => ConfigError::BadFlag {
+                flag: "out",
+                reason,
+            },
+        })
     }
 
     /// Parse a config file's text. `origin` names the file in errors. Pure.
@@ -484,6 +521,33 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
         s.push('/');
     }
     Ok(s)
+}
+
+/// `dir` made absolute with `.`/`..` resolved and symlinks followed as far as it exists (the out
+/// dir may not exist yet).
+fn resolve_dir(dir: &Path) -> PathBuf {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut existing = PathBuf::new();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if rest.pop().is_none() {
+                    existing = existing.canonicalize().unwrap_or(existing);
+                    existing.pop();
+                }
+            }
+            Component::Normal(name) if rest.is_empty() && existing.join(name).exists() => {
+                existing.push(name);
+            }
+            Component::Normal(name) => rest.push(name.to_os_string()),
+            other => existing.push(other.as_os_str()),
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    out.extend(rest);
+    out
 }
 
 #[cfg(test)]

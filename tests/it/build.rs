@@ -1016,3 +1016,49 @@ fn a_missing_articles_dir_fails_without_touching_the_site() {
     let r = t.run(&["check"]);
     assert_ne!(r.code(), Some(0), "check without an articles dir succeeded");
 }
+
+#[test]
+fn an_out_dir_inside_the_articles_dir_is_a_config_error() {
+    let t = TestDir::new();
+    t.write(
+        "articles/a.md",
+        md("A", "date: 2026-01-01T00:00:00Z\n", "A."),
+    );
+    // Each would publish the written pages as articles on the next walk (the daemon: forever).
+    for out in [
+        "articles",
+        "./articles/",
+        "articles/feeds",
+        "articles/x/../feeds",
+    ] {
+        for cmd in ["build", "check", "serve"] {
+            let mut args = vec![cmd, "--out", out];
+            if cmd == "serve" {
+                args.extend(["--listen", "127.0.0.1:0"]);
+            }
+            let r = t.run(&args);
+            r.expect_code(2);
+            assert!(
+                r.stderr.contains("--out"),
+                "{cmd} --out {out}: {}",
+                r.stderr
+            );
+        }
+    }
+    t.write("feedpub.toml", "[feeds]\nout_dir = \"articles/site\"\n");
+    let r = t.run(&["build", "--config", "feedpub.toml"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("\"feeds.out_dir\""), "{}", r.stderr);
+    // The writer fills `articles/` and `tags/` of the out dir.
+    let r = t.run(&["build", "--out", ".", "--articles", "articles"]);
+    r.expect_code(2);
+    assert_eq!(
+        any_file_contains(&t.path("articles"), "<html"),
+        None,
+        "pages were written into the articles dir"
+    );
+    // Fine: a dot-dir inside is ignored by the walk, and a sibling dir.
+    t.run(&["build", "--out", "articles/.site"]).expect_code(0);
+    t.run(&["build", "--out", "site"]).expect_code(0);
+    t.run(&["build", "--out", "articles-site"]).expect_code(0);
+}
