@@ -25,6 +25,16 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
 }
 
 fn decode_raw(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
+    let text = decode_unchecked(bytes)?;
+    // A file that already holds U+FFFD was damaged by an earlier lossy conversion: publishing
+    // it would spread the damage (and some readers reject it).
+    if text.contains('\u{FFFD}') {
+        return Err(ArticleErrorKind::Undecodable);
+    }
+    Ok(text)
+}
+
+fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
             .map(Cow::Borrowed)
@@ -44,13 +54,21 @@ fn decode_raw(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(Cow::Borrowed(s));
     }
+    if mostly_utf8(bytes) {
+        // UTF-8 with a few broken bytes: any legacy decode would be mojibake of the rest.
+        return Err(ArticleErrorKind::Undecodable);
+    }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
     // chardetng needs more than a few characters; very short GBK text can look like KOI8 or
     // windows-1252. When the guess is a single-byte encoding but the bytes are all GB2312 pairs
     // with common (level-1) hanzi, Chinese is the better bet.
-    let first = if guess.is_single_byte() && plausible_gb2312(bytes) {
+    // Short GBK text is also often taken for EUC-KR (both use the same byte ranges); with
+    // few characters to go on, Chinese is the better bet for a newsroom's copy.
+    let short = bytes.iter().filter(|b| **b >= 0x80).count() < 2 * SHORT_PAIRS;
+    let first = if (guess.is_single_byte() || (guess == EUC_KR && short)) && plausible_gb2312(bytes)
+    {
         GB18030
     } else {
         guess
@@ -66,6 +84,20 @@ fn decode_raw(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
         }
     }
     Err(ArticleErrorKind::Undecodable)
+}
+
+/// Below this many double-byte characters, chardetng's guess between GBK and EUC-KR is weak.
+const SHORT_PAIRS: usize = 16;
+
+/// Whether invalid UTF-8 is nevertheless mostly valid multi-byte UTF-8 (more valid sequences
+/// than broken ones), i.e. damaged UTF-8 rather than a legacy encoding.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut broken) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        broken += usize::from(!chunk.invalid().is_empty());
+    }
+    valid > 0 && valid >= broken
 }
 
 /// Decode with `encoding`, or `None` if the bytes are malformed in it or the result looks like
@@ -155,6 +187,35 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn damaged_utf8_is_undecodable_not_mojibake() {
+        let cases: [&[u8]; 4] = [
+            "\u{FFFD}\u{FFFD}\u{FFFD} title".as_bytes(),
+            b"---\ntitle: One bad byte\n---\nHello \xff world, caf\xc3\xa9 is fine.\n",
+            b"\xEF\xBB\xBFbad \xef\xbf\xbd",
+            "北京\u{FFFD}报道".as_bytes(),
+        ];
+        for bytes in cases {
+            assert_eq!(
+                decode(bytes),
+                Err(ArticleErrorKind::Undecodable),
+                "{bytes:?}"
+            );
+        }
+        // Legacy text is not mistaken for damaged UTF-8.
+        assert_eq!(decode(&encode(GB18030, ZH)).as_deref(), Ok(ZH));
+        assert_eq!(decode(&encode(WINDOWS_1252, FR)).as_deref(), Ok(FR));
+    }
+
+    #[test]
+    fn short_gbk_is_not_taken_for_korean() {
+        for zh in ["你好", "今日要闻", "新闻"] {
+            assert_eq!(decode(&encode(GB18030, zh)).as_deref(), Ok(zh));
+        }
+        // Long Korean text is still recognised.
+        assert_eq!(decode(&encode(EUC_KR, KO)).as_deref(), Ok(KO));
     }
 
     #[test]
