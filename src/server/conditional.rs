@@ -50,7 +50,9 @@ pub fn evaluate(headers: &HeaderMap, etag: &str, last_modified: SystemTime) -> O
             return Outcome::NotModified;
         }
     } else if let Some(since) = single_date(headers, header::IF_MODIFIED_SINCE) {
-        if modified <= since {
+        // A date later than our clock cannot come from us (RFC 9110 §13.1.3 lets us ignore
+        // it); honouring it would hide every change until that date.
+        if modified <= since && since <= unix_secs(SystemTime::now()) {
             return Outcome::NotModified;
         }
     }
@@ -164,6 +166,11 @@ mod tests {
                 NotModified,
             ),
             (&[("if-none-match", "*")], NotModified),
+            // If-Modified-Since in the future is not ours: ignored.
+            (
+                &[("if-modified-since", "Fri, 31 Dec 9999 23:59:59 GMT")],
+                Proceed,
+            ),
             (&[("if-none-match", "\"abc-gzip\"")], Proceed),
             (&[("if-none-match", "abc")], Proceed),
             (&[("if-none-match", "\"ab")], Proceed),

@@ -67,6 +67,13 @@ pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
 fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
     let route = route(req.uri().path());
     let class = route.class();
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host must get 400.
+    if req.version() == hyper::Version::HTTP_11 && !req.headers().contains_key(header::HOST) {
+        return (
+            class,
+            text(StatusCode::BAD_REQUEST, "missing Host header\n"),
+        );
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         resp.headers_mut().insert(header::ALLOW, ALLOW);

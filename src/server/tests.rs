@@ -641,6 +641,28 @@ async fn keep_alive_serves_several_requests() {
 }
 
 #[tokio::test]
+async fn http11_without_host_is_a_bad_request_and_http10_is_fine() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    for (request, want) in [
+        (
+            &b"GET /rss.xml HTTP/1.1\r\nConnection: close\r\n\r\n"[..],
+            &b"HTTP/1.1 400"[..],
+        ),
+        (&b"GET /rss.xml HTTP/1.0\r\n\r\n"[..], &b"HTTP/1.0 200"[..]),
+    ] {
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        stream.write_all(request).await.expect("send");
+        let mut got = Vec::new();
+        timeout(LONG, stream.read_to_end(&mut got))
+            .await
+            .expect("answer in time")
+            .expect("read");
+        assert!(got.starts_with(want), "{:?}", String::from_utf8_lossy(&got));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn graceful_shutdown_with_an_idle_keep_alive_connection() {
     let server = TestServer::start(Some(test_site()), |s| s.shutdown_grace_ms = 2_000).await;
     let mut idle = TcpStream::connect(server.addr).await.expect("connect");
