@@ -91,7 +91,7 @@ pub fn load(config: &Config) -> io::Result<Store> {
                 format!("{}: cannot read articles directory: {e}", dir.display()),
             )
         })?;
-    let mut store = Store::new();
+    let mut store = Store::with_root(dir);
     for loaded in loaded {
         match loaded.result {
             Ok(article) => store.upsert(article),

@@ -60,10 +60,10 @@ impl Engine {
         let opts = parse_options(&config);
         let output = Output::open(&config.feeds.out_dir);
         Engine {
+            store: Store::with_root(&root),
             config,
             root,
             opts,
-            store: Store::new(),
             seen: HashMap::new(),
             output,
             reported: BTreeSet::new(),
@@ -93,7 +93,7 @@ impl Engine {
     /// Forget everything and parse the whole directory again (start-up, config reload).
     /// A missing directory gives an empty store: the daemon waits for it to come back.
     pub fn load_all(&mut self) {
-        self.store = Store::new();
+        self.store = Store::with_root(&self.root);
         self.seen.clear();
         let max_bytes = self.config.articles.max_bytes;
         let loaded = match read_and_parse(&self.root, &self.root, max_bytes, &self.opts) {
@@ -165,7 +165,7 @@ impl Engine {
     pub fn rescan(&mut self) -> usize {
         let root = self.root.clone();
         if !root.is_dir() {
-            self.store = Store::new();
+            self.store = Store::with_root(&self.root);
             self.seen.clear();
             return 0;
         }

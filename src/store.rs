@@ -14,6 +14,9 @@ use crate::article::{Article, ArticleError, ArticleErrorKind};
 
 #[derive(Debug, Default)]
 pub struct Store {
+    /// The articles dir, so a collision suffix hashes the path *inside* it: `build` and
+    /// `serve` (and a moved directory) then give the same permalinks.
+    root: PathBuf,
     articles: HashMap<PathBuf, Arc<Article>>,
     problems: BTreeMap<PathBuf, ArticleError>,
 }
@@ -32,6 +35,14 @@ pub struct Published {
 impl Store {
     pub fn new() -> Self {
         Store::default()
+    }
+
+    /// A store for the articles under `root`.
+    pub fn with_root(root: &Path) -> Self {
+        Store {
+            root: root.to_path_buf(),
+            ..Store::default()
+        }
     }
 
     /// Record a freshly parsed article, clearing any problem of its path.
@@ -113,7 +124,10 @@ impl Store {
             let first = group[0];
             articles.push(Arc::clone(first));
             for other in &group[1..] {
-                let assigned = format!("{slug}-{:08x}", path_hash(&other.path));
+                let assigned = format!(
+                    "{slug}-{:08x}",
+                    path_hash(other.path.strip_prefix(&self.root).unwrap_or(&other.path))
+                );
                 collisions.push(ArticleError {
                     path: other.path.clone(),
                     line: None,
@@ -237,6 +251,24 @@ mod tests {
         // Deterministic: the same input gives the same slug.
         let again = s.published(now());
         assert_eq!(p.articles[0].slug, again.articles[0].slug);
+    }
+
+    #[test]
+    fn the_collision_suffix_does_not_depend_on_how_the_root_is_spelled() {
+        let suffix = |root: &str, path: &str| {
+            let mut s = Store::with_root(Path::new(root));
+            s.upsert(article(&format!("{root}/a/same.md"), "same", 3));
+            s.upsert(article(&format!("{root}/{path}"), "same", 4));
+            s.published(now()).collisions[0]
+                .to_string()
+                .split("published as")
+                .nth(1)
+                .map(str::to_string)
+        };
+        let a = suffix("art", "b/same.md");
+        assert!(a.is_some());
+        assert_eq!(a, suffix("/srv/x/art", "b/same.md"));
+        assert_eq!(a, suffix("./art", "b/same.md"));
     }
 
     #[test]
