@@ -240,6 +240,16 @@ impl Config {
         r.string("site", "title", &mut s.title)?;
         r.string("site", "description", &mut s.description)?;
         r.string("site", "language", &mut s.language)?;
+        if !crate::article::is_language_tag(&s.language) {
+            return Err(r.bad(
+                "site",
+                "language",
+                format!(
+                    "{:?} is not a language tag such as \"en\" or \"zh-CN\"",
+                    s.language
+                ),
+            ));
+        }
         if let Some(author) = r.get_str("site", "author")? {
             s.author = Some(author.to_string()).filter(|a| !a.trim().is_empty());
         }
@@ -606,6 +616,10 @@ mod tests {
                 "key \"server.listen\"",
             ),
             ("site = 3\n", "key \"site\": expected a table"),
+            (
+                "[site]\nlanguage = \"en US\"\n",
+                "key \"site.language\": \"en US\" is not a language tag",
+            ),
             (
                 "[watch]\ndebounce_ms = 50\nmax_delay_ms = 10\n",
                 "key \"watch.max_delay_ms\"",

@@ -132,6 +132,16 @@ impl Val {
     }
 }
 
+/// Whether `tag` has the shape of a BCP 47 language tag (`en`, `zh-CN`, `zh-Hant-TW`): it ends
+/// up in `xml:lang` and `lang=` attributes, which validators check.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    parts
+        .next()
+        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()))
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Parse front matter text of `syntax`.
 pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
     let entries: Vec<(String, Val)> = match syntax {
@@ -156,7 +166,12 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             "author" => fm.author = text_value(&val).ok_or_else(|| bad("a string", &val))?,
             "summary" => fm.summary = text_value(&val).ok_or_else(|| bad("a string", &val))?,
             "id" => fm.id = text_value(&val).ok_or_else(|| bad("a string", &val))?,
-            "lang" => fm.lang = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            "lang" => {
+                fm.lang = text_value(&val).ok_or_else(|| bad("a string", &val))?;
+                if fm.lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
+                    return Err(bad("a language tag such as en or zh-CN", &val));
+                }
+            }
             "slug" => {
                 fm.slug = raw_text(&val)
                     .ok_or_else(|| bad("a string", &val))?

@@ -188,3 +188,26 @@ fn syntax_errors_carry_the_file_line() {
         "{f:?}"
     );
 }
+
+#[test]
+fn lang_must_be_a_language_tag() {
+    for good in ["en", "zh-CN", "zh-Hant-TW", "de-1996"] {
+        assert!(is_language_tag(good), "{good}");
+    }
+    for bad in [
+        "",
+        "zh_CN",
+        "zh-",
+        "-en",
+        "zh-CN\" onload=\"x",
+        "中文",
+        "toolongtag",
+    ] {
+        assert!(!is_language_tag(bad), "{bad}");
+    }
+    // Line 3 of the file: the front matter starts after the opening `---` on line 1.
+    let e = parse(Syntax::Yaml, "title: x\nlang: \"en US\"\n")
+        .err()
+        .map(|f| f.line);
+    assert_eq!(e, Some(Some(3)));
+}

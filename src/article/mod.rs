@@ -25,6 +25,7 @@ pub mod xml_safe;
 
 mod date;
 
+pub use front_matter::is_language_tag;
 pub use slug::permalink;
 pub use xml_safe::xml_safe;
 
