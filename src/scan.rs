@@ -137,27 +137,6 @@ fn link_stays_inside(root: &Path, path: &Path) -> bool {
     }
 }
 
-/// The result of walking the articles directory.
-#[derive(Debug, Default)]
-pub struct Walk {
-    pub sources: Vec<Source>,
-    pub problems: Vec<ArticleError>,
-}
-
-/// Walk `dir` (recursively, inside `root`) and read every article. Unreadable subdirectories are
-/// skipped with a warning; an unreadable `dir` is an error.
-pub fn walk(root: &Path, dir: &Path, max_bytes: u64) -> io::Result<Walk> {
-    let mut out = Walk::default();
-    for path in article_paths(root, dir)? {
-        match read_entry(root, &path, max_bytes) {
-            Entry::Article(src) => out.sources.push(src),
-            Entry::Problem(p) => out.problems.push(p),
-            Entry::Dir | Entry::NotArticle => {}
-        }
-    }
-    Ok(out)
-}
-
 /// Every article file under `dir` (recursively, inside `root`), sorted, without reading them.
 pub fn article_paths(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -211,6 +190,27 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The result of walking the articles directory.
+    #[derive(Debug, Default)]
+    struct Walk {
+        sources: Vec<Source>,
+        problems: Vec<ArticleError>,
+    }
+
+    /// Walk `dir` (recursively, inside `root`) and read every article. Unreadable subdirectories are
+    /// skipped with a warning; an unreadable `dir` is an error.
+    fn walk(root: &Path, dir: &Path, max_bytes: u64) -> io::Result<Walk> {
+        let mut out = Walk::default();
+        for path in article_paths(root, dir)? {
+            match read_entry(root, &path, max_bytes) {
+                Entry::Article(src) => out.sources.push(src),
+                Entry::Problem(p) => out.problems.push(p),
+                Entry::Dir | Entry::NotArticle => {}
+            }
+        }
+        Ok(out)
+    }
 
     #[test]
     fn classify_by_name() {
