@@ -283,18 +283,6 @@ impl Engine {
     }
 }
 
-/// Set each asset's Last-Modified: kept from `last` when its bytes are unchanged, else the later
-/// of `now` and its own date. Assets fresh from the renderer are not shared yet.
-#[cfg(test)]
-fn carry_last_modified(site: &mut Site, last: Option<&Site>, now: SystemTime) {
-    for (key, asset) in site.assets.iter_mut() {
-        let Some(asset) = Arc::get_mut(asset) else {
-            continue;
-        };
-        carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), now);
-    }
-}
-
 /// One asset's Last-Modified, given the asset of the same key in the last snapshot.
 fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
     // First seen (or first snapshot of the process): the renderer's date, i.e. the newest
@@ -318,6 +306,17 @@ fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// Set each asset's Last-Modified: kept from `last` when its bytes are unchanged, else the later
+    /// of `now` and its own date. Assets fresh from the renderer are not shared yet.
+    fn carry_last_modified(site: &mut Site, last: Option<&Site>, now: SystemTime) {
+        for (key, asset) in site.assets.iter_mut() {
+            let Some(asset) = Arc::get_mut(asset) else {
+                continue;
+            };
+            carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), now);
+        }
+    }
 
     fn site(body: &str, modified: SystemTime) -> Site {
         let mut s = Site::default();
