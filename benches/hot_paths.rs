@@ -22,11 +22,19 @@ fn main() {
 }
 
 fn opts() -> ParseOptions {
-    ParseOptions { base_url: "https://example.com/".to_string(), timezone: chrono_tz::Tz::UTC, sanitize_html: true }
+    ParseOptions {
+        base_url: "https://example.com/".to_string(),
+        timezone: chrono_tz::Tz::UTC,
+        sanitize_html: true,
+    }
 }
 
 fn source(name: &str, text: String) -> Source {
-    Source { path: PathBuf::from(name), bytes: text.into_bytes(), modified: SystemTime::UNIX_EPOCH }
+    Source {
+        path: PathBuf::from(name),
+        bytes: text.into_bytes(),
+        modified: SystemTime::UNIX_EPOCH,
+    }
 }
 
 fn markdown_text() -> String {
@@ -38,7 +46,9 @@ fn markdown_text() -> String {
 }
 
 fn chinese_text() -> String {
-    let mut s = String::from("城东菜市场改造完工 下月起恢复营业\n——新增冷链区和无障碍通道\n\n□ 记者 张三 文/图\n\n");
+    let mut s = String::from(
+        "城东菜市场改造完工 下月起恢复营业\n——新增冷链区和无障碍通道\n\n□ 记者 张三 文/图\n\n",
+    );
     for _ in 0..10 {
         s.push_str("　　经过五个月的封闭施工，城东菜市场改造工程日前完工，将于下月一日起恢复营业。记者昨日在现场看到，市场内部地面已全部翻新。\n\n");
     }
@@ -60,7 +70,12 @@ fn parse_chinese_txt(b: Bencher) {
 }
 
 fn synthetic(i: usize, body: &str) -> Article {
-    let date = FixedOffset::east_opt(0).and_then(|z| z.timestamp_opt(1_500_000_000 + i as i64 * 3_600, 0).single()).expect("valid date");
+    let date = FixedOffset::east_opt(0)
+        .and_then(|z| {
+            z.timestamp_opt(1_500_000_000 + i as i64 * 3_600, 0)
+                .single()
+        })
+        .expect("valid date");
     Article {
         path: PathBuf::from(format!("a/{i}.md")),
         format: Format::Markdown,
@@ -80,7 +95,8 @@ fn synthetic(i: usize, body: &str) -> Article {
 
 /// `n` articles, newest first, ~5 KB of HTML each.
 fn corpus(n: usize) -> Vec<Arc<Article>> {
-    let body = "<p>The market opened early &amp; the council notes were read aloud.</p>\n".repeat(70);
+    let body =
+        "<p>The market opened early &amp; the council notes were read aloud.</p>\n".repeat(70);
     let mut v: Vec<Arc<Article>> = (0..n).map(|i| Arc::new(synthetic(i, &body))).collect();
     v.reverse();
     v
@@ -93,7 +109,10 @@ fn render_feed(b: Bencher, file: &str) {
     let items: Vec<&Article> = arts.iter().map(|a| &**a).collect();
     b.bench(|| {
         let feeds = render::render_feeds(&config, "", "bench", black_box(&items), Utc::now());
-        feeds.into_iter().find(|(k, _)| k == file).map(|(_, a)| a.body().len())
+        feeds
+            .into_iter()
+            .find(|(k, _)| k == file)
+            .map(|(_, a)| a.body().len())
     });
 }
 
@@ -118,21 +137,33 @@ fn incremental_rebuild_10k(b: Bencher) {
 fn serving() -> (Arc<server::Shared>, String) {
     let config = Config::default();
     let site: Site = render::render_site(&config, &corpus(60), Utc::now());
-    let etag = site.get("rss.xml").map(|a| a.variant(feedpub::site::Coding::Identity).etag.clone()).unwrap_or_default();
+    let etag = site
+        .get("rss.xml")
+        .map(|a| a.variant(feedpub::site::Coding::Identity).etag.clone())
+        .unwrap_or_default();
     let (_tx, rx) = tokio::sync::watch::channel(Some(Arc::new(site)));
-    (server::Shared::new(rx, Arc::new(Metrics::default()), config.server), etag)
+    (
+        server::Shared::new(rx, Arc::new(Metrics::default()), config.server),
+        etag,
+    )
 }
 
 #[divan::bench]
 fn get_304(b: Bencher) {
     let (shared, etag) = serving();
-    let req = hyper::Request::get("/rss.xml").header("if-none-match", etag).body(()).expect("valid request");
+    let req = hyper::Request::get("/rss.xml")
+        .header("if-none-match", etag)
+        .body(())
+        .expect("valid request");
     b.bench(|| server::handle_request(&shared, black_box(&req)).status());
 }
 
 #[divan::bench]
 fn get_gzip(b: Bencher) {
     let (shared, _) = serving();
-    let req = hyper::Request::get("/rss.xml").header("accept-encoding", "gzip, br").body(()).expect("valid request");
+    let req = hyper::Request::get("/rss.xml")
+        .header("accept-encoding", "gzip, br")
+        .body(())
+        .expect("valid request");
     b.bench(|| server::handle_request(&shared, black_box(&req)).status());
 }

@@ -39,20 +39,137 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "the", "market", "river", "council", "school", "budget", "street", "night", "library", "bridge", "station", "festival",
-    "harbor", "park", "museum", "season", "weather", "report", "city", "county", "plan", "vote", "opening", "closing",
-    "residents", "visitors", "traffic", "garden", "bakery", "recipe", "engine", "server", "feed", "reader", "editor",
-    "and", "of", "to", "in", "for", "with", "on", "at", "from", "by", "after", "before", "during", "while", "because",
-    "new", "old", "quiet", "busy", "early", "late", "small", "large", "local", "public", "open", "free", "green",
-    "said", "announced", "opened", "closed", "moved", "built", "tested", "shipped", "wrote", "measured", "found",
-    "a", "an", "this", "that", "every", "some", "many", "few", "its", "their", "our", "three", "twelve", "hundred",
+    "the",
+    "market",
+    "river",
+    "council",
+    "school",
+    "budget",
+    "street",
+    "night",
+    "library",
+    "bridge",
+    "station",
+    "festival",
+    "harbor",
+    "park",
+    "museum",
+    "season",
+    "weather",
+    "report",
+    "city",
+    "county",
+    "plan",
+    "vote",
+    "opening",
+    "closing",
+    "residents",
+    "visitors",
+    "traffic",
+    "garden",
+    "bakery",
+    "recipe",
+    "engine",
+    "server",
+    "feed",
+    "reader",
+    "editor",
+    "and",
+    "of",
+    "to",
+    "in",
+    "for",
+    "with",
+    "on",
+    "at",
+    "from",
+    "by",
+    "after",
+    "before",
+    "during",
+    "while",
+    "because",
+    "new",
+    "old",
+    "quiet",
+    "busy",
+    "early",
+    "late",
+    "small",
+    "large",
+    "local",
+    "public",
+    "open",
+    "free",
+    "green",
+    "said",
+    "announced",
+    "opened",
+    "closed",
+    "moved",
+    "built",
+    "tested",
+    "shipped",
+    "wrote",
+    "measured",
+    "found",
+    "a",
+    "an",
+    "this",
+    "that",
+    "every",
+    "some",
+    "many",
+    "few",
+    "its",
+    "their",
+    "our",
+    "three",
+    "twelve",
+    "hundred",
 ];
 
 const TAG_STEMS: &[&str] = &[
-    "rust", "go", "python", "linux", "networking", "databases", "security", "release", "community", "events",
-    "food", "travel", "city", "transport", "schools", "health", "sports", "weather", "culture", "music", "film",
-    "books", "science", "space", "climate", "energy", "housing", "economy", "markets", "startups", "design",
-    "photography", "history", "opinion", "interview", "tutorial", "review", "notes", "meta", "announcements",
+    "rust",
+    "go",
+    "python",
+    "linux",
+    "networking",
+    "databases",
+    "security",
+    "release",
+    "community",
+    "events",
+    "food",
+    "travel",
+    "city",
+    "transport",
+    "schools",
+    "health",
+    "sports",
+    "weather",
+    "culture",
+    "music",
+    "film",
+    "books",
+    "science",
+    "space",
+    "climate",
+    "energy",
+    "housing",
+    "economy",
+    "markets",
+    "startups",
+    "design",
+    "photography",
+    "history",
+    "opinion",
+    "interview",
+    "tutorial",
+    "review",
+    "notes",
+    "meta",
+    "announcements",
 ];
 const TAG_SUFFIXES: &[&str] = &["", " weekly", " news", " tips", " deep dive"];
 
@@ -101,8 +218,21 @@ fn md_paragraph(rng: &mut Rng) -> String {
         }
         let mut s = sentence(rng);
         match rng.range(0, 10) {
-            0 => s = format!("{s} See [the {} notes](https://example.org/{}/{}).", rng.pick(WORDS), rng.pick(WORDS), rng.range(1, 999)),
-            1 => s = format!("{s} It was *{}* and **{}**.", rng.pick(WORDS), rng.pick(WORDS)),
+            0 => {
+                s = format!(
+                    "{s} See [the {} notes](https://example.org/{}/{}).",
+                    rng.pick(WORDS),
+                    rng.pick(WORDS),
+                    rng.range(1, 999)
+                )
+            }
+            1 => {
+                s = format!(
+                    "{s} It was *{}* and **{}**.",
+                    rng.pick(WORDS),
+                    rng.pick(WORDS)
+                )
+            }
             2 => s = format!("{s} Run `{}` first.", rng.pick(WORDS)),
             _ => {}
         }
@@ -119,7 +249,13 @@ struct Doc {
 }
 
 fn date_of(rng: &mut Rng) -> (u32, u32, u32, u32, u32) {
-    (rng.range(2018, 2026) as u32, rng.range(1, 13) as u32, rng.range(1, 29) as u32, rng.range(0, 24) as u32, rng.range(0, 60) as u32)
+    (
+        rng.range(2018, 2026) as u32,
+        rng.range(1, 13) as u32,
+        rng.range(1, 29) as u32,
+        rng.range(0, 24) as u32,
+        rng.range(0, 60) as u32,
+    )
 }
 
 fn markdown(rng: &mut Rng, i: usize, tags: &[String]) -> Doc {
@@ -144,7 +280,12 @@ fn markdown(rng: &mut Rng, i: usize, tags: &[String]) -> Doc {
     let tag_list: Vec<String> = mine.iter().map(|t| format!("\"{t}\"")).collect();
     let _ = writeln!(fm, "tags: [{}]", tag_list.join(", "));
     if rng.chance(40) {
-        let _ = writeln!(fm, "author: \"{} {}\"", rng.pick(&["Lin", "Ana", "Sam", "Ravi", "Mei", "Jo"]), rng.pick(&["Qiao", "Silva", "Ng", "Patel", "Berg"]));
+        let _ = writeln!(
+            fm,
+            "author: \"{} {}\"",
+            rng.pick(&["Lin", "Ana", "Sam", "Ravi", "Mei", "Jo"]),
+            rng.pick(&["Qiao", "Silva", "Ng", "Patel", "Berg"])
+        );
     }
     let _ = writeln!(fm, "---");
     let mut body = String::new();
@@ -160,7 +301,12 @@ fn markdown(rng: &mut Rng, i: usize, tags: &[String]) -> Doc {
                 body.push('\n');
             }
             2 => {
-                let _ = writeln!(body, "```rust\nfn {}() -> u32 {{\n    {}\n}}\n```\n", rng.pick(WORDS), rng.range(0, 1000));
+                let _ = writeln!(
+                    body,
+                    "```rust\nfn {}() -> u32 {{\n    {}\n}}\n```\n",
+                    rng.pick(WORDS),
+                    rng.range(0, 1000)
+                );
             }
             3 => {
                 let _ = writeln!(body, "> {}\n", sentence(rng));
@@ -172,7 +318,11 @@ fn markdown(rng: &mut Rng, i: usize, tags: &[String]) -> Doc {
     }
     let name = format!("{}-{i:06}.md", slugify(&head));
     let bytes = format!("{fm}\n{body}");
-    Doc { rel: PathBuf::from(format!("{y:04}/{name}")), hugo: bytes.clone(), bytes }
+    Doc {
+        rel: PathBuf::from(format!("{y:04}/{name}")),
+        hugo: bytes.clone(),
+        bytes,
+    }
 }
 
 fn slugify(title: &str) -> String {
@@ -222,11 +372,16 @@ fn text(rng: &mut Rng, i: usize, pool: &[char]) -> Doc {
         paras.push(p);
     }
     let stem = format!("{y:04}-{m:02}-{d:02}-稿件{i:06}");
-    let mut hugo = format!("---\ntitle: \"{title}\"\ndate: {y:04}-{m:02}-{d:02}T00:00:00+00:00\n---\n\n");
+    let mut hugo =
+        format!("---\ntitle: \"{title}\"\ndate: {y:04}-{m:02}-{d:02}T00:00:00+00:00\n---\n\n");
     for p in paras {
         let _ = writeln!(hugo, "{p}\n");
     }
-    Doc { rel: PathBuf::from(format!("{y:04}/{stem}.txt")), bytes: s, hugo }
+    Doc {
+        rel: PathBuf::from(format!("{y:04}/{stem}.txt")),
+        bytes: s,
+        hugo,
+    }
 }
 
 fn usage() -> ExitCode {
@@ -251,8 +406,12 @@ fn main() -> ExitCode {
             _ => positional.push(a.clone()),
         }
     }
-    let [n, dir] = positional.as_slice() else { return usage() };
-    let Ok(n) = n.parse::<usize>() else { return usage() };
+    let [n, dir] = positional.as_slice() else {
+        return usage();
+    };
+    let Ok(n) = n.parse::<usize>() else {
+        return usage();
+    };
     match generate(n, Path::new(dir), seed, hugo.as_deref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -266,17 +425,34 @@ fn generate(n: usize, dir: &Path, seed: u64, hugo: Option<&Path>) -> std::io::Re
     let mut rng = Rng(seed);
     let pool: Vec<char> = HANZI.chars().collect();
     // ~200 distinct tags: stems alone and with suffixes.
-    let tags: Vec<String> = TAG_STEMS.iter().flat_map(|s| TAG_SUFFIXES.iter().map(move |x| format!("{s}{x}"))).collect();
+    let tags: Vec<String> = TAG_STEMS
+        .iter()
+        .flat_map(|s| TAG_SUFFIXES.iter().map(move |x| format!("{s}{x}")))
+        .collect();
     for i in 0..n {
-        let doc = if rng.chance(70) { markdown(&mut rng, i, &tags) } else { text(&mut rng, i, &pool) };
+        let doc = if rng.chance(70) {
+            markdown(&mut rng, i, &tags)
+        } else {
+            text(&mut rng, i, &pool)
+        };
         let path = dir.join(&doc.rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
         fs::write(&path, &doc.bytes)?;
         if let Some(h) = hugo {
-            let stem = doc.rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let hp = h.join(format!("a{i:06}-{}.md", stem.chars().filter(char::is_ascii_alphanumeric).take(40).collect::<String>()));
+            let stem = doc
+                .rel
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let hp = h.join(format!(
+                "a{i:06}-{}.md",
+                stem.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(40)
+                    .collect::<String>()
+            ));
             if let Some(parent) = hp.parent() {
                 fs::create_dir_all(parent)?;
             }

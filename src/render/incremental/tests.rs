@@ -21,12 +21,17 @@ fn config() -> Config {
 
 fn date(n: u32) -> DateTime<FixedOffset> {
     FixedOffset::east_opt(0)
-        .and_then(|z| z.with_ymd_and_hms(2024, 1, 1 + n % 28, n % 24, 0, 0).single())
+        .and_then(|z| {
+            z.with_ymd_and_hms(2024, 1, 1 + n % 28, n % 24, 0, 0)
+                .single()
+        })
         .expect("valid date")
 }
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 fn article(slug: &str, n: u32, tags: &[&str], body: &str) -> Arc<Article> {
@@ -49,7 +54,12 @@ fn article(slug: &str, n: u32, tags: &[&str], body: &str) -> Arc<Article> {
 
 /// Newest first, as `Store::published` orders them.
 fn sorted(mut v: Vec<Arc<Article>>) -> Vec<Arc<Article>> {
-    v.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)).then_with(|| a.path.cmp(&b.path)));
+    v.sort_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then_with(|| a.slug.cmp(&b.slug))
+            .then_with(|| a.path.cmp(&b.path))
+    });
     v
 }
 
@@ -76,13 +86,29 @@ fn an_unchanged_article_keeps_its_assets_and_a_changed_one_does_not() {
     let b = article("b", 2, &["y"], "b");
     let old = vec![b.clone(), a.clone()];
     let (s1, st) = r.render(&c, &old, now());
-    assert_eq!(st, RenderStats { pages_rendered: 2, pages_kept: 0, feeds_rendered: 3, feeds_kept: 0 });
+    assert_eq!(
+        st,
+        RenderStats {
+            pages_rendered: 2,
+            pages_kept: 0,
+            feeds_rendered: 3,
+            feeds_kept: 0
+        }
+    );
 
     // Edit b: a's page and tag x's feeds stay the same Arc; b's page, y's feeds and the site
     // feeds are new.
     let b2 = article("b", 2, &["y"], "b edited");
     let (s2, st) = r.render(&c, &[b2, a], now());
-    assert_eq!(st, RenderStats { pages_rendered: 1, pages_kept: 1, feeds_rendered: 2, feeds_kept: 1 });
+    assert_eq!(
+        st,
+        RenderStats {
+            pages_rendered: 1,
+            pages_kept: 1,
+            feeds_rendered: 2,
+            feeds_kept: 1
+        }
+    );
     let same = |k: &str| Arc::ptr_eq(&s1.assets[k], &s2.assets[k]);
     assert!(same("articles/a/index.html"));
     assert!(same("tags/x/rss.xml") && same("tags/x/atom.xml") && same("tags/x/feed.json"));
@@ -95,7 +121,10 @@ fn an_unchanged_article_keeps_its_assets_and_a_changed_one_does_not() {
 fn nothing_changed_renders_nothing() {
     let c = config();
     let mut r = Renderer::new();
-    let arts = sorted(vec![article("a", 1, &["x"], "a"), article("b", 2, &["x", "y"], "b")]);
+    let arts = sorted(vec![
+        article("a", 1, &["x"], "a"),
+        article("b", 2, &["x", "y"], "b"),
+    ]);
     let (s1, _) = r.render(&c, &arts, now());
     let (s2, st) = r.render(&c, &arts, now());
     assert_eq!(st.pages_rendered + st.feeds_rendered, 0, "{st:?}");
@@ -108,10 +137,23 @@ fn nothing_changed_renders_nothing() {
 fn an_article_outside_the_latest_leaves_the_site_feeds_alone() {
     let c = config();
     let mut r = Renderer::new();
-    let arts = sorted((0..6).map(|i| article(&format!("p{i}"), i, &["t"], "x")).collect());
+    let arts = sorted(
+        (0..6)
+            .map(|i| article(&format!("p{i}"), i, &["t"], "x"))
+            .collect(),
+    );
     let (s1, _) = r.render(&c, &arts, now());
     // p0 is the oldest: not among the latest 3 anywhere.
-    let edited: Vec<_> = arts.iter().map(|a| if a.slug == "p0" { article("p0", 0, &["t"], "edited") } else { a.clone() }).collect();
+    let edited: Vec<_> = arts
+        .iter()
+        .map(|a| {
+            if a.slug == "p0" {
+                article("p0", 0, &["t"], "edited")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
     let (s2, st) = r.render(&c, &edited, now());
     assert_eq!(st.feeds_rendered, 0);
     assert_eq!(st.pages_rendered, 1);
@@ -157,7 +199,8 @@ fn incremental_equals_full_over_random_edits() {
                 // Add, or replace (same slug) with new content, tags and date.
                 0 | 1 => {
                     let slug = format!("s{}", rng.below(12));
-                    let picked: Vec<&str> = tags.iter().copied().filter(|_| rng.below(3) == 0).collect();
+                    let picked: Vec<&str> =
+                        tags.iter().copied().filter(|_| rng.below(3) == 0).collect();
                     let new = article(&slug, rng.below(40) as u32, &picked, &format!("v{step}"));
                     arts.retain(|a| a.slug != slug);
                     arts.push(new);
