@@ -6,7 +6,6 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::thread;
 use std::time::{Instant, SystemTime};
 
 use chrono::Utc;
@@ -57,28 +56,12 @@ pub fn read_and_parse(
         }),
         scan::Entry::Dir | scan::Entry::NotArticle => None,
     };
-    let threads = thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(paths.len().max(1));
-    if threads <= 1 {
-        return Ok(paths.iter().filter_map(one).collect());
-    }
-    let chunk = paths.len().div_ceil(threads);
-    let one = &one;
-    Ok(thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().filter_map(one).collect::<Vec<_>>()))
-            .collect();
-        handles
+    Ok(
+        crate::parallel::map(&paths, crate::parallel::cores(), 2, one)
             .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(results) => results,
-                // A panic in the parser is a bug; surface it rather than lose the articles silently.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    }))
+            .flatten()
+            .collect(),
+    )
 }
 
 /// Walk and parse the whole articles directory into a fresh store.

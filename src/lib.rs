@@ -11,6 +11,7 @@
 //! * `site`: one immutable snapshot of everything served ([`site::Site`] of [`site::Asset`]s).
 //! * `server`: the HTTP server, answering from the latest published snapshot only.
 //! * `output`: writes a snapshot to the out dir, each file atomically.
+//! * `parallel`: one scoped-thread map shared by parsing, rendering and writing.
 //! * `build`: the `build` and `check` commands.
 //! * `engine`: the daemon's synchronous core: store + incremental updates + render.
 //! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
@@ -26,6 +27,7 @@ pub mod engine;
 pub mod limits;
 pub mod logging;
 pub mod output;
+pub mod parallel;
 pub mod render;
 pub mod scan;
 pub mod server;

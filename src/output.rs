@@ -101,7 +101,7 @@ impl Output {
         let (dir, written) = (&self.dir, &self.written);
         // A lazy page not rendered yet is rendered here, written and dropped: the writer never
         // holds more than one page per thread.
-        let results = par_map(&todo, |(key, asset)| {
+        let results = crate::parallel::map(&todo, WRITERS, PARALLEL_MIN, |(key, asset)| {
             let identity = asset.identity_transient();
             let path = dir.join(key);
             if written.get(key.as_str()) == Some(&identity.etag)
@@ -172,28 +172,6 @@ impl Output {
 const WRITERS: usize = 4;
 /// Below this many files, threads cost more than they save.
 const PARALLEL_MIN: usize = 32;
-
-/// `f` over `jobs` on [`WRITERS`] threads; results in order.
-fn par_map<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if jobs.len() < PARALLEL_MIN {
-        return jobs.iter().map(f).collect();
-    }
-    let chunk = jobs.len().div_ceil(WRITERS);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(r) => r,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
-}
 
 fn same_len(path: &Path, len: usize) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == len as u64)

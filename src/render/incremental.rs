@@ -20,7 +20,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::thread;
 
 use chrono::{DateTime, Utc};
 
@@ -30,6 +29,7 @@ use super::{
 };
 use crate::article::Article;
 use crate::config::Config;
+use crate::parallel;
 use crate::site::{Asset, Site};
 
 /// Below this many jobs, threads cost more than they save.
@@ -70,29 +70,6 @@ pub struct RenderStats {
 
 fn same_items(a: &[Arc<Article>], b: &[&Arc<Article>]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
-}
-
-/// `f` over `jobs`, on every core when there are enough jobs; results in order.
-fn par_map<T: Sync, R: Send>(jobs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || jobs.len() < PARALLEL_MIN {
-        return jobs.iter().map(f).collect();
-    }
-    let chunk = jobs.len().div_ceil(threads);
-    let f = &f;
-    thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(r) => r,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
 }
 
 impl Renderer {
@@ -173,13 +150,18 @@ impl Renderer {
         }
         stats.feeds_rendered = todo.len();
         let lazy = self.config.as_ref().filter(|_| self.lazy);
-        let rendered = par_map(&todo, |(prefix, title, items)| match lazy {
-            Some(shared) if !prefix.is_empty() => lazy_feeds(shared, prefix, title, items, now),
-            _ => {
-                let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
-                render_feeds(config, prefix, title, &refs, now)
-            }
-        });
+        let rendered = parallel::map(
+            &todo,
+            parallel::cores(),
+            PARALLEL_MIN,
+            |(prefix, title, items)| match lazy {
+                Some(shared) if !prefix.is_empty() => lazy_feeds(shared, prefix, title, items, now),
+                _ => {
+                    let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
+                    render_feeds(config, prefix, title, &refs, now)
+                }
+            },
+        );
         for ((prefix, title, items), feeds) in todo.into_iter().zip(rendered) {
             let assets = feeds
                 .into_iter()
@@ -241,7 +223,9 @@ impl Renderer {
                 .iter()
                 .map(|a| lazy_article_page(Arc::clone(shared), Arc::clone(a)))
                 .collect(),
-            _ => par_map(&todo, |a| render_article_page(config, a)),
+            _ => parallel::map(&todo, parallel::cores(), PARALLEL_MIN, |a| {
+                render_article_page(config, a)
+            }),
         };
         for (article, mut asset) in todo.into_iter().zip(rendered) {
             fresh(&format!("articles/{}/index.html", article.slug), &mut asset);
