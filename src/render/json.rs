@@ -67,13 +67,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
             date_published: article.date.to_rfc3339(),
             date_modified: feed::modified(article).to_rfc3339(),
             tags: &article.tags,
-            authors: article
-                .author
-                .as_deref()
-                .filter(|a| !a.trim().is_empty())
-                .map(author)
-                .into_iter()
-                .collect(),
+            authors: authors(article.author.as_deref()),
             language: article.lang.as_deref(),
         })
         .collect();
@@ -85,16 +79,18 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
         feed_url: doc.url_of(JSON_FEED_FILE),
         description: Some(site.description.as_str()).filter(|d| !d.trim().is_empty()),
         language: doc.language,
-        authors: site
-            .author
-            .as_deref()
-            .filter(|a| !a.trim().is_empty())
-            .map(author)
-            .into_iter()
-            .collect(),
+        authors: authors(site.author.as_deref()),
         items,
     };
     serde_json::to_vec(&feed).expect("serializing strings into a Vec cannot fail")
+}
+
+/// The `authors` list: one author, or none for a missing or blank name.
+fn authors(name: Option<&str>) -> Vec<Author<'_>> {
+    name.filter(|a| !a.trim().is_empty())
+        .map(author)
+        .into_iter()
+        .collect()
 }
 
 fn author(a: &str) -> Author<'_> {
