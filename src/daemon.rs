@@ -260,11 +260,10 @@ async fn publish(
     metrics: &Arc<Metrics>,
 ) -> (Engine, Option<chrono::DateTime<Utc>>) {
     let (site_tx, metrics) = (site_tx.clone(), Arc::clone(metrics));
-    blocking(engine, move |engine| {
+    let (engine, (due, shrunk_from)) = blocking(engine, move |engine| {
         let r = engine.render(Utc::now());
         let before = site_tx.send_replace(Some(Arc::clone(&r.site)));
-        // Consumes (drops) the old snapshot, so its memory can be trimmed below.
-        let shrank = before.is_some_and(|b| r.site.article_count < b.article_count);
+        let shrunk_from = before.filter(|b| r.site.article_count < b.article_count);
         metrics.record_rebuild(r.took, r.site.article_count, r.problems);
         systemd::status(r.site.article_count, r.took);
         // A failed write (disk full, read-only) is retried by a timer too: when space returns
@@ -280,15 +279,36 @@ async fn publish(
                 Some(Utc::now() + WRITE_RETRY)
             }
         };
-        if shrank {
-            limits::release_freed_memory();
-        }
-        match (r.next_due, retry) {
+        let due = match (r.next_due, retry) {
             (Some(due), Some(retry)) => Some(due.min(retry)),
             (due, retry) => due.or(retry),
-        }
+        };
+        (due, shrunk_from)
     })
-    .await
+    .await;
+    if let Some(old) = shrunk_from {
+        tokio::spawn(release_when_unused(old));
+    }
+    (engine, due)
+}
+
+/// Drop a replaced, larger snapshot and hand its memory back to the kernel. Requests that began
+/// before the swap still hold it while they build their response, and freeing it only then (after
+/// a trim) would leave the daemon at its peak size; so wait until ours is the last reference.
+async fn release_when_unused(old: Arc<Site>) {
+    const MAX_WAIT: Duration = Duration::from_secs(10);
+    let start = tokio::time::Instant::now();
+    while Arc::strong_count(&old) > 1 && start.elapsed() < MAX_WAIT {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Freeing thousands of pages takes milliseconds: not on an async worker.
+    let release = move || {
+        drop(old);
+        limits::release_freed_memory();
+    };
+    if let Err(e) = tokio::task::spawn_blocking(release).await {
+        tracing::warn!("releasing freed memory failed: {e}");
+    }
 }
 
 async fn sleep_opt(d: Option<Duration>) {

@@ -2,7 +2,7 @@
 //! rendering a snapshot. No async and no timers here, so it is easy to test and to benchmark;
 //! `daemon` drives it from a blocking task.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -16,7 +16,7 @@ use crate::output::{Output, WriteError, WriteStats};
 use crate::render::Renderer;
 use crate::scan::{self, Entry};
 use crate::site::{Asset, Site};
-use crate::store::Store;
+use crate::store::{self, Store};
 
 /// What identifies one version of a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct Engine {
     opts: ParseOptions,
     store: Store,
     /// Last version parsed, by path, so a rescan only re-reads what changed.
-    seen: HashMap<PathBuf, Fingerprint>,
+    seen: BTreeMap<PathBuf, Fingerprint>,
     output: Output,
     /// Problems already reported, so each is logged once per change.
     reported: BTreeSet<String>,
@@ -64,7 +64,7 @@ impl Engine {
             config,
             root,
             opts,
-            seen: HashMap::new(),
+            seen: BTreeMap::new(),
             output,
             reported: BTreeSet::new(),
             last: None,
@@ -150,9 +150,8 @@ impl Engine {
                 // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
                 Entry::Dir => parsed += self.sync_dir(&path.to_path_buf()),
                 Entry::NotArticle => {
-                    self.store.remove(path);
-                    self.store.remove_under(path);
-                    self.seen.retain(|p, _| !p.starts_with(path));
+                    self.store.remove_subtree(path);
+                    store::remove_subtree(&mut self.seen, path);
                 }
                 Entry::Problem(p) => self.store.fail(p),
             }
@@ -184,9 +183,9 @@ impl Engine {
         let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();
         for gone in self
             .store
-            .paths()
+            .paths_under(dir)
             .into_iter()
-            .filter(|p| p.starts_with(dir) && !present.contains(p))
+            .filter(|p| !present.contains(p))
         {
             self.store.remove(&gone);
             self.seen.remove(&gone);

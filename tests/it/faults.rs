@@ -325,15 +325,22 @@ fn five_thousand_files_then_a_thousand_deleted_converge_and_memory_returns() {
         let _ = fs::remove_file(site.art(&format!("f{i:04}.md")));
     }
     wait_for_titles(&d, &BTreeSet::new(), "all deleted");
-    let after = rss_kib(pid);
+    // The daemon trims glibc's arenas once the replaced, larger snapshot is no longer used by any
+    // request (measured here: baseline 19 MiB, peak 71 MiB, after 25-39 MiB). That happens just
+    // after the empty feed is served, so poll. Generous bound: at least a quarter of the growth
+    // must be handed back.
+    let bound = baseline + (peak.saturating_sub(baseline)) * 3 / 4;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut after = rss_kib(pid);
+    while after > bound && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(100));
+        after = rss_kib(pid);
+    }
     eprintln!(
         "flood: wrote 5,000 files in {took:?}; VmRSS baseline {baseline} KiB, peak {peak} KiB, after deleting all {after} KiB"
     );
-    // The daemon trims glibc's arenas after a rebuild that shrank the site (measured here: baseline
-    // 19 MiB, peak 76 MiB, after 39 MiB). Generous bound: at least a quarter of the growth must be
-    // handed back, and never more than the peak.
     assert!(
-        after <= baseline + (peak.saturating_sub(baseline)) * 3 / 4,
+        after <= bound,
         "memory did not come back after deleting everything: baseline {baseline} KiB, peak {peak} KiB, after {after} KiB"
     );
 }
