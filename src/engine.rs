@@ -148,7 +148,7 @@ impl Engine {
                     }
                 }
                 // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
-                Entry::Dir => parsed += self.sync_dir(&path.to_path_buf()),
+                Entry::Dir => parsed += self.sync_dir(path),
                 Entry::NotArticle => {
                     self.store.remove_subtree(path);
                     store::remove_subtree(&mut self.seen, path);
@@ -172,7 +172,7 @@ impl Engine {
     }
 
     /// Make the store match the files under `dir`.
-    fn sync_dir(&mut self, dir: &PathBuf) -> usize {
+    fn sync_dir(&mut self, dir: &Path) -> usize {
         let paths = match scan::article_paths(&self.root, dir) {
             Ok(p) => p,
             Err(e) => {
