@@ -27,9 +27,42 @@ pub fn xml_safe(s: &str) -> Cow<'_, str> {
 /// Byte offset of the first forbidden character. Scans bytes (this runs over every article's
 /// whole HTML): forbidden characters are ASCII controls, `C2 80..9F` (C1) or `EF BF BE..BF`.
 /// Every offset it can return is that of an ASCII byte or a lead byte, so a char boundary.
+///
+/// Whole blocks are checked first with a branch-free test the compiler vectorizes; only a block
+/// that holds a forbidden character, and the short tail, go through the exact byte loop.
 fn first_forbidden(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    b.iter().enumerate().position(|(i, &c)| match c {
+    let mut at = 0;
+    // Each block also reads the two bytes after it, which a three-byte sequence may need.
+    while let Some(window) = b[at..].first_chunk::<{ BLOCK + 2 }>() {
+        if block_has_forbidden(window) {
+            break;
+        }
+        at += BLOCK;
+    }
+    first_forbidden_from(b, at)
+}
+
+const BLOCK: usize = 32;
+
+/// Whether a forbidden character starts in the first [`BLOCK`] bytes of `w`: the same test as
+/// [`first_forbidden_from`], written without branches.
+fn block_has_forbidden(w: &[u8; BLOCK + 2]) -> bool {
+    let mut any = false;
+    for i in 0..BLOCK {
+        let (c, next, next2) = (w[i], w[i + 1], w[i + 2]);
+        let control = (c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r');
+        let c1 = (c == 0xC2) & (next.wrapping_sub(0x80) < 0x20);
+        let nonchar = (c == 0xEF) & (next == 0xBF) & ((next2 | 1) == 0xBF);
+        any |= control | (c == 0x7F) | c1 | nonchar;
+    }
+    any
+}
+
+/// The exact scan, from byte `from` on. `from` need not be a char boundary: a continuation
+/// byte never matches.
+fn first_forbidden_from(b: &[u8], from: usize) -> Option<usize> {
+    (from..b.len()).find(|&i| match b[i] {
         0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F => true,
         0xC2 => matches!(b.get(i + 1), Some(0x80..=0x9F)),
         0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
@@ -66,6 +99,69 @@ mod tests {
             assert_eq!(got, want, "{input:?}");
             assert_eq!(matches!(got, Cow::Borrowed(_)), borrowed, "{input:?}");
             assert_eq!(xml_safe_owned(input.to_string()), want);
+        }
+    }
+
+    /// The definition `first_forbidden` must agree with: the first char that `is_forbidden`.
+    fn reference(s: &str) -> Option<usize> {
+        s.char_indices()
+            .find(|&(_, c)| is_forbidden(c))
+            .map(|(i, _)| i)
+    }
+
+    #[test]
+    fn block_scan_agrees_with_the_char_scan_around_block_edges() {
+        // Forbidden and look-alike characters (allowed ones sharing a lead byte), of 1 to 4 bytes.
+        let probes = [
+            '\u{0}',
+            '\u{8}',
+            '\t',
+            '\n',
+            '\u{B}',
+            '\u{C}',
+            '\r',
+            '\u{1F}',
+            ' ',
+            '\u{7F}',
+            '\u{80}',
+            '\u{85}',
+            '\u{9F}',
+            '\u{A0}',
+            '\u{FF0C}',
+            '\u{FFBF}',
+            '\u{FFFD}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '中',
+            '\u{10FFFF}',
+        ];
+        // Padding of 1-, 2- and 3-byte characters shifts each probe across the block edges.
+        for pad in ["a", "é", "中"] {
+            for n in 0..2 * BLOCK + 4 {
+                for probe in probes {
+                    for tail in ["", "b", "\u{FFFD}", "\u{FF0C}"] {
+                        let s = format!("{}{probe}{tail}{}", pad.repeat(n), "x".repeat(n % 7));
+                        assert_eq!(first_forbidden(&s), reference(&s), "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_of_several_is_found() {
+        let clean = "é中a".repeat(40);
+        for i in (0..clean.len()).filter(|&i| clean.is_char_boundary(i)) {
+            let s = format!("{}\u{FFFF}{}\u{1}", &clean[..i], &clean[i..]);
+            assert_eq!(first_forbidden(&s), Some(i), "{s:?}");
+            assert_eq!(first_forbidden(&s), reference(&s));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_the_char_scan(s in "[\\x00-\\x{A0}a\\x{FFFC}-\\x{FFFF}\\x{FF00}中é\\x{10000}]{0,200}") {
+            proptest::prop_assert_eq!(first_forbidden(&s), reference(&s));
         }
     }
 }
