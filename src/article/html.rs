@@ -72,11 +72,24 @@ impl<'a> Lexer<'a> {
         self.src.get(from..)?.find(needle).map(|n| from + n)
     }
 
+    /// [`Self::find_from`] for one ASCII byte: a `char` pattern is searched with memchr, a `&str`
+    /// one (even of one byte) with the much slower two-way searcher.
+    fn find_byte_from(&self, from: usize, needle: u8) -> Option<usize> {
+        self.src
+            .get(from..)?
+            .find(char::from(needle))
+            .map(|n| from + n)
+    }
+
     fn raw_text(&mut self, name: &'a str) -> Token<'a> {
         let b = self.bytes();
         let start = self.pos;
         let mut i = start;
-        while let Some(lt) = self.find_from(i, "</") {
+        while let Some(lt) = self.find_byte_from(i, b'<') {
+            if b.get(lt + 1) != Some(&b'/') {
+                i = lt + 1;
+                continue;
+            }
             let after = lt + 2 + name.len();
             let matches = b
                 .get(lt + 2..after)
@@ -131,8 +144,7 @@ impl<'a> Lexer<'a> {
                     j += 1;
                 }
                 if j < len && (b[j] == b'"' || b[j] == b'\'') {
-                    let q = if b[j] == b'"' { "\"" } else { "'" };
-                    let close = self.find_from(j + 1, q).unwrap_or(len);
+                    let close = self.find_byte_from(j + 1, b[j]).unwrap_or(len);
                     i = (close + 1).min(len);
                     (&self.src[j + 1..close], j..i)
                 } else {
@@ -190,7 +202,10 @@ impl<'a> Iterator for Lexer<'a> {
             let other_end = if b[start..].starts_with(b"<!--") {
                 Some(self.find_from(start + 4, "-->").map_or(b.len(), |n| n + 3))
             } else if matches!(next, b'!' | b'?' | b'/') {
-                Some(self.find_from(start + 1, ">").map_or(b.len(), |n| n + 1))
+                Some(
+                    self.find_byte_from(start + 1, b'>')
+                        .map_or(b.len(), |n| n + 1),
+                )
             } else {
                 None
             };
@@ -200,7 +215,7 @@ impl<'a> Iterator for Lexer<'a> {
             }
         }
         let step = self.src[start..].chars().next().map_or(1, char::len_utf8);
-        let end = self.find_from(start + step, "<").unwrap_or(b.len());
+        let end = self.find_byte_from(start + step, b'<').unwrap_or(b.len());
         self.pos = end;
         Some(Token::Text(&self.src[start..end]))
     }

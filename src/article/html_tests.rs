@@ -29,7 +29,7 @@ fn kinds(src: &str) -> Vec<String> {
 
 #[test]
 fn lexing() {
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 11] = [
         ("a<b>c</b>", &["T:a", "b[]1..4", "T:c", "/b[]5..9"]),
         (
             r#"<a href="x" title='y' data-z=w checked>"#,
@@ -44,6 +44,15 @@ fn lexing() {
         ("<style></style>", &["style[]0..7", "T:", "/style[]7..15"]),
         ("中<b>文", &["T:中", "b[]3..6", "T:文"]),
         ("<a href=\"x", &["a[href=x@\"x]0..10"]),
+        (
+            "<style>1<2</</style>",
+            &["style[]0..7", "T:1<2</", "/style[]12..20"],
+        ),
+        (
+            r#"<a title='x"y' href="a'b">"#,
+            &[r#"a[title=x"y@'x"y',href=a'b@"a'b"]0..26"#],
+        ),
+        ("<!x>t<?y", &["O:<!x>", "T:t", "O:<?y"]),
     ];
     for (src, want) in cases {
         assert_eq!(kinds(src), want, "{src}");
