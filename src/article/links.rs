@@ -25,6 +25,61 @@ const URL_ATTRS: &[&str] = &[
 
 /// `html` with relative URLs resolved against `base`. Borrows when nothing changes.
 pub fn absolutize<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
+    // Most bodies only link to absolute URLs: a byte scan proves it without lexing them.
+    if !may_have_relative_urls(html) {
+        return Cow::Borrowed(html);
+    }
+    rewrite(html, base)
+}
+
+/// Whether [`rewrite`] might change `html`: false only when it surely returns it as is.
+///
+/// Every attribute value the lexer reads follows an `=`, after the attribute name and ASCII
+/// whitespace. So it is enough to look at each `=` in `html` (in a tag or not) whose preceding
+/// name (past whitespace) ends with a URL attribute name, in any case: its value must start with
+/// a scheme and `:`. A URL parser takes such a string as absolute, and entity decoding and
+/// trimming leave that start alone, so [`resolve`] would return `None`. `srcset` always counts.
+fn may_have_relative_urls(html: &str) -> bool {
+    let b = html.as_bytes();
+    html.match_indices('=').any(|(eq, _)| {
+        let mut name_end = eq;
+        while name_end > 0 && b[name_end - 1].is_ascii_whitespace() {
+            name_end -= 1;
+        }
+        let before = &b[..name_end];
+        let ends_with = |name: &str| {
+            before.len() >= name.len()
+                && before[before.len() - name.len()..].eq_ignore_ascii_case(name.as_bytes())
+        };
+        if ends_with("srcset") {
+            return true;
+        }
+        if !URL_ATTRS.iter().any(|a| ends_with(a)) {
+            return false;
+        }
+        let mut v = eq + 1;
+        while v < b.len() && b[v].is_ascii_whitespace() {
+            v += 1;
+        }
+        if matches!(b.get(v), Some(b'"' | b'\'')) {
+            v += 1;
+        }
+        !starts_with_scheme(&b[v..])
+    })
+}
+
+/// Whether `s` starts with `[A-Za-z][A-Za-z0-9+.-]*:`, a URL scheme.
+fn starts_with_scheme(s: &[u8]) -> bool {
+    if !s.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    s.iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
+        .is_some_and(|end| s[end] == b':')
+}
+
+/// [`absolutize`] by lexing the whole of `html`.
+fn rewrite<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for token in Lexer::new(html) {
         let Token::Tag {
@@ -167,6 +222,121 @@ mod tests {
                 matches!(absolutize(input, &base), Cow::Borrowed(_)),
                 "{input}"
             );
+        }
+    }
+
+    /// `absolutize` must return what the full lexing pass returns, and may skip that pass only
+    /// where it would have changed nothing.
+    fn assert_fast_path_exact(input: &str) {
+        let base = Url::parse("https://x.org/articles/a/").expect("valid base");
+        let slow = rewrite(input, &base);
+        if !may_have_relative_urls(input) {
+            assert!(matches!(slow, Cow::Borrowed(_)), "{input:?} -> {slow:?}");
+        }
+        assert_eq!(absolutize(input, &base), slow, "{input:?}");
+    }
+
+    #[test]
+    fn the_fast_path_is_taken_only_when_nothing_is_relative() {
+        let cases = [
+            (r#"<a href="https://other.org/x">a</a>"#, false),
+            (
+                r#"<a href="mailto:a@b.c">m</a><a href='data:,x'>d</a>"#,
+                false,
+            ),
+            (
+                r#"<A HREF="HTTP://X/">a</A><img src=ftp://x/a alt="a=b">"#,
+                false,
+            ),
+            (r#"<a href = 	"c+d.e-f:x">a</a>"#, false),
+            (
+                r#"<p>x = y, a+src</p><code class="language-rust">a == b</code>"#,
+                false,
+            ),
+            (
+                r#"<a data-src="https://x/">a</a><a title="x.png">t</a>"#,
+                false,
+            ),
+            ("", false),
+            (r#"<a href="x.png">a</a>"#, true),
+            (r#"<a href=" https://x/">a</a>"#, true),
+            (r#"<a href="//cdn.example/x">a</a>"#, true),
+            (r##"<a href="#fn1">1</a>"##, true),
+            (
+                r#"<a href="?q=1">q</a><a href="">e</a><a href=>e</a>"#,
+                true,
+            ),
+            (
+                r#"<a href="&#104;ttp://x/">a</a><a href="h&#116;tp://x/">a</a>"#,
+                true,
+            ),
+            (r#"<a href="1http://x/">a</a><a href="+a:b">a</a>"#, true),
+            (r#"<a href="a/b:c">a</a><a href="http">a</a>"#, true),
+            (r#"<img SrcSet="https://x/a.png 1x">"#, true),
+            (r#"<a data-src="x.png">a</a><p>src = x</p>"#, true),
+            ("<a href=", true),
+        ];
+        for (input, slow) in cases {
+            assert_eq!(may_have_relative_urls(input), slow, "{input:?}");
+            assert_fast_path_exact(input);
+        }
+    }
+
+    /// Pieces of HTML around URL attributes, which the proptest strings together.
+    const PIECES: &[&str] = &[
+        "<a",
+        "<img",
+        "</a>",
+        ">",
+        " ",
+        "\n",
+        "\t",
+        "=",
+        " = ",
+        "\"",
+        "'",
+        "/",
+        " href",
+        "HREF",
+        " src",
+        "Src",
+        " srcset",
+        "data-",
+        " title",
+        "https://x/",
+        "HTTP:",
+        "//cdn/x",
+        "#f",
+        "mailto:a",
+        "data:,",
+        "javascript:x",
+        "pic.jpg",
+        "a b",
+        "1x, ",
+        "?q",
+        ":",
+        "1h:",
+        "+a:",
+        "c:\\x",
+        "&amp;",
+        "&#104;",
+        "&quot;",
+        "<script>",
+        "</script>",
+        "<style>",
+        "<!--",
+        "-->",
+        "中",
+        "é",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn the_fast_path_agrees_with_lexing(
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..24)
+        ) {
+            assert_fast_path_exact(&pieces.concat());
         }
     }
 }
