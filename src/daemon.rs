@@ -7,7 +7,9 @@
 //! config and rescans; SIGTERM/SIGINT shut down gracefully).
 //!
 //! The loop is the only writer: it owns the [`Engine`] and publishes each new snapshot with one
-//! `watch::Sender::send_replace`, so requests always see one complete build.
+//! `watch::Sender::send_replace`, so requests always see one complete build. The snapshot then
+//! goes to the out-dir writer ([`crate::writer`]), a task of its own, so the next rebuild never
+//! waits for files to be written.
 //!
 //! Under systemd ([`crate::systemd`]) the socket may come from socket activation, and the loop
 //! reports `READY=1` after the first publish, `STATUS=` after each, `RELOADING=1`/`READY=1`
@@ -29,12 +31,11 @@ use crate::server::{self, Metrics};
 use crate::site::Site;
 use crate::systemd;
 use crate::watch::{self as fswatch, Batch};
+use crate::writer;
 
 /// Longest single sleep of the publication timer: the wall clock can jump (NTP, suspend), so
 /// the due time is re-checked at least this often.
 const MAX_TIMER: Duration = Duration::from_secs(3600);
-/// How soon a failed write to the out dir is tried again.
-const WRITE_RETRY: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 /// Pending connections the kernel may queue before we accept them.
 const LISTEN_BACKLOG: u32 = 4096;
 
@@ -110,8 +111,17 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     // Pings run on the runtime from now on, so a stalled runtime stops them.
     let _watchdog = systemd::spawn_watchdog();
 
+    // Writing the out dir runs beside the engine loop, never in the way of the next rebuild.
+    let (job_tx, job_rx) = watch::channel::<Option<writer::Job>>(None);
+    let mut writer = tokio::spawn(writer::run(job_rx, Arc::clone(&metrics)));
+    let tx = Publish {
+        site: site_tx,
+        writer: job_tx,
+        metrics: Arc::clone(&metrics),
+    };
+
     let (engine, ()) = blocking(Engine::new(config.clone()), |e| e.load_all()).await;
-    let (mut engine, mut next_due) = publish(engine, &site_tx, &metrics).await;
+    let (mut engine, mut next_due) = publish(engine, &tx).await;
     tracing::info!(articles = engine.len(), "first build published");
     // The snapshot is published (`/healthz` is 200) and the socket listens: tell systemd.
     systemd::ready();
@@ -147,10 +157,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         e.apply(batch.paths.iter().map(|p| p.as_path()));
                     }
                 }).await;
-                (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+                (engine, next_due) = publish(engine, &tx).await;
             }
             _ = sleep_opt(timer) => {
-                (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+                (engine, next_due) = publish(engine, &tx).await;
             }
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
@@ -174,11 +184,15 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 if let Err(e) = watcher.retarget(&config.articles.dir) {
                     tracing::error!("{e}");
                 }
-                (engine, next_due) = publish(engine, &site_tx, &metrics).await;
+                (engine, next_due) = publish(engine, &tx).await;
                 systemd::ready();
             }
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
+            res = &mut writer => {
+                tracing::error!("out-dir writer result: {res:?}");
+                return Err(DaemonError::Stopped("the out-dir writer"));
+            }
             res = &mut server => {
                 // The server only returns on shutdown; stopping early is fatal, so that
                 // `Restart=on-failure` restarts us.
@@ -195,6 +209,14 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         Err(_) => {
             tracing::warn!("connections still open after the shutdown grace period; closing them")
         }
+    }
+    // Let the writer finish the newest snapshot (writes are atomic, so cutting it short would
+    // only leave the out dir one build behind).
+    drop(tx);
+    if tokio::time::timeout(grace, writer).await.is_err() {
+        tracing::warn!(
+            "the out dir was still being written at shutdown; it may be one build behind"
+        );
     }
     Ok(())
 }
@@ -253,39 +275,30 @@ where
     }
 }
 
-/// Render, publish the snapshot, then write it to the out dir. Returns the next due time.
-async fn publish(
-    engine: Engine,
-    site_tx: &watch::Sender<Option<Arc<Site>>>,
-    metrics: &Arc<Metrics>,
-) -> (Engine, Option<chrono::DateTime<Utc>>) {
-    let (site_tx, metrics) = (site_tx.clone(), Arc::clone(metrics));
-    let (engine, (due, shrunk_from)) = blocking(engine, move |engine| {
+/// Where a rendered snapshot goes.
+struct Publish {
+    site: watch::Sender<Option<Arc<Site>>>,
+    writer: watch::Sender<Option<writer::Job>>,
+    metrics: Arc<Metrics>,
+}
+
+/// Render and publish the snapshot to the server, then hand it to the out-dir writer. Returns
+/// when the next future-dated article is due.
+async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTime<Utc>>) {
+    let (site_tx, metrics) = (tx.site.clone(), Arc::clone(&tx.metrics));
+    let (engine, (site, due, shrunk_from)) = blocking(engine, move |engine| {
         let r = engine.render(Utc::now());
         let before = site_tx.send_replace(Some(Arc::clone(&r.site)));
         let shrunk_from = before.filter(|b| r.site.article_count < b.article_count);
         metrics.record_rebuild(r.took, r.site.article_count, r.problems);
         systemd::status(r.site.article_count, r.took);
-        // A failed write (disk full, read-only) is retried by a timer too: when space returns
-        // while no article changes, the out dir must not stay stale.
-        let retry = match engine.write(&r.site) {
-            Ok(_) => None,
-            Err(e) => {
-                metrics.record_write_error();
-                tracing::error!(
-                    "{e}; still serving from memory, retrying in {} s",
-                    WRITE_RETRY.num_seconds()
-                );
-                Some(Utc::now() + WRITE_RETRY)
-            }
-        };
-        let due = match (r.next_due, retry) {
-            (Some(due), Some(retry)) => Some(due.min(retry)),
-            (due, retry) => due.or(retry),
-        };
-        (due, shrunk_from)
+        (r.site, r.next_due, shrunk_from)
     })
     .await;
+    tx.writer.send_replace(Some(writer::Job {
+        site,
+        out_dir: engine.config().feeds.out_dir.clone(),
+    }));
     if let Some(old) = shrunk_from {
         tokio::spawn(release_when_unused(old));
     }

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use crate::article::{self, ArticleError, ParseOptions};
 use crate::build::{parse_options, read_and_parse};
 use crate::config::Config;
-use crate::output::{Output, WriteError, WriteStats};
 use crate::render::Renderer;
 use crate::scan::{self, Entry};
 use crate::site::{Asset, Site};
@@ -34,7 +33,6 @@ pub struct Engine {
     store: Store,
     /// Last version parsed, by path, so a rescan only re-reads what changed.
     seen: BTreeMap<PathBuf, Fingerprint>,
-    output: Output,
     /// Problems already reported, so each is logged once per change.
     reported: BTreeSet<String>,
     /// The last snapshot rendered: its assets' ETags and Last-Modified times carry over to the
@@ -58,14 +56,12 @@ impl Engine {
         let root = std::path::absolute(&config.articles.dir)
             .unwrap_or_else(|_| config.articles.dir.clone());
         let opts = parse_options(&config);
-        let output = Output::open(&config.feeds.out_dir);
         Engine {
             store: Store::with_root(&root),
             config,
             root,
             opts,
             seen: BTreeMap::new(),
-            output,
             reported: BTreeSet::new(),
             last: None,
             // Pages are rendered on first request (and by the writer, which does not keep them).
@@ -250,26 +246,11 @@ impl Engine {
         }
     }
 
-    /// Write a snapshot to the out dir (only what changed since the last successful write).
-    /// Called after the snapshot is published, so this is also where the hot feeds get
-    /// compressed: off the path from a file change to its new bytes being served.
-    pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
-        for key in crate::render::HOT_KEYS {
-            if let Some(asset) = site.get(key) {
-                asset.precompress();
-            }
-        }
-        self.output.write(site)
-    }
-
     /// Switch to a new config. Parse settings or the directory changing means a full reload.
     pub fn reconfigure(&mut self, config: Config) {
         let reload = config.articles != self.config.articles
             || config.site.base_url != self.config.site.base_url
             || config.site.timezone != self.config.site.timezone;
-        if config.feeds.out_dir != self.config.feeds.out_dir {
-            self.output = Output::open(&config.feeds.out_dir);
-        }
         self.root = std::path::absolute(&config.articles.dir)
             .unwrap_or_else(|_| config.articles.dir.clone());
         self.opts = parse_options(&config);

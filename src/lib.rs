@@ -35,3 +35,4 @@ pub mod site;
 pub mod store;
 pub mod systemd;
 pub mod watch;
+pub mod writer;

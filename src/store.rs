@@ -4,7 +4,7 @@
 //! last good [`Article`] and, separately, to its current problem: an article that was good and is
 //! saved broken keeps its last good version published while the problem is reported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -118,36 +118,40 @@ impl Store {
             }
             visible.push(a);
         }
-        let mut by_slug: HashMap<&str, Vec<&Arc<Article>>> = HashMap::with_capacity(visible.len());
-        for a in &visible {
-            by_slug.entry(a.slug.as_str()).or_default().push(a);
-        }
+        // Articles sharing a slug are adjacent once sorted by (slug, path); the first keeps it.
+        visible.sort_unstable_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.path.cmp(&b.path)));
         let mut articles = Vec::with_capacity(visible.len());
         let mut collisions = Vec::new();
-        for (slug, mut group) in by_slug {
-            group.sort_by(|a, b| a.path.cmp(&b.path));
-            let first = group[0];
-            articles.push(Arc::clone(first));
-            for other in &group[1..] {
-                let assigned = format!(
-                    "{slug}-{:08x}",
-                    path_hash(other.path.strip_prefix(&self.root).unwrap_or(&other.path))
-                );
-                collisions.push(ArticleError {
-                    path: other.path.clone(),
-                    line: None,
-                    kind: ArticleErrorKind::SlugCollision {
-                        slug: slug.to_string(),
-                        other: first.path.display().to_string(),
-                        assigned: assigned.clone(),
-                    },
-                });
-                let mut renamed = Article::clone(other);
-                renamed.slug = assigned;
-                articles.push(Arc::new(renamed));
-            }
+        let mut first: Option<&Arc<Article>> = None;
+        for a in visible {
+            let owner = match first {
+                Some(f) if f.slug == a.slug => f,
+                _ => {
+                    first = Some(a);
+                    articles.push(Arc::clone(a));
+                    continue;
+                }
+            };
+            let slug = &owner.slug;
+            let assigned = format!(
+                "{slug}-{:08x}",
+                path_hash(a.path.strip_prefix(&self.root).unwrap_or(&a.path))
+            );
+            collisions.push(ArticleError {
+                path: a.path.clone(),
+                line: None,
+                kind: ArticleErrorKind::SlugCollision {
+                    slug: slug.to_string(),
+                    other: owner.path.display().to_string(),
+                    assigned: assigned.clone(),
+                },
+            });
+            let mut renamed = Article::clone(a);
+            renamed.slug = assigned;
+            articles.push(Arc::new(renamed));
         }
-        articles.sort_by(|a, b| {
+        // Paths are unique, so this order is total and an unstable sort gives one result.
+        articles.sort_unstable_by(|a, b| {
             b.date
                 .cmp(&a.date)
                 .then_with(|| a.slug.cmp(&b.slug))
