@@ -97,7 +97,7 @@ pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
     if !meta.is_file() || classify(path).is_none() {
         return Entry::NotArticle;
     }
-    match read_limited(path, max_bytes) {
+    match read_limited(path, max_bytes, meta.len()) {
         Ok(bytes) => Entry::Article(Source {
             path: path.to_path_buf(),
             bytes,
@@ -111,9 +111,14 @@ pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
     }
 }
 
-fn read_limited(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ArticleErrorKind> {
+/// The file's bytes, at most `max_bytes` of them. `size_hint` (the size it was stat'ed at) sizes
+/// the buffer, so a file that has not changed is read whole by its first `read` (and its end
+/// seen by the second) with no reallocation; `Take` alone would start small and grow.
+fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, ArticleErrorKind> {
     let file = fs::File::open(path).map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
-    let mut bytes = Vec::new();
+    // One spare byte: the read that finds the end then needs no probe buffer or growth.
+    let capacity = size_hint.min(max_bytes).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     // Read one byte past the limit: the file may have grown since it was stat'ed.
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -298,6 +303,36 @@ mod tests {
                 limit: 50
             }
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn the_size_hint_only_sizes_the_buffer() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("a.md");
+        let text = "中文 text ".repeat(100);
+        fs::write(&path, &text)?;
+        let len = text.len() as u64;
+        // The file may have grown or shrunk since it was stat'ed.
+        for hint in [0, 1, len - 1, len, len + 1, 10 * len] {
+            assert_eq!(
+                read_limited(&path, 1 << 20, hint).as_deref(),
+                Ok(text.as_bytes()),
+                "{hint}"
+            );
+            assert_eq!(
+                read_limited(&path, len - 1, hint),
+                Err(ArticleErrorKind::TooLarge {
+                    size: len,
+                    limit: len - 1
+                }),
+                "{hint}"
+            );
+            assert_eq!(
+                read_limited(&path, len, hint).map(|b| b.len()),
+                Ok(text.len())
+            );
+        }
         Ok(())
     }
 
