@@ -35,7 +35,7 @@ pub struct Output {
     written: BTreeMap<String, String>,
     /// The assets this process wrote (or found on disk) last, by key: the same `Arc` again
     /// means the same bytes, with no need to look at the file.
-    last: HashMap<String, Arc<Asset>>,
+    last: HashMap<Arc<str>, Arc<Asset>>,
     /// Whether temp files left by a killed earlier run were looked for (on the first write).
     swept: bool,
 }
@@ -85,11 +85,11 @@ impl Output {
             sweep_temp_files(&self.dir, 2);
             self.swept = true;
         }
-        let mut todo: Vec<(&String, &Arc<Asset>)> = Vec::new();
+        let mut todo: Vec<(&Arc<str>, &Arc<Asset>)> = Vec::new();
         for (key, asset) in &site.assets {
             if self
                 .last
-                .get(key.as_str())
+                .get(key)
                 .is_some_and(|prev| Arc::ptr_eq(prev, asset))
             {
                 stats.unchanged += 1;
@@ -103,10 +103,9 @@ impl Output {
         // holds more than one page per thread.
         let results = crate::parallel::map(&todo, WRITERS, PARALLEL_MIN, |(key, asset)| {
             let identity = asset.identity_transient();
+            let key: &str = &key[..];
             let path = dir.join(key);
-            if written.get(key.as_str()) == Some(&identity.etag)
-                && same_len(&path, identity.body.len())
-            {
+            if written.get(key) == Some(&identity.etag) && same_len(&path, identity.body.len()) {
                 return Ok((identity.etag.clone(), false));
             }
             // Feeds are what readers poll; make them durable. Pages are rebuilt from the
@@ -117,8 +116,8 @@ impl Output {
         for ((key, asset), result) in todo.into_iter().zip(results) {
             match result {
                 Ok((etag, wrote)) => {
-                    self.written.insert(key.clone(), etag);
-                    self.last.insert(key.clone(), Arc::clone(asset));
+                    self.written.insert(key.to_string(), etag);
+                    self.last.insert(Arc::clone(key), Arc::clone(asset));
                     if wrote {
                         stats.written += 1;
                     } else {
@@ -126,8 +125,8 @@ impl Output {
                     }
                 }
                 Err(e) => {
-                    self.written.remove(key.as_str());
-                    self.last.remove(key.as_str());
+                    self.written.remove(&**key);
+                    self.last.remove(key);
                     first_error.get_or_insert(e);
                 }
             }
@@ -135,11 +134,11 @@ impl Output {
         let stale: Vec<String> = self
             .written
             .keys()
-            .filter(|k| !site.assets.contains_key(*k))
+            .filter(|k| !site.assets.contains_key(k.as_str()))
             .cloned()
             .collect();
         for key in stale {
-            self.last.remove(&key);
+            self.last.remove(key.as_str());
             match remove_stale(&self.dir, &key) {
                 Ok(()) => {
                     self.written.remove(&key);
@@ -308,7 +307,7 @@ mod tests {
         let mut s = Site::default();
         for (k, v) in files {
             s.assets.insert(
-                k.to_string(),
+                Arc::from(*k),
                 Arc::new(Asset::new("text/plain", v.to_string(), UNIX_EPOCH)),
             );
         }

@@ -285,7 +285,7 @@ fn brotli_window(src: &[u8]) -> u32 {
 /// percent-encoded).
 #[derive(Debug, Default)]
 pub struct Site {
-    pub assets: HashMap<String, Arc<Asset>>,
+    pub assets: HashMap<Arc<str>, Arc<Asset>>,
     /// Number of articles published in this snapshot.
     pub article_count: usize,
 }

@@ -39,7 +39,17 @@ const PARALLEL_MIN: usize = 64;
 struct FeedEntry {
     title: String,
     items: Vec<Arc<Article>>,
-    assets: Vec<(String, Arc<Asset>)>,
+    assets: Vec<(Arc<str>, Arc<Asset>)>,
+}
+
+/// An article page and what it was rendered from.
+struct PageEntry {
+    article: Arc<Article>,
+    /// `articles/{slug}/index.html`, made once: the snapshot's map shares it.
+    key: Arc<str>,
+    asset: Arc<Asset>,
+    /// The render that last found this page's article published.
+    generation: u64,
 }
 
 /// The last render, by output key.
@@ -52,7 +62,9 @@ pub struct Renderer {
     /// The site feeds and the index, which every reader polls, are always rendered now.
     lazy: bool,
     /// Article pages by slug.
-    pages: HashMap<String, (Arc<Article>, Arc<Asset>)>,
+    pages: HashMap<String, PageEntry>,
+    /// Counts renders, to drop the pages no longer published without rebuilding the map.
+    generation: u64,
     /// Feed directories by key prefix (`""` for the site feeds, `tags/{slug}/`).
     feeds: HashMap<String, FeedEntry>,
     index: Option<(Vec<Arc<Article>>, Arc<Asset>)>,
@@ -118,7 +130,7 @@ impl Renderer {
         let mut stats = RenderStats::default();
         let limit = config.feeds.limit;
         let tags = tag_feeds(published, limit);
-        let mut assets: HashMap<String, Arc<Asset>> =
+        let mut assets: HashMap<Arc<str>, Arc<Asset>> =
             HashMap::with_capacity(4 + 3 * tags.len() + published.len());
 
         // Feed directories: the site's, then one per tag.
@@ -167,7 +179,7 @@ impl Renderer {
                 .into_iter()
                 .map(|(key, mut asset)| {
                     fresh(&key, &mut asset);
-                    (key, Arc::new(asset))
+                    (Arc::from(key), Arc::new(asset))
                 })
                 .collect();
             let items = items.into_iter().cloned().collect();
@@ -182,7 +194,7 @@ impl Renderer {
         }
         for entry in self.feeds.values() {
             for (key, asset) in &entry.assets {
-                assets.insert(key.clone(), Arc::clone(asset));
+                assets.insert(Arc::clone(key), Arc::clone(asset));
             }
         }
 
@@ -201,18 +213,16 @@ impl Renderer {
                 )
             }
         };
-        assets.insert("index.html".to_string(), Arc::clone(&index.1));
+        assets.insert(Arc::from("index.html"), Arc::clone(&index.1));
         self.index = Some(index);
 
-        // Article pages.
-        let mut old_pages = std::mem::take(&mut self.pages);
-        self.pages.reserve(published.len());
+        // Article pages: one lookup per published article; the unchanged ones stay in place.
+        self.generation += 1;
+        let generation = self.generation;
         let mut todo: Vec<&Arc<Article>> = Vec::new();
         for article in published {
-            match old_pages.remove(article.slug.as_str()) {
-                Some((old, asset)) if Arc::ptr_eq(&old, article) => {
-                    self.pages.insert(article.slug.clone(), (old, asset));
-                }
+            match self.pages.get_mut(article.slug.as_str()) {
+                Some(page) if Arc::ptr_eq(&page.article, article) => page.generation = generation,
                 _ => todo.push(article),
             }
         }
@@ -228,12 +238,19 @@ impl Renderer {
             }),
         };
         for (article, mut asset) in todo.into_iter().zip(rendered) {
-            fresh(&format!("articles/{}/index.html", article.slug), &mut asset);
-            self.pages
-                .insert(article.slug.clone(), (Arc::clone(article), Arc::new(asset)));
+            let key = format!("articles/{}/index.html", article.slug);
+            fresh(&key, &mut asset);
+            let page = PageEntry {
+                article: Arc::clone(article),
+                key: Arc::from(key),
+                asset: Arc::new(asset),
+                generation,
+            };
+            self.pages.insert(article.slug.clone(), page);
         }
-        for (slug, (_, asset)) in &self.pages {
-            assets.insert(format!("articles/{slug}/index.html"), Arc::clone(asset));
+        self.pages.retain(|_, page| page.generation == generation);
+        for page in self.pages.values() {
+            assets.insert(Arc::clone(&page.key), Arc::clone(&page.asset));
         }
         (
             Site {

@@ -43,7 +43,7 @@ fn feed_body() -> String {
 fn test_site() -> Site {
     let mut assets = HashMap::new();
     let mut add = |key: &str, ct: &'static str, body: String| {
-        assets.insert(key.to_string(), Arc::new(Asset::new(ct, body, modified())));
+        assets.insert(Arc::from(key), Arc::new(Asset::new(ct, body, modified())));
     };
     add(
         "index.html",

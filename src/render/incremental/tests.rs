@@ -64,8 +64,8 @@ fn sorted(mut v: Vec<Arc<Article>>) -> Vec<Arc<Article>> {
 }
 
 fn assert_same(incremental: &Site, full: &Site) {
-    let mut a: Vec<&String> = incremental.assets.keys().collect();
-    let mut b: Vec<&String> = full.assets.keys().collect();
+    let mut a: Vec<&Arc<str>> = incremental.assets.keys().collect();
+    let mut b: Vec<&Arc<str>> = full.assets.keys().collect();
     a.sort();
     b.sort();
     assert_eq!(a, b, "same keys");
