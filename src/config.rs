@@ -143,7 +143,7 @@ impl Default for Config {
                 access_log: false,
             },
             watch: WatchSettings {
-                debounce_ms: 20,
+                debounce_ms: 10,
                 max_delay_ms: 100,
                 poll_interval_ms: 0,
             },
