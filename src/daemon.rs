@@ -150,18 +150,24 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         tracing::error!("{e}");
                     }
                 }
-                (engine, ()) = blocking(engine, move |e| {
+                let changed;
+                (engine, changed) = blocking(engine, move |e| {
                     if rescan {
-                        e.rescan();
+                        e.rescan() > 0
                     } else {
                         e.apply(batch.paths.iter().map(|p| p.as_path()));
+                        true
                     }
                 }).await;
-                (engine, next_due) = publish(engine, &tx).await;
+                // A rescan that found nothing new (poll mode's every interval) publishes nothing.
+                if changed {
+                    (engine, next_due) = publish(engine, &tx).await;
+                }
             }
             _ = sleep_opt(timer) => {
                 (engine, next_due) = publish(engine, &tx).await;
             }
+
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
                 systemd::reloading();

@@ -120,17 +120,14 @@ impl Engine {
     }
 
     /// Re-check these paths on disk and update the store: files are (re)parsed, directories
-    /// walked, vanished paths (files or whole directories) removed. Returns how many files were
-    /// parsed.
-    pub fn apply<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) -> usize {
-        let mut parsed = 0;
+    /// walked, vanished paths (files or whole directories) removed.
+    pub fn apply<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) {
         for path in paths {
             if !path.starts_with(&self.root) {
                 continue;
             }
             match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
                 Entry::Article(src) => {
-                    parsed += 1;
                     self.seen.insert(
                         src.path.clone(),
                         Fingerprint {
@@ -144,7 +141,9 @@ impl Engine {
                     }
                 }
                 // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
-                Entry::Dir => parsed += self.sync_dir(path),
+                Entry::Dir => {
+                    self.sync_dir(path);
+                }
                 Entry::NotArticle => {
                     self.store.remove_subtree(path);
                     store::remove_subtree(&mut self.seen, path);
@@ -152,22 +151,24 @@ impl Engine {
                 Entry::Problem(p) => self.store.fail(p),
             }
         }
-        parsed
     }
 
     /// Walk everything again, re-reading only files whose fingerprint changed (after lost
-    /// events, or when the directory itself came back).
+    /// events, when the directory itself came back, and every interval in poll mode). Returns
+    /// how many paths were read again or dropped: 0 means the store did not change.
     pub fn rescan(&mut self) -> usize {
         let root = self.root.clone();
         if !root.is_dir() {
+            let dropped = self.store.paths().len();
             self.store = Store::with_root(&self.root);
             self.seen.clear();
-            return 0;
+            return dropped;
         }
         self.sync_dir(&root)
     }
 
-    /// Make the store match the files under `dir`.
+    /// Make the store match the files under `dir`. Returns how many paths were read again or
+    /// dropped.
     fn sync_dir(&mut self, dir: &Path) -> usize {
         let paths = match scan::article_paths(&self.root, dir) {
             Ok(p) => p,
@@ -177,6 +178,7 @@ impl Engine {
             }
         };
         let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();
+        let mut removed = 0;
         for gone in self
             .store
             .paths_under(dir)
@@ -185,6 +187,7 @@ impl Engine {
         {
             self.store.remove(&gone);
             self.seen.remove(&gone);
+            removed += 1;
         }
         let changed: Vec<&Path> = paths
             .iter()
@@ -198,7 +201,8 @@ impl Engine {
             .map(PathBuf::as_path)
             .collect();
         let changed: Vec<PathBuf> = changed.into_iter().map(Path::to_path_buf).collect();
-        self.apply(changed.iter().map(PathBuf::as_path))
+        self.apply(changed.iter().map(PathBuf::as_path));
+        removed + changed.len()
     }
 
     /// Render the published view at `now` into a snapshot, logging new problems.

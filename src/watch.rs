@@ -68,6 +68,7 @@ pub fn start(
     let (tx, rx) = mpsc::channel::<Vec<PathBuf>>(QUEUE);
     let signal = Arc::new(Signal::default());
     let sig = Arc::clone(&signal);
+    let poll_tx = tx.clone();
     let handler = move |res: notify::Result<notify::Event>| match res {
         // Without this line an overflow was invisible in the log (found by the inotify overflow
         // test, tests/it/faults.rs).
@@ -91,9 +92,11 @@ pub fn start(
         }
     };
     let inner: Box<dyn notify::Watcher + Send> = if poll_interval_ms > 0 {
-        let config =
-            notify::Config::default().with_poll_interval(Duration::from_millis(poll_interval_ms));
-        Box::new(notify::PollWatcher::new(handler, config).map_err(|e| map_error(dir, e))?)
+        // Polling is a rescan every interval: notify's PollWatcher compares modification times
+        // in whole seconds and misses a second save within the same second, where the engine's
+        // rescan compares nanosecond times and lengths (and publishes only when one differs).
+        tokio::spawn(poll(poll_tx, Arc::clone(&signal), poll_interval_ms));
+        Box::new(notify::NullWatcher)
     } else {
         Box::new(notify::recommended_watcher(handler).map_err(|e| map_error(dir, e))?)
     };
@@ -104,6 +107,18 @@ pub fn start(
     };
     w.retarget(dir)?;
     Ok((w, rx, signal))
+}
+
+/// Poll mode: raise the rescan flag every `interval_ms` until the receiver is gone (`tx` is
+/// held only to notice that).
+async fn poll(tx: mpsc::Sender<Vec<PathBuf>>, signal: Arc<Signal>, interval_ms: u64) {
+    let mut ticks = tokio::time::interval(Duration::from_millis(interval_ms));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    while !tx.is_closed() {
+        ticks.tick().await;
+        signal.raise();
+    }
 }
 
 impl Signal {

@@ -299,6 +299,35 @@ fn truncate_and_write_in_place() {
 }
 
 #[test]
+fn poll_mode_sees_same_size_saves_within_one_second_and_stays_quiet_when_idle() {
+    let fx = Fx::start_with(
+        &[("alpha.md", &md("Alpha 1"))],
+        Some("[watch]\npoll_interval_ms = 50\n"),
+    );
+    fx.wait_for(&[("alpha", "Alpha 1")]);
+    // Same length, well within one second of each other: whole-second mtimes cannot tell
+    // these apart (notify's PollWatcher missed them).
+    for i in 2..=5 {
+        let title = format!("Alpha {i}");
+        fx.write("alpha.md", &md(&title));
+        fx.wait_for(&[("alpha", &title)]);
+    }
+    fx.write("beta.md", &md("Beta"));
+    fx.wait_for(&[("alpha", "Alpha 5"), ("beta", "Beta")]);
+    fs::remove_file(fx.art("alpha.md")).expect("remove");
+    fx.wait_for(&[("beta", "Beta")]);
+    fx.assert_gone("alpha");
+    // Idle: the rescans every 50 ms find nothing and publish nothing.
+    let rebuilds = crate::faults::metric(&fx.d, "feedpub_rebuilds_total");
+    thread::sleep(Duration::from_millis(600));
+    assert_eq!(
+        crate::faults::metric(&fx.d, "feedpub_rebuilds_total"),
+        rebuilds,
+        "an idle poll published a new snapshot"
+    );
+}
+
+#[test]
 fn emacs_lock_and_autosave_files_are_ignored() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
     fx.wait_for(&[("alpha", "Alpha")]);
