@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use chrono::Utc;
 
@@ -29,33 +29,49 @@ pub fn parse_options(config: &Config) -> ParseOptions {
 /// One article file read and parsed by [`read_and_parse`].
 #[derive(Debug)]
 pub struct Loaded {
+    pub path: PathBuf,
     /// The file's modification time and length, when it could be read.
-    pub read: Option<(SystemTime, u64)>,
-    pub result: Result<Article, ArticleError>,
+    pub read: Option<scan::Fingerprint>,
+    /// `None` when the caller already had this version (see [`read_and_parse`]'s `known`).
+    pub result: Option<Result<Article, ArticleError>>,
 }
 
 /// Read and parse every article file under `dir` (recursively, inside `root`), spread over the
 /// available cores (parsing is pure and independent), in path order. Each file's bytes are
 /// dropped as soon as it is parsed, so the directory is never in memory as raw bytes; a file
-/// that cannot be read gives a problem without `read`. An unreadable `dir` is an error.
+/// that cannot be read gives a problem without `read`. A file whose path and fingerprint
+/// `known` accepts is not read at all. An unreadable `dir` is an error.
 pub fn read_and_parse(
     root: &Path,
     dir: &Path,
     max_bytes: u64,
     opts: &ParseOptions,
+    known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
 ) -> io::Result<Vec<Loaded>> {
     let paths = scan::article_paths(root, dir)?;
-    let one = |path: &PathBuf| match scan::read_entry(root, path, max_bytes) {
-        scan::Entry::Article(src) => Some(Loaded {
-            read: Some((src.modified, src.bytes.len() as u64)),
-            result: article::parse(&src, opts),
-        }),
-        scan::Entry::Problem(problem) => Some(Loaded {
-            read: None,
-            result: Err(problem),
-        }),
-        scan::Entry::Dir | scan::Entry::NotArticle => None,
-    };
+    let one =
+        |path: &PathBuf| match scan::read_entry_unless(root, path, max_bytes, |fp| known(path, fp))
+        {
+            None => Some(Loaded {
+                path: path.clone(),
+                read: None,
+                result: None,
+            }),
+            Some(scan::Entry::Article(src)) => Some(Loaded {
+                path: path.clone(),
+                read: Some(scan::Fingerprint {
+                    modified: src.modified,
+                    len: src.bytes.len() as u64,
+                }),
+                result: Some(article::parse(&src, opts)),
+            }),
+            Some(scan::Entry::Problem(problem)) => Some(Loaded {
+                path: path.clone(),
+                read: None,
+                result: Some(Err(problem)),
+            }),
+            Some(scan::Entry::Dir | scan::Entry::NotArticle) => None,
+        };
     Ok(
         crate::parallel::map(&paths, crate::parallel::cores(), 2, one)
             .into_iter()
@@ -67,7 +83,8 @@ pub fn read_and_parse(
 /// Walk and parse the whole articles directory into a fresh store.
 pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
-    let loaded = read_and_parse(dir, dir, config.articles.max_bytes, &parse_options(config))
+    let opts = parse_options(config);
+    let loaded = read_and_parse(dir, dir, config.articles.max_bytes, &opts, &|_, _| false)
         .map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -77,8 +94,9 @@ pub fn load(config: &Config) -> io::Result<Store> {
     let mut store = Store::with_root(dir);
     for loaded in loaded {
         match loaded.result {
-            Ok(article) => store.upsert(article),
-            Err(problem) => store.fail(problem),
+            Some(Ok(article)) => store.upsert(article),
+            Some(Err(problem)) => store.fail(problem),
+            None => {}
         }
     }
     Ok(store)

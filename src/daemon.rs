@@ -120,11 +120,21 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         metrics: Arc::clone(&metrics),
     };
 
-    let (engine, ()) = blocking(Engine::new(config.clone()), |e| e.load_all()).await;
+    let (engine, loaded) = blocking(Engine::new(config.clone()), |e| e.load_all()).await;
     let (mut engine, mut next_due) = publish(engine, &tx).await;
-    tracing::info!(articles = engine.len(), "first build published");
+    tracing::info!(
+        articles = engine.len(),
+        parsed = loaded.parsed,
+        from_cache = loaded.from_cache,
+        "first build published"
+    );
     // The snapshot is published (`/healthz` is 200) and the socket listens: tell systemd.
     systemd::ready();
+    // The parse cache is saved when the start had to parse, and at shutdown after changes.
+    let mut cache_dirty = false;
+    if loaded.cache_outdated {
+        tokio::spawn(save_cache(engine.cache_job()));
+    }
 
     loop {
         let timer = next_due.map(|due| {
@@ -161,6 +171,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 }).await;
                 // A rescan that found nothing new (poll mode's every interval) publishes nothing.
                 if changed {
+                    cache_dirty = true;
                     (engine, next_due) = publish(engine, &tx).await;
                 }
             }
@@ -181,6 +192,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         }
                         config = new.clone();
                         (engine, ()) = blocking(engine, move |e| e.reconfigure(new)).await;
+                        cache_dirty = true;
                     }
                     Err(e) => {
                         tracing::error!("config not reloaded, keeping the old one: {e}");
@@ -215,6 +227,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         Err(_) => {
             tracing::warn!("connections still open after the shutdown grace period; closing them")
         }
+    }
+    if cache_dirty {
+        save_cache(engine.cache_job()).await;
     }
     // Let the writer finish the newest snapshot (writes are atomic, so cutting it short would
     // only leave the out dir one build behind).
@@ -309,6 +324,17 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
         tokio::spawn(release_when_unused(old));
     }
     (engine, due)
+}
+
+/// Save the parse cache on a blocking thread; a failure only makes the next start slower.
+async fn save_cache(job: crate::cache::Job) {
+    match tokio::task::spawn_blocking(move || job.save()).await {
+        Ok(Ok(n)) => tracing::debug!(articles = n, "parse cache saved"),
+        Ok(Err(e)) => {
+            tracing::warn!("parse cache not saved (the next start parses every article): {e}")
+        }
+        Err(e) => tracing::warn!("parse cache not saved: {e}"),
+    }
 }
 
 /// Drop a replaced, larger snapshot and hand its memory back to the kernel. Requests that began

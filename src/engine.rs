@@ -11,18 +11,12 @@ use chrono::{DateTime, Utc};
 
 use crate::article::{self, ArticleError, ParseOptions};
 use crate::build::{parse_options, read_and_parse};
+use crate::cache;
 use crate::config::Config;
 use crate::render::Renderer;
-use crate::scan::{self, Entry};
+use crate::scan::{self, Entry, Fingerprint};
 use crate::site::{Asset, Site};
 use crate::store::{self, Store};
-
-/// What identifies one version of a file without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Fingerprint {
-    modified: SystemTime,
-    len: u64,
-}
 
 /// The articles in memory, and how to turn them into a [`Site`].
 pub struct Engine {
@@ -40,6 +34,17 @@ pub struct Engine {
     last: Option<Arc<Site>>,
     /// The last render's cache, so a rebuild re-renders only the pages and feeds that changed.
     renderer: Renderer,
+}
+
+/// Where the articles of a [`Engine::load_all`] came from.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LoadStats {
+    /// Files read and parsed (or found broken).
+    pub parsed: usize,
+    /// Unchanged files taken from the parse cache without reading them.
+    pub from_cache: usize,
+    /// Whether the cache lacks a good article or holds a file that is gone: worth saving again.
+    pub cache_outdated: bool,
 }
 
 /// The outcome of one render.
@@ -86,36 +91,73 @@ impl Engine {
         self.store.is_empty()
     }
 
-    /// Forget everything and parse the whole directory again (start-up, config reload).
-    /// A missing directory gives an empty store: the daemon waits for it to come back.
-    pub fn load_all(&mut self) {
+    /// Forget everything and parse the whole directory again (start-up, config reload), taking
+    /// unchanged files from the parse cache ([`crate::cache`]) when there is one. A missing
+    /// directory gives an empty store: the daemon waits for it to come back.
+    pub fn load_all(&mut self) -> LoadStats {
         self.store = Store::with_root(&self.root);
         self.seen.clear();
+        let mut cached = match cache::load(&self.cache_path(), cache::key(&self.opts)) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("{e}");
+                cache::Entries::new()
+            }
+        };
         let max_bytes = self.config.articles.max_bytes;
-        let loaded = match read_and_parse(&self.root, &self.root, max_bytes, &self.opts) {
+        let known = |path: &Path, fp: Fingerprint| cached.get(path).is_some_and(|(f, _)| *f == fp);
+        let loaded = match read_and_parse(&self.root, &self.root, max_bytes, &self.opts, &known) {
             Ok(loaded) => loaded,
             Err(e) => {
                 tracing::warn!(path = %self.root.display(), reason = %e, "cannot read the articles directory; publishing no articles until it is back");
-                return;
+                return LoadStats::default();
             }
         };
+        let mut stats = LoadStats::default();
         for loaded in loaded {
+            if let Some(fp) = loaded.read {
+                self.seen.insert(loaded.path.clone(), fp);
+            }
             match loaded.result {
-                Ok(a) => {
-                    if let Some((modified, len)) = loaded.read {
-                        self.seen
-                            .insert(a.path.clone(), Fingerprint { modified, len });
+                None => {
+                    if let Some((fp, a)) = cached.remove(&loaded.path) {
+                        stats.from_cache += 1;
+                        self.seen.insert(loaded.path, fp);
+                        self.store.upsert(a);
                     }
-                    self.store.upsert(a)
                 }
-                Err(p) => {
-                    if let Some((modified, len)) = loaded.read {
-                        self.seen
-                            .insert(p.path.clone(), Fingerprint { modified, len });
-                    }
-                    self.store.fail(p)
+                Some(Ok(a)) => {
+                    stats.parsed += 1;
+                    stats.cache_outdated = true;
+                    self.store.upsert(a);
+                }
+                Some(Err(p)) => {
+                    stats.parsed += 1;
+                    self.store.fail(p);
                 }
             }
+        }
+        stats.cache_outdated |= !cached.is_empty();
+        stats
+    }
+
+    /// Where the parse cache lives: the out dir, next to the manifest.
+    fn cache_path(&self) -> PathBuf {
+        self.config.feeds.out_dir.join(cache::FILE)
+    }
+
+    /// What to save as the parse cache now: every good article with its file's fingerprint.
+    /// Saving (seconds at 100,000 articles) is left to the caller, off the engine's thread.
+    pub fn cache_job(&self) -> cache::Job {
+        let articles = self
+            .store
+            .good()
+            .filter_map(|a| Some((*self.seen.get(&a.path)?, Arc::clone(a))))
+            .collect();
+        cache::Job {
+            path: self.cache_path(),
+            key: cache::key(&self.opts),
+            articles,
         }
     }
 

@@ -21,6 +21,7 @@
 
 pub mod article;
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod daemon;
 pub mod engine;

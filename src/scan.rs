@@ -67,48 +67,73 @@ pub enum Entry {
     Problem(ArticleError),
 }
 
+/// What identifies one version of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub modified: std::time::SystemTime,
+    pub len: u64,
+}
+
 /// Re-check one path (absolute or relative like `root`) and read it if it is an article.
 pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
+    read_entry_unless(root, path, max_bytes, |_| false).unwrap_or(Entry::NotArticle)
+}
+
+/// [`read_entry`], except that an article file whose fingerprint `known` accepts is not read:
+/// `None` (the caller has that version already).
+pub fn read_entry_unless(
+    root: &Path,
+    path: &Path,
+    max_bytes: u64,
+    known: impl FnOnce(Fingerprint) -> bool,
+) -> Option<Entry> {
     if is_ignored_path(root, path) {
-        return Entry::NotArticle;
+        return Some(Entry::NotArticle);
     }
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(_) => return Entry::NotArticle,
+        Err(_) => return Some(Entry::NotArticle),
     };
     let meta = if meta.file_type().is_symlink() {
         if !link_stays_inside(root, path) {
-            return Entry::NotArticle;
+            return Some(Entry::NotArticle);
         }
         match fs::metadata(path) {
             // A symlink to a directory inside the tree only repeats what the walk reaches through
             // real directories (or loops back to an ancestor, `ln -s . loop`): not followed, else
             // every article under it would be published twice. The articles dir itself may be one.
-            Ok(m) if m.is_dir() && path != root => return Entry::NotArticle,
+            Ok(m) if m.is_dir() && path != root => return Some(Entry::NotArticle),
             Ok(m) => m,
-            Err(_) => return Entry::NotArticle,
+            Err(_) => return Some(Entry::NotArticle),
         }
     } else {
         meta
     };
     if meta.is_dir() {
-        return Entry::Dir;
+        return Some(Entry::Dir);
     }
     if !meta.is_file() || classify(path).is_none() {
-        return Entry::NotArticle;
+        return Some(Entry::NotArticle);
     }
-    match read_limited(path, max_bytes, meta.len()) {
+    let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+    if known(Fingerprint {
+        modified,
+        len: meta.len(),
+    }) {
+        return None;
+    }
+    Some(match read_limited(path, max_bytes, meta.len()) {
         Ok(bytes) => Entry::Article(Source {
             path: path.to_path_buf(),
             bytes,
-            modified: meta.modified().unwrap_or(std::time::UNIX_EPOCH),
+            modified,
         }),
         Err(kind) => Entry::Problem(ArticleError {
             path: path.to_path_buf(),
             line: None,
             kind,
         }),
-    }
+    })
 }
 
 /// The file's bytes, at most `max_bytes` of them. `size_hint` (the size it was stat'ed at) sizes

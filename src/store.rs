@@ -87,6 +87,14 @@ impl Store {
         paths
     }
 
+    /// The articles whose file is currently good (not the last good version of a broken file).
+    pub fn good(&self) -> impl Iterator<Item = &Arc<Article>> {
+        self.articles
+            .iter()
+            .filter(|(path, _)| !self.problems.contains_key(*path))
+            .map(|(_, a)| a)
+    }
+
     pub fn len(&self) -> usize {
         self.articles.len()
     }

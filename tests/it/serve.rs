@@ -992,3 +992,72 @@ fn sigterm_exits_0_promptly_with_an_idle_keep_alive_connection() {
         "connection left open"
     );
 }
+
+#[test]
+fn a_restart_takes_unchanged_articles_from_the_parse_cache_and_rereads_the_rest() {
+    let files: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("a{i:02}.md"), md(&format!("Article {i:02}"))))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    // The cache is keyed by the parse settings, base URL included: without one in the config
+    // it would follow the (random) port of each start.
+    let config = "[site]\nbase_url = \"http://feeds.example/\"\n";
+    let mut fx = Fx::start_with(&refs, Some(config));
+    let first = fx.state().expect("feeds");
+    assert_eq!(first.len(), 20);
+    let page_before = fx.d.get("/articles/a07/", &[]).body;
+    assert!(
+        wait_until(DEADLINE, || fx.dir.exists("out/.feedpub-cache")),
+        "no parse cache written\n{}",
+        fx.d.log()
+    );
+    fx.d.signal("TERM");
+    assert!(fx.d.wait_exit(Duration::from_secs(10)).is_some());
+
+    // While stopped: one edit of the same length (only the modification time tells), one
+    // delete, one new file.
+    thread::sleep(Duration::from_millis(20));
+    fx.write("a03.md", &md("Article XX"));
+    fs::remove_file(fx.art("a04.md")).expect("remove");
+    fx.write("new.md", &md("Brand new"));
+
+    let config_path = fx.dir.path("feedpub.toml").display().to_string();
+    let args = [
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        &config_path,
+    ];
+    fx.d = Daemon::start(fx.dir.root(), &args);
+    fx.d.wait_healthy();
+    assert!(
+        fx.d.log().contains("parsed=2 from_cache=18"),
+        "the restart did not use the cache as expected\n{}",
+        fx.d.log()
+    );
+    let mut want: Vec<(String, String)> = (0..20)
+        .filter(|i| *i != 4)
+        .map(|i| {
+            let title = if i == 3 {
+                "Article XX".to_string()
+            } else {
+                format!("Article {i:02}")
+            };
+            (format!("a{i:02}"), title)
+        })
+        .collect();
+    want.push(("new".into(), "Brand new".into()));
+    let want: Vec<(&str, &str)> = want.iter().map(|(s, t)| (s.as_str(), t.as_str())).collect();
+    fx.wait_for(&want);
+    fx.assert_gone("a04");
+    assert_eq!(
+        fx.d.get("/articles/a07/", &[]).body,
+        page_before,
+        "an article from the cache renders differently"
+    );
+}
