@@ -12,7 +12,8 @@
 //! Written atomically (temp file + rename) by [`save`].
 
 use std::collections::HashMap;
-use std::os::unix::ffi::OsStrExt;
+use std::io::Read;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -102,19 +103,26 @@ pub fn save<'a>(
 }
 
 /// The entries of the cache at `path`, if it was written with `key` and is intact. A missing
-/// file is an empty cache, not an error.
+/// file is an empty cache, not an error. The file is decoded as it is read (no copy of it in
+/// memory) and the result is dropped if the checksum at its end does not match.
 pub fn load(path: &Path, key: u64) -> Result<Entries, CacheError> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
-        Err(source) => {
-            return Err(CacheError::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+    let read_error = |source| CacheError::Read {
+        path: path.to_path_buf(),
+        source,
     };
-    decode_all(&bytes, key).map_err(|e| match e {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
+        Err(e) => return Err(read_error(e)),
+    };
+    let len = file.metadata().map_err(read_error)?.len();
+    let mut r = Reader {
+        inner: std::io::BufReader::with_capacity(1 << 16, file),
+        hash: xxhash_rust::xxh3::Xxh3::new(),
+        left: len,
+    };
+    decode_all(&mut r, key).map_err(|e| match e {
+        Bad::Io(source) => read_error(source),
         Bad::Stale => CacheError::Stale {
             path: path.to_path_buf(),
         },
@@ -126,35 +134,31 @@ pub fn load(path: &Path, key: u64) -> Result<Entries, CacheError> {
 }
 
 enum Bad {
+    Io(std::io::Error),
     Stale,
     Damaged(&'static str),
 }
 
-fn decode_all(bytes: &[u8], key: u64) -> Result<Entries, Bad> {
-    let body_len = bytes
-        .len()
-        .checked_sub(8)
-        .ok_or(Bad::Damaged("too short"))?;
-    let (body, sum) = bytes.split_at(body_len);
-    if !body.starts_with(MAGIC) {
+fn decode_all(r: &mut Reader<impl Read>, key: u64) -> Result<Entries, Bad> {
+    let mut magic = [0; 8];
+    r.fill(&mut magic)?;
+    if &magic != MAGIC {
         return Err(Bad::Damaged("not a feedpub parse cache"));
     }
-    if sum != xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() {
-        return Err(Bad::Damaged("checksum mismatch"));
-    }
-    let mut r = Reader {
-        rest: &body[MAGIC.len()..],
-    };
     if r.u64()? != key {
         return Err(Bad::Stale);
     }
     let count = r.u64()?;
     let mut entries = Entries::with_capacity(usize::try_from(count).unwrap_or(0).min(1 << 20));
     for _ in 0..count {
-        let (fp, article) = decode(&mut r)?;
+        let (fp, article) = decode(r)?;
         entries.insert(article.path.clone(), (fp, article));
     }
-    if !r.rest.is_empty() {
+    let digest = r.hash.digest();
+    if r.u64()? != digest {
+        return Err(Bad::Damaged("checksum mismatch"));
+    }
+    if r.left != 0 {
         return Err(Bad::Damaged("trailing bytes"));
     }
     Ok(entries)
@@ -190,14 +194,14 @@ fn encode(out: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<()> {
     Some(())
 }
 
-fn decode(r: &mut Reader<'_>) -> Result<(Fingerprint, Article), Bad> {
+fn decode(r: &mut Reader<impl Read>) -> Result<(Fingerprint, Article), Bad> {
     let secs = r.u64()?;
     let nanos = r.u32()?;
     let modified = UNIX_EPOCH
         .checked_add(Duration::new(secs, nanos))
         .ok_or(Bad::Damaged("bad time"))?;
     let len = r.u64()?;
-    let path = PathBuf::from(std::ffi::OsStr::from_bytes(r.bytes()?));
+    let path = PathBuf::from(std::ffi::OsString::from_vec(r.bytes()?));
     let format = match r.u8()? {
         0 => Format::Markdown,
         1 => Format::Text,
@@ -268,46 +272,66 @@ fn put_date(out: &mut Vec<u8>, d: &DateTime<FixedOffset>) {
     put_u32(out, d.offset().local_minus_utc() as u32);
 }
 
-struct Reader<'a> {
-    rest: &'a [u8],
+/// Reads fields, hashing what it reads; never allocates more than the file has left.
+struct Reader<R> {
+    inner: R,
+    hash: xxhash_rust::xxh3::Xxh3,
+    left: u64,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Bad> {
-        if self.rest.len() < n {
+impl<R: Read> Reader<R> {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Bad> {
+        if (buf.len() as u64) > self.left {
             return Err(Bad::Damaged("truncated"));
         }
-        let (head, rest) = self.rest.split_at(n);
-        self.rest = rest;
-        Ok(head)
+        self.inner.read_exact(buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => Bad::Damaged("truncated"),
+            _ => Bad::Io(e),
+        })?;
+        self.left -= buf.len() as u64;
+        self.hash.update(buf);
+        Ok(())
     }
 
     fn u8(&mut self) -> Result<u8, Bad> {
-        Ok(self.take(1)?[0])
+        let mut b = [0; 1];
+        self.fill(&mut b)?;
+        Ok(b[0])
     }
 
     fn u32(&mut self) -> Result<u32, Bad> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let mut b = [0; 4];
+        self.fill(&mut b)?;
+        Ok(u32::from_le_bytes(b))
     }
 
     fn u64(&mut self) -> Result<u64, Bad> {
-        let b = self.take(8)?;
-        let mut a = [0; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
+        let mut b = [0; 8];
+        self.fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], Bad> {
-        let n = self.u32()?;
-        self.take(usize::try_from(n).map_err(|_| Bad::Damaged("length"))?)
+    fn bytes(&mut self) -> Result<Vec<u8>, Bad> {
+        let n = u64::from(self.u32()?);
+        if n > self.left {
+            return Err(Bad::Damaged("truncated"));
+        }
+        // Read into spare capacity: no zeroing of the hundreds of megabytes a cache can hold.
+        let mut b = Vec::with_capacity(usize::try_from(n).map_err(|_| Bad::Damaged("length"))?);
+        (&mut self.inner)
+            .take(n)
+            .read_to_end(&mut b)
+            .map_err(Bad::Io)?;
+        if b.len() as u64 != n {
+            return Err(Bad::Damaged("truncated"));
+        }
+        self.left -= n;
+        self.hash.update(&b);
+        Ok(b)
     }
 
     fn string(&mut self) -> Result<String, Bad> {
-        let b = self.bytes()?;
-        std::str::from_utf8(b)
-            .map(str::to_string)
-            .map_err(|_| Bad::Damaged("text is not UTF-8"))
+        String::from_utf8(self.bytes()?).map_err(|_| Bad::Damaged("text is not UTF-8"))
     }
 
     fn opt(&mut self) -> Result<Option<String>, Bad> {

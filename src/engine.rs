@@ -114,29 +114,32 @@ impl Engine {
             }
         };
         let mut stats = LoadStats::default();
+        let (mut articles, mut problems, mut seen) = (Vec::new(), Vec::new(), Vec::new());
         for loaded in loaded {
             if let Some(fp) = loaded.read {
-                self.seen.insert(loaded.path.clone(), fp);
+                seen.push((loaded.path.clone(), fp));
             }
             match loaded.result {
                 None => {
                     if let Some((fp, a)) = cached.remove(&loaded.path) {
                         stats.from_cache += 1;
-                        self.seen.insert(loaded.path, fp);
-                        self.store.upsert(a);
+                        seen.push((loaded.path, fp));
+                        articles.push(a);
                     }
                 }
                 Some(Ok(a)) => {
                     stats.parsed += 1;
                     stats.cache_outdated = true;
-                    self.store.upsert(a);
+                    articles.push(a);
                 }
                 Some(Err(p)) => {
                     stats.parsed += 1;
-                    self.store.fail(p);
+                    problems.push(p);
                 }
             }
         }
+        self.store = Store::loaded(&self.root, articles, problems);
+        self.seen = seen.into_iter().collect();
         stats.cache_outdated |= !cached.is_empty();
         stats
     }

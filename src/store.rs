@@ -47,6 +47,24 @@ impl Store {
         }
     }
 
+    /// A store of a whole directory's load at once. Collecting into the maps sorts once and
+    /// builds them in bulk, where inserting 100,000 paths one by one compared path components
+    /// ~17 times each.
+    pub fn loaded(
+        root: &Path,
+        articles: impl IntoIterator<Item = Article>,
+        problems: impl IntoIterator<Item = ArticleError>,
+    ) -> Self {
+        Store {
+            root: root.to_path_buf(),
+            articles: articles
+                .into_iter()
+                .map(|a| (a.path.clone(), Arc::new(a)))
+                .collect(),
+            problems: problems.into_iter().map(|p| (p.path.clone(), p)).collect(),
+        }
+    }
+
     /// Record a freshly parsed article, clearing any problem of its path.
     pub fn upsert(&mut self, article: Article) {
         self.problems.remove(&article.path);
