@@ -86,7 +86,7 @@ fn synthetic(i: usize, body: &str) -> Article {
         updated: date,
         author: None,
         summary: "A summary of the article.".to_string(),
-        content_html: body.to_string(),
+        content_html: body.into(),
         tags: vec![format!("tag{}", i % 200), format!("tag{}", i % 7)],
         draft: false,
         lang: None,

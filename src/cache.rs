@@ -20,7 +20,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::article::{Article, Format, ParseOptions};
+use crate::article::{Article, Body, Format, ParseOptions};
 use crate::output::{write_atomic, WriteError};
 use crate::scan::Fingerprint;
 
@@ -116,10 +116,15 @@ pub fn load(path: &Path, key: u64) -> Result<Entries, CacheError> {
         Err(e) => return Err(read_error(e)),
     };
     let len = file.metadata().map_err(read_error)?.len();
+    // Bodies stay in the file, read back through this handle when rendered (`Body::Stored`).
+    let bodies = Arc::new(file.try_clone().map_err(read_error)?);
     let mut r = Reader {
         inner: std::io::BufReader::with_capacity(1 << 16, file),
         hash: xxhash_rust::xxh3::Xxh3::new(),
+        total: len,
         left: len,
+        bodies,
+        scratch: Vec::new(),
     };
     decode_all(&mut r, key).map_err(|e| match e {
         Bad::Io(source) => read_error(source),
@@ -183,7 +188,8 @@ fn encode(out: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<()> {
     put_date(&mut e, &a.updated);
     put_opt(&mut e, a.author.as_deref())?;
     put_str(&mut e, &a.summary)?;
-    put_str(&mut e, &a.content_html)?;
+    // A stored body that cannot be read back leaves the article out (it is parsed next time).
+    put_str(&mut e, &a.content_html.try_html().ok()?)?;
     put_u32(&mut e, u32::try_from(a.tags.len()).ok()?);
     for t in &a.tags {
         put_str(&mut e, t)?;
@@ -218,7 +224,7 @@ fn decode(r: &mut Reader<impl Read>) -> Result<(Fingerprint, Article), Bad> {
         updated: r.date()?,
         author: r.opt()?,
         summary: r.string()?,
-        content_html: r.string()?,
+        content_html: r.body()?,
         tags: {
             let n = r.u32()?;
             let mut tags = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(64));
@@ -276,7 +282,11 @@ fn put_date(out: &mut Vec<u8>, d: &DateTime<FixedOffset>) {
 struct Reader<R> {
     inner: R,
     hash: xxhash_rust::xxh3::Xxh3,
+    total: u64,
     left: u64,
+    /// The file itself, for the bodies left in it.
+    bodies: Arc<std::fs::File>,
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> Reader<R> {
@@ -330,6 +340,36 @@ impl<R: Read> Reader<R> {
         Ok(b)
     }
 
+    /// An article body: checked (hash, UTF-8) now, and left in the file when there is one.
+    fn body(&mut self) -> Result<Body, Bad> {
+        let n = self.u32()?;
+        if u64::from(n) > self.left {
+            return Err(Bad::Damaged("truncated"));
+        }
+        let offset = self.total - self.left;
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        (&mut self.inner)
+            .take(u64::from(n))
+            .read_to_end(&mut buf)
+            .map_err(Bad::Io)?;
+        if buf.len() as u64 != u64::from(n) {
+            return Err(Bad::Damaged("truncated"));
+        }
+        self.left -= u64::from(n);
+        self.hash.update(&buf);
+        let utf8 = std::str::from_utf8(&buf).is_ok();
+        self.scratch = buf;
+        if !utf8 {
+            return Err(Bad::Damaged("text is not UTF-8"));
+        }
+        Ok(Body::Stored {
+            file: Arc::clone(&self.bodies),
+            offset,
+            len: n,
+        })
+    }
+
     fn string(&mut self) -> Result<String, Bad> {
         String::from_utf8(self.bytes()?).map_err(|_| Bad::Damaged("text is not UTF-8"))
     }
@@ -376,7 +416,9 @@ mod tests {
             updated: date.with_timezone(&FixedOffset::west_opt(5 * 3600 + 1800).expect("offset")),
             author: full.then(|| "作者".into()),
             summary: "summary".into(),
-            content_html: "<p>body\u{3000}正文</p>\n".repeat(if full { 300 } else { 1 }),
+            content_html: "<p>body\u{3000}正文</p>\n"
+                .repeat(if full { 300 } else { 1 })
+                .into(),
             tags: if full {
                 vec!["a".into(), "新闻".into()]
             } else {

@@ -242,7 +242,7 @@ mod tests {
             updated: date,
             author: None,
             summary: String::new(),
-            content_html: String::new(),
+            content_html: String::new().into(),
             tags: Vec::new(),
             draft: false,
             lang: None,

@@ -25,7 +25,7 @@ fn parse_md(body: &str) -> String {
         sanitize_html: true,
     };
     match parse(&src, &opts) {
-        Ok(a) => a.content_html,
+        Ok(a) => a.content_html.html().into_owned(),
         Err(e) => panic!("{body:?}: {e}"),
     }
 }

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
+mod body;
 pub mod decode;
 mod front_matter;
 mod html;
@@ -25,6 +26,7 @@ pub mod xml_safe;
 
 mod date;
 
+pub use body::Body;
 pub use front_matter::is_language_tag;
 pub use slug::permalink;
 pub use xml_safe::xml_safe;
@@ -77,7 +79,7 @@ pub struct Article {
     /// Plain text summary (not HTML).
     pub summary: String,
     /// The body as HTML: sanitized when configured, relative links made absolute.
-    pub content_html: String,
+    pub content_html: Body,
     pub tags: Vec<String>,
     pub draft: bool,
     pub lang: Option<String>,
@@ -166,7 +168,7 @@ pub fn parse(src: &Source, opts: &ParseOptions) -> Result<Article, ArticleError>
 }
 
 /// What the body formats produce.
-struct Body {
+struct Rendered {
     title: Option<String>,
     html: String,
     summary: String,
@@ -239,7 +241,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         Format::Markdown => {
             let r = markdown::render(body, fm.title.is_none(), opts.sanitize_html);
             needs_sanitizing = r.raw_html;
-            Body {
+            Rendered {
                 title: r.title,
                 html: r.html,
                 summary: r.summary,
@@ -248,7 +250,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         Format::Html => html_body(body, fm.title.as_deref()),
         Format::Text => {
             let r = text::render(body);
-            Body {
+            Rendered {
                 title: r.title,
                 html: r.html,
                 summary: r.summary,
@@ -301,7 +303,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         updated,
         author: clean(fm.author),
         summary,
-        content_html,
+        content_html: Body::Inline(content_html),
         tags,
         draft: fm.draft,
         lang: clean(fm.lang),
@@ -310,7 +312,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
 
 /// An `.html` body: the content of `<body>` (or the fragment), titled by `<title>`, the first
 /// `<h1>` (removed from the content when it is the title) or the first line of text.
-fn html_body(doc: &str, fm_title: Option<&str>) -> Body {
+fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
     let outline = html_doc::outline(doc);
     let h1 = outline.h1.as_ref().map(|(t, _)| t.clone());
     let title = fm_title
@@ -327,7 +329,7 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Body {
         }
         _ => html_doc::body(doc),
     };
-    Body {
+    Rendered {
         title,
         html,
         summary: outline.summary,

@@ -65,7 +65,7 @@ fn markdown_with_yaml_front_matter() {
     assert_eq!(a.tags, ["news", "launch"]);
     assert_eq!(a.summary, "Hello there .");
     assert_eq!(
-        a.content_html,
+        a.content_html.html(),
         "<p>Hello <a href=\"https://news.example/articles/launch/rel/page.html\">there</a> <img src=\"https://news.example/img.png\" alt=\"i\" />.</p>\n"
     );
 }
@@ -78,7 +78,7 @@ fn toml_front_matter_and_title_from_heading() {
         ("春节特稿", "春节-特稿", "Given.")
     );
     assert_eq!(a.date.to_rfc3339(), "2024-05-01T08:00:00+00:00");
-    assert_eq!(a.content_html, "<p>正文。</p>\n");
+    assert_eq!(a.content_html.html(), "<p>正文。</p>\n");
     assert_eq!(
         permalink("https://news.example/", &a.slug),
         "https://news.example/articles/%E6%98%A5%E8%8A%82-%E7%89%B9%E7%A8%BF/"
@@ -206,14 +206,14 @@ fn encodings_end_to_end() {
         let a = ok(name, bytes);
         assert_eq!(a.title, title, "{name}");
         assert!(
-            !a.content_html.contains('\u{FFFD}') && !a.content_html.contains('\r'),
+            !a.content_html.html().contains('\u{FFFD}') && !a.content_html.html().contains('\r'),
             "{name}: {}",
-            a.content_html
+            a.content_html.html()
         );
     }
     let a = ok("gb.txt", encode(GB18030, zh));
     assert_eq!(
-        (a.content_html.as_str(), a.summary.as_str()),
+        (&*a.content_html.html(), a.summary.as_str()),
         (
             "<p>全市共接待游客一百二十万人次。</p>\n",
             "全市共接待游客一百二十万人次。"
@@ -230,13 +230,13 @@ fn control_characters_are_removed_everywhere() {
     );
     assert_eq!(a.tags, ["tag"]);
     assert!(
-        !a.content_html.chars().any(xml_safe::is_forbidden),
+        !a.content_html.html().chars().any(xml_safe::is_forbidden),
         "{:?}",
         a.content_html
     );
     let t = ok("c.txt", "T\u{8}itle\n\nbo\u{1B}dy");
     assert_eq!(
-        (t.title.as_str(), t.content_html.as_str()),
+        (t.title.as_str(), &*t.content_html.html()),
         ("Title", "<p>body</p>\n")
     );
 }
@@ -248,10 +248,11 @@ fn html_articles() {
     assert_eq!(a.title, "Doc title");
     assert_eq!(a.summary, "First para.");
     assert_eq!(
-        a.content_html,
+        a.content_html.html(),
         "<p>First <a href=\"https://news.example/articles/page/next.html\" rel=\"noopener noreferrer\">para</a>.</p><img>"
     );
-    let raw = parse(&source("page.html", doc), &opts(false)).map(|a| a.content_html);
+    let raw =
+        parse(&source("page.html", doc), &opts(false)).map(|a| a.content_html.html().into_owned());
     assert_eq!(
         raw.as_deref(),
         Ok("<p onclick=\"x()\">First <a href=\"https://news.example/articles/page/next.html\">para</a>.</p><script>alert(1)</script><img src=\"javascript:alert(1)\" onerror=\"y()\">")
@@ -276,7 +277,7 @@ fn html_articles() {
     for (input, title, html) in cases {
         let a = ok("f.htm", input);
         assert_eq!(
-            (a.title.as_str(), a.content_html.as_str()),
+            (a.title.as_str(), &*a.content_html.html()),
             (title, html),
             "{input}"
         );
@@ -289,9 +290,9 @@ fn markdown_sanitizing_keeps_markdown_features() {
     let a = ok("s.md", md);
     for gone in ["<script", "onerror", "javascript:"] {
         assert!(
-            !a.content_html.contains(gone),
+            !a.content_html.html().contains(gone),
             "{gone} in {}",
-            a.content_html
+            a.content_html.html()
         );
     }
     for kept in [
@@ -302,9 +303,9 @@ fn markdown_sanitizing_keeps_markdown_features() {
         "href=\"https://news.example/articles/s/#1\"",
     ] {
         assert!(
-            a.content_html.contains(kept),
+            a.content_html.html().contains(kept),
             "{kept} in {}",
-            a.content_html
+            a.content_html.html()
         );
     }
 }
@@ -368,6 +369,7 @@ fn arbitrary_bytes_never_panic() {
                 assert!(!a.title.is_empty() && !a.slug.is_empty());
                 assert!(!a
                     .content_html
+                    .html()
                     .chars()
                     .chain(a.summary.chars())
                     .any(xml_safe::is_forbidden));

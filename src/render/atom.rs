@@ -70,7 +70,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
 fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
     let article = doc.items[i];
     let html = if doc.full_content() {
-        article.content_html.clone()
+        article.content_html.html().into_owned()
     } else if article.summary.is_empty() {
         String::new()
     } else {

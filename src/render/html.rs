@@ -298,9 +298,9 @@ pub(super) fn article(config: &Config, article: &Article) -> String {
         .text(&article.title)
         .raw("</h1>\n");
     p.meta(article, true);
-    p.raw("<div class=\"content\">\n")
-        .raw(&article.content_html);
-    if !article.content_html.ends_with('\n') {
+    let body = article.content_html.html();
+    p.raw("<div class=\"content\">\n").raw(&body);
+    if !body.ends_with('\n') {
         p.raw("\n");
     }
     p.raw("</div>\n</article>\n<p><a href=\"../../\">← ");

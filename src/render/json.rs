@@ -53,6 +53,11 @@ struct JsonItem<'a> {
 
 pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
     let full = doc.full_content();
+    let bodies: Vec<_> = doc
+        .items
+        .iter()
+        .map(|a| full.then(|| a.content_html.html()))
+        .collect();
     let items = doc
         .items
         .iter()
@@ -61,7 +66,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
             id: doc.item_id(i),
             url: &doc.links[i],
             title: &article.title,
-            content_html: full.then_some(article.content_html.as_str()),
+            content_html: bodies[i].as_deref(),
             content_text: (!full).then_some(article.summary.as_str()),
             summary: Some(article.summary.as_str()).filter(|s| !s.is_empty()),
             date_published: article.date.to_rfc3339(),

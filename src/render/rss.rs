@@ -115,7 +115,9 @@ fn item(doc: &FeedDoc<'_>, i: usize) -> Item {
             permalink: guid == link,
         }),
         pub_date: Some(article.date.to_rfc2822()),
-        content: doc.full_content().then(|| article.content_html.clone()),
+        content: doc
+            .full_content()
+            .then(|| article.content_html.html().into_owned()),
         dublin_core_ext,
         ..Item::default()
     }

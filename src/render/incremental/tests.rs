@@ -45,7 +45,7 @@ fn article(slug: &str, n: u32, tags: &[&str], body: &str) -> Arc<Article> {
         updated: date(n),
         author: None,
         summary: format!("Summary {body}"),
-        content_html: format!("<p>{body}</p>"),
+        content_html: format!("<p>{body}</p>").into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         draft: false,
         lang: None,
