@@ -30,7 +30,7 @@ pub fn parse_options(config: &Config) -> ParseOptions {
 #[derive(Debug)]
 pub struct Loaded {
     pub path: PathBuf,
-    /// The file's modification time and length, when it could be read.
+    /// The file's version, when it could be stat'ed.
     pub read: Option<scan::Fingerprint>,
     /// `None` when the caller already had this version (see [`read_and_parse`]'s `known`).
     pub result: Option<Result<Article, ArticleError>>,
@@ -57,17 +57,14 @@ pub fn read_and_parse(
                 read: None,
                 result: None,
             }),
-            Some(scan::Entry::Article(src)) => Some(Loaded {
+            Some(scan::Entry::Article(src, fp)) => Some(Loaded {
                 path: path.clone(),
-                read: Some(scan::Fingerprint {
-                    modified: src.modified,
-                    len: src.bytes.len() as u64,
-                }),
+                read: Some(fp),
                 result: Some(article::parse(&src, opts)),
             }),
-            Some(scan::Entry::Problem(problem)) => Some(Loaded {
+            Some(scan::Entry::Problem(problem, fp)) => Some(Loaded {
                 path: path.clone(),
-                read: None,
+                read: Some(fp),
                 result: Some(Err(problem)),
             }),
             Some(scan::Entry::Dir | scan::Entry::NotArticle) => None,
@@ -94,8 +91,12 @@ pub fn load(config: &Config) -> io::Result<Store> {
     let mut store = Store::with_root(dir);
     for loaded in loaded {
         match loaded.result {
-            Some(Ok(article)) => store.upsert(article),
-            Some(Err(problem)) => store.fail(problem),
+            Some(Ok(article)) => {
+                store.upsert(article);
+            }
+            Some(Err(problem)) => {
+                store.fail(problem);
+            }
             None => {}
         }
     }

@@ -27,7 +27,7 @@ use crate::scan::Fingerprint;
 /// The cache's file name inside the out dir (next to the manifest; never served).
 pub const FILE: &str = ".feedpub-cache";
 
-const MAGIC: &[u8; 8] = b"FPCACHE1";
+const MAGIC: &[u8; 8] = b"FPCACHE2";
 
 /// Cached articles by source path.
 pub type Entries = HashMap<PathBuf, (Fingerprint, Article)>;
@@ -71,11 +71,21 @@ pub enum CacheError {
     Stale { path: PathBuf },
 }
 
-/// What a cache must have been written with to be used: the feedpub version and the parse
-/// settings (anything else that changes a parse result is in the file's fingerprint).
-pub fn key(opts: &ParseOptions) -> u64 {
-    let text = format!("{} {opts:?}", env!("CARGO_PKG_VERSION"));
-    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+/// What a cache must have been written with to be used: this very build of feedpub (a hash of
+/// the executable, so a parser change without a version bump or a dependency update counts)
+/// and the parse settings; anything else a parse depends on is in the file's fingerprint.
+/// `None` (no cache) when the executable cannot be read.
+pub fn key(opts: &ParseOptions) -> Option<u64> {
+    let exe = std::env::current_exe().and_then(std::fs::read);
+    let exe = match exe {
+        Ok(bytes) => xxhash_rust::xxh3::xxh3_64(&bytes),
+        Err(e) => {
+            tracing::warn!("parse cache disabled: cannot read the feedpub executable: {e}");
+            return None;
+        }
+    };
+    let text = format!("{exe:x} {} {opts:?}", env!("CARGO_PKG_VERSION"));
+    Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
 /// Write `entries` to `path` atomically. Entries whose time cannot be encoded are left out.
@@ -154,7 +164,9 @@ fn decode_all(r: &mut Reader<impl Read>, key: u64) -> Result<Entries, Bad> {
         return Err(Bad::Stale);
     }
     let count = r.u64()?;
-    let mut entries = Entries::with_capacity(usize::try_from(count).unwrap_or(0).min(1 << 20));
+    // An entry takes well over 64 bytes: a damaged count cannot reserve more than the file holds.
+    let room = usize::try_from(count.min(r.left / 64)).unwrap_or(0);
+    let mut entries = Entries::with_capacity(room);
     for _ in 0..count {
         let (fp, article) = decode(r)?;
         entries.insert(article.path.clone(), (fp, article));
@@ -170,11 +182,16 @@ fn decode_all(r: &mut Reader<impl Read>, key: u64) -> Result<Entries, Bad> {
 }
 
 fn encode(out: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<()> {
-    let modified = fp.modified.duration_since(UNIX_EPOCH).ok()?;
+    // A racy version may be followed by a write that leaves the fingerprint as it is.
+    if fp.racy {
+        return None;
+    }
     let mut e = Vec::with_capacity(256 + a.content_html.len() + a.summary.len());
-    put_u64(&mut e, modified.as_secs());
-    put_u32(&mut e, modified.subsec_nanos());
+    put_time(&mut e, fp.modified)?;
+    put_time(&mut e, fp.changed)?;
     put_u64(&mut e, fp.len);
+    put_u64(&mut e, fp.inode);
+    put_u64(&mut e, fp.device);
     put_bytes(&mut e, a.path.as_os_str().as_bytes())?;
     e.push(match a.format {
         Format::Markdown => 0,
@@ -201,12 +218,14 @@ fn encode(out: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<()> {
 }
 
 fn decode(r: &mut Reader<impl Read>) -> Result<(Fingerprint, Article), Bad> {
-    let secs = r.u64()?;
-    let nanos = r.u32()?;
-    let modified = UNIX_EPOCH
-        .checked_add(Duration::new(secs, nanos))
-        .ok_or(Bad::Damaged("bad time"))?;
-    let len = r.u64()?;
+    let fp = Fingerprint {
+        modified: r.time()?,
+        changed: r.time()?,
+        len: r.u64()?,
+        inode: r.u64()?,
+        device: r.u64()?,
+        racy: false,
+    };
     let path = PathBuf::from(std::ffi::OsString::from_vec(r.bytes()?));
     let format = match r.u8()? {
         0 => Format::Markdown,
@@ -240,11 +259,29 @@ fn decode(r: &mut Reader<impl Read>) -> Result<(Fingerprint, Article), Bad> {
         },
         lang: r.opt()?,
     };
-    Ok((Fingerprint { modified, len }, article))
+    // The out dir is trusted like feedpub itself, but a slug becomes a path there: hold it to
+    // what parsing guarantees rather than trust the file.
+    let s = &article.slug;
+    if s.is_empty()
+        || s == "."
+        || s == ".."
+        || s.contains(['/', '\\'])
+        || s.contains(char::is_control)
+    {
+        return Err(Bad::Damaged("bad slug"));
+    }
+    Ok((fp, article))
 }
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_time(out: &mut Vec<u8>, t: std::time::SystemTime) -> Option<()> {
+    let d = t.duration_since(UNIX_EPOCH).ok()?;
+    put_u64(out, d.as_secs());
+    put_u32(out, d.subsec_nanos());
+    Some(())
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
@@ -382,6 +419,17 @@ impl<R: Read> Reader<R> {
         }
     }
 
+    fn time(&mut self) -> Result<std::time::SystemTime, Bad> {
+        let secs = self.u64()?;
+        let nanos = self.u32()?;
+        if nanos >= 1_000_000_000 {
+            return Err(Bad::Damaged("bad time"));
+        }
+        UNIX_EPOCH
+            .checked_add(Duration::new(secs, nanos))
+            .ok_or(Bad::Damaged("bad time"))
+    }
+
     fn date(&mut self) -> Result<DateTime<FixedOffset>, Bad> {
         let secs = self.u64()? as i64;
         let nanos = self.u32()?;
@@ -399,7 +447,11 @@ mod tests {
     fn fp(secs: u64, nanos: u32, len: u64) -> Fingerprint {
         Fingerprint {
             modified: UNIX_EPOCH + Duration::new(secs, nanos),
+            changed: UNIX_EPOCH + Duration::new(secs + 1, nanos / 2),
             len,
+            inode: secs ^ 0xfeed,
+            device: 2049,
+            racy: false,
         }
     }
 
@@ -506,10 +558,48 @@ mod tests {
         let path = dir.path().join(FILE);
         let before = Fingerprint {
             modified: UNIX_EPOCH - Duration::from_secs(10),
-            len: 1,
+            ..fp(5, 0, 1)
         };
         let a = article("/arts/old.md".into(), false);
         assert_eq!(save(&path, 1, [(before, &a)]).expect("save"), 0);
         assert!(load(&path, 1).expect("load").is_empty());
+    }
+
+    #[test]
+    fn racy_versions_and_bad_slugs_are_never_trusted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE);
+        let racy = Fingerprint {
+            racy: true,
+            ..fp(5, 0, 1)
+        };
+        let a = article("/arts/new.md".into(), false);
+        assert_eq!(save(&path, 1, [(racy, &a)]).expect("save"), 0);
+        assert!(!racy.unchanged(&racy), "a racy version is never current");
+        for slug in ["", ".", "..", "../../x", "a\\b", "a\u{1}b"] {
+            let mut bad = article("/arts/bad.md".into(), false);
+            bad.slug = slug.to_string();
+            save(&path, 1, [(fp(5, 0, 1), &bad)]).expect("save");
+            assert!(
+                matches!(load(&path, 1), Err(CacheError::Damaged { .. })),
+                "slug {slug:?} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn an_impossible_time_is_damage_not_a_panic() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE);
+        let a = article("/arts/a.md".into(), false);
+        save(&path, 1, [(fp(5, 0, 1), &a)]).expect("save");
+        let mut bytes = std::fs::read(&path).expect("read");
+        // The first entry's modification time: seconds = u64::MAX, nanoseconds = 2^32-1.
+        bytes[24..36].fill(0xff);
+        let body_len = bytes.len() - 8;
+        let sum = xxhash_rust::xxh3::xxh3_64(&bytes[..body_len]).to_le_bytes();
+        bytes[body_len..].copy_from_slice(&sum);
+        std::fs::write(&path, &bytes).expect("write");
+        assert!(matches!(load(&path, 1), Err(CacheError::Damaged { .. })));
     }
 }

@@ -132,8 +132,11 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     systemd::ready();
     // The parse cache is saved when the start had to parse, and at shutdown after changes.
     let mut cache_dirty = false;
-    if loaded.cache_outdated {
-        tokio::spawn(save_cache(engine.cache_job()));
+    if let Some(job) = engine
+        .cache_job(Utc::now())
+        .filter(|_| loaded.cache_outdated)
+    {
+        tokio::spawn(save_cache(job));
     }
 
     loop {
@@ -165,11 +168,11 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     if rescan {
                         e.rescan() > 0
                     } else {
-                        e.apply(batch.paths.iter().map(|p| p.as_path()));
-                        true
+                        e.apply(batch.paths.iter().map(|p| p.as_path())) > 0
                     }
                 }).await;
-                // A rescan that found nothing new (poll mode's every interval) publishes nothing.
+                // Nothing to publish when nothing changed: poll mode's idle intervals, a `touch`,
+                // a save of the same text.
                 if changed {
                     cache_dirty = true;
                     (engine, next_due) = publish(engine, &tx).await;
@@ -228,17 +231,31 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             tracing::warn!("connections still open after the shutdown grace period; closing them")
         }
     }
-    if cache_dirty {
-        save_cache(engine.cache_job()).await;
-    }
-    // Let the writer finish the newest snapshot (writes are atomic, so cutting it short would
-    // only leave the out dir one build behind).
+    // Let the writer finish the newest snapshot while the parse cache is saved, both bounded:
+    // the unit's stop timeout must not kill either halfway (both write atomically, so the worst
+    // is an out dir one build behind or a cache that is a little stale).
     drop(tx);
-    if tokio::time::timeout(grace, writer).await.is_err() {
-        tracing::warn!(
-            "the out dir was still being written at shutdown; it may be one build behind"
-        );
-    }
+    let cache = engine
+        .cache_job(Utc::now())
+        .filter(|_| cache_dirty)
+        .map(save_cache);
+    let cache = async {
+        if let Some(save) = cache {
+            if tokio::time::timeout(grace, save).await.is_err() {
+                tracing::warn!(
+                    "the parse cache was still being saved at shutdown; the next start parses more"
+                );
+            }
+        }
+    };
+    let flush = async {
+        if tokio::time::timeout(grace, writer).await.is_err() {
+            tracing::warn!(
+                "the out dir was still being written at shutdown; it may be one build behind"
+            );
+        }
+    };
+    tokio::join!(cache, flush);
     Ok(())
 }
 

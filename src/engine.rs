@@ -34,6 +34,8 @@ pub struct Engine {
     last: Option<Arc<Site>>,
     /// The last render's cache, so a rebuild re-renders only the pages and feeds that changed.
     renderer: Renderer,
+    /// The parse cache's key for this build and these settings, set by [`Engine::load_all`].
+    cache_key: Option<u64>,
 }
 
 /// Where the articles of a [`Engine::load_all`] came from.
@@ -71,6 +73,7 @@ impl Engine {
             last: None,
             // Pages are rendered on first request (and by the writer, which does not keep them).
             renderer: Renderer::lazy(),
+            cache_key: None,
         }
     }
 
@@ -97,15 +100,23 @@ impl Engine {
     pub fn load_all(&mut self) -> LoadStats {
         self.store = Store::with_root(&self.root);
         self.seen.clear();
-        let mut cached = match cache::load(&self.cache_path(), cache::key(&self.opts)) {
-            Ok(c) => c,
-            Err(e) => {
+        self.cache_key = cache::key(&self.opts);
+        let loaded = self
+            .cache_key
+            .map(|key| cache::load(&self.cache_path(), key));
+        let mut cached = match loaded {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
                 tracing::warn!("{e}");
                 cache::Entries::new()
             }
+            None => cache::Entries::new(),
         };
         let max_bytes = self.config.articles.max_bytes;
-        let known = |path: &Path, fp: Fingerprint| cached.get(path).is_some_and(|(f, _)| *f == fp);
+        // A file now over `max_bytes` is read (and refused) rather than taken from the cache.
+        let known = |path: &Path, fp: Fingerprint| {
+            fp.len <= max_bytes && cached.get(path).is_some_and(|(f, _)| f.unchanged(&fp))
+        };
         let loaded = match read_and_parse(&self.root, &self.root, max_bytes, &self.opts, &known) {
             Ok(loaded) => loaded,
             Err(e) => {
@@ -149,58 +160,61 @@ impl Engine {
         self.config.feeds.out_dir.join(cache::FILE)
     }
 
-    /// What to save as the parse cache now: every good article with its file's fingerprint.
-    /// Saving (seconds at 100,000 articles) is left to the caller, off the engine's thread.
-    pub fn cache_job(&self) -> cache::Job {
+    /// What to save as the parse cache now: every good article published at `now` with its
+    /// file's fingerprint. Drafts and articles not yet due are left out, so the cache holds
+    /// nothing that is not already public. Saving (seconds at 100,000 articles) is left to the
+    /// caller, off the engine's thread. `None` when there is no cache (see [`cache::key`]).
+    pub fn cache_job(&self, now: DateTime<Utc>) -> Option<cache::Job> {
         let articles = self
             .store
             .good()
+            .filter(|a| !a.draft && a.date <= now)
             .filter_map(|a| Some((*self.seen.get(&a.path)?, Arc::clone(a))))
             .collect();
-        cache::Job {
+        Some(cache::Job {
             path: self.cache_path(),
-            key: cache::key(&self.opts),
+            key: self.cache_key?,
             articles,
-        }
+        })
     }
 
     /// Re-check these paths on disk and update the store: files are (re)parsed, directories
-    /// walked, vanished paths (files or whole directories) removed.
-    pub fn apply<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) {
+    /// walked, vanished paths (files or whole directories) removed. Returns how many paths
+    /// changed what the store holds (a file saved with the same content changes nothing).
+    pub fn apply<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) -> usize {
+        let mut changed = 0;
         for path in paths {
             if !path.starts_with(&self.root) {
                 continue;
             }
-            match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
-                Entry::Article(src) => {
-                    self.seen.insert(
-                        src.path.clone(),
-                        Fingerprint {
-                            modified: src.modified,
-                            len: src.bytes.len() as u64,
-                        },
-                    );
+            let did = match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
+                Entry::Article(src, fp) => {
+                    self.seen.insert(src.path.clone(), fp);
                     match article::parse(&src, &self.opts) {
                         Ok(a) => self.store.upsert(a),
                         Err(p) => self.store.fail(p),
                     }
                 }
                 // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
-                Entry::Dir => {
-                    self.sync_dir(path);
-                }
+                Entry::Dir => self.sync_dir(path) > 0,
                 Entry::NotArticle => {
-                    self.store.remove_subtree(path);
                     store::remove_subtree(&mut self.seen, path);
+                    self.store.remove_subtree(path)
                 }
-                Entry::Problem(p) => self.store.fail(p),
-            }
+                // Its version is noted too, so a rescan does not read it again until it changes.
+                Entry::Problem(p, fp) => {
+                    self.seen.insert(p.path.clone(), fp);
+                    self.store.fail(p)
+                }
+            };
+            changed += usize::from(did);
         }
+        changed
     }
 
     /// Walk everything again, re-reading only files whose fingerprint changed (after lost
     /// events, when the directory itself came back, and every interval in poll mode). Returns
-    /// how many paths were read again or dropped: 0 means the store did not change.
+    /// how many paths changed what the store holds: 0 means nothing to publish.
     pub fn rescan(&mut self) -> usize {
         let root = self.root.clone();
         if !root.is_dir() {
@@ -212,8 +226,8 @@ impl Engine {
         self.sync_dir(&root)
     }
 
-    /// Make the store match the files under `dir`. Returns how many paths were read again or
-    /// dropped.
+    /// Make the store match the files under `dir`. Returns how many paths changed what the
+    /// store holds.
     fn sync_dir(&mut self, dir: &Path) -> usize {
         let paths = match scan::article_paths(&self.root, dir) {
             Ok(p) => p,
@@ -237,17 +251,16 @@ impl Engine {
         let changed: Vec<&Path> = paths
             .iter()
             .filter(|p| {
-                let now = std::fs::metadata(p).ok().map(|m| Fingerprint {
-                    modified: m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                    len: m.len(),
-                });
-                now.is_none() || now != self.seen.get(*p).copied()
+                let now = std::fs::metadata(p).ok().map(|m| Fingerprint::of(&m));
+                match (now, self.seen.get(*p)) {
+                    (Some(now), Some(seen)) => !seen.unchanged(&now),
+                    _ => true,
+                }
             })
             .map(PathBuf::as_path)
             .collect();
         let changed: Vec<PathBuf> = changed.into_iter().map(Path::to_path_buf).collect();
-        self.apply(changed.iter().map(PathBuf::as_path));
-        removed + changed.len()
+        removed + self.apply(changed.iter().map(PathBuf::as_path))
     }
 
     /// Render the published view at `now` into a snapshot, logging new problems.
@@ -389,5 +402,69 @@ mod tests {
         let mut ahead = site("four", t(9_000));
         carry_last_modified(&mut ahead, Some(&newer), t(8_000));
         assert_eq!(last_modified(&ahead), t(9_000));
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn engine(dir: &Path, max_bytes: u64) -> Engine {
+        let mut config = Config::default();
+        config.articles.dir = dir.join("articles");
+        config.articles.max_bytes = max_bytes;
+        config.feeds.out_dir = dir.join("out");
+        Engine::new(config)
+    }
+
+    #[test]
+    fn a_restart_parses_only_what_the_cache_cannot_vouch_for() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let arts = tmp.path().join("articles");
+        std::fs::create_dir_all(&arts).expect("mkdir");
+        let md = |t: &str, body: &str| format!("---\ntitle: {t}\ndate: 2024-01-01\n---\n{body}\n");
+        std::fs::write(arts.join("small.md"), md("Small", "x")).expect("write");
+        std::fs::write(arts.join("big.md"), md("Big", &"y".repeat(500))).expect("write");
+        std::fs::write(arts.join("broken.md"), "---\ntitle: [unclosed\n").expect("write");
+        // A version younger than scan::RACY is never cached (a same-tick write could follow).
+        std::thread::sleep(scan::RACY + std::time::Duration::from_millis(100));
+
+        let mut e = engine(tmp.path(), 10_000);
+        let first = e.load_all();
+        assert_eq!((first.parsed, first.from_cache), (3, 0));
+        assert!(first.cache_outdated);
+        // Broken files are not cached: their problem is reported again after a restart.
+        assert_eq!(
+            e.cache_job(Utc::now())
+                .expect("a key")
+                .save()
+                .expect("save"),
+            2
+        );
+
+        let mut again = engine(tmp.path(), 10_000);
+        let stats = again.load_all();
+        assert_eq!((stats.parsed, stats.from_cache), (1, 2));
+        assert!(!stats.cache_outdated);
+        assert_eq!(again.store.problems().count(), 1);
+        let titles = |e: &Engine| -> Vec<String> {
+            let mut t: Vec<String> = e.store.good().map(|a| a.title.clone()).collect();
+            t.sort();
+            t
+        };
+        assert_eq!(titles(&again), ["Big", "Small"]);
+        let big = again
+            .store
+            .good()
+            .find(|a| a.title == "Big")
+            .map(|a| a.content_html.html().into_owned());
+        assert!(big.is_some_and(|h| h.contains(&"y".repeat(500))));
+
+        // A lower size limit is not bypassed by the cache.
+        let mut strict = engine(tmp.path(), 200);
+        let stats = strict.load_all();
+        assert_eq!((stats.parsed, stats.from_cache), (2, 1));
+        assert_eq!(titles(&strict), ["Small"]);
+        assert_eq!(strict.store.problems().count(), 2);
     }
 }

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::article::{ArticleError, ArticleErrorKind, Format, Source};
 
@@ -57,21 +58,62 @@ pub fn is_ignored_path(root: &Path, path: &Path) -> bool {
 /// What one path is, re-checked on disk.
 #[derive(Debug)]
 pub enum Entry {
-    /// An article file, read.
-    Article(Source),
+    /// An article file, read, and the version it was read at.
+    Article(Source, Fingerprint),
     /// A directory (walk it for its articles).
     Dir,
     /// Not there any more, or not an article (ignored name, wrong extension, symlink out of the tree).
     NotArticle,
-    /// An article file that cannot be read.
-    Problem(ArticleError),
+    /// An article file that cannot be read, and the version that could not be.
+    Problem(ArticleError, Fingerprint),
 }
 
-/// What identifies one version of a file without reading it.
+/// What identifies one version of a file without reading it: its modification and change
+/// times, length and inode. Copies that keep the modification time (`cp -p`, `touch -r`,
+/// rsync) still change the change time or the inode, which no user can set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fingerprint {
-    pub modified: std::time::SystemTime,
+    pub modified: SystemTime,
+    pub changed: SystemTime,
     pub len: u64,
+    pub inode: u64,
+    pub device: u64,
+    /// Stat'ed within [`RACY`] of a time it carries: a later write may yet leave every field
+    /// the same (coarse timestamps: NFS, FAT), so this version is never trusted to be current.
+    pub racy: bool,
+}
+
+/// How recent a file time must be for its fingerprint to be racy (git's "racily clean").
+pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Fingerprint {
+    /// The fingerprint of a file from its metadata, as of now.
+    pub fn of(meta: &fs::Metadata) -> Fingerprint {
+        use std::os::unix::fs::MetadataExt;
+        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+        let changed = u64::try_from(meta.ctime())
+            .ok()
+            .zip(u32::try_from(meta.ctime_nsec()).ok())
+            .and_then(|(s, n)| {
+                UNIX_EPOCH.checked_add(std::time::Duration::new(s, n % 1_000_000_000))
+            })
+            .unwrap_or(UNIX_EPOCH);
+        let now = SystemTime::now();
+        let recent = |t: SystemTime| now.duration_since(t).map_or(true, |age| age < RACY);
+        Fingerprint {
+            modified,
+            changed,
+            len: meta.len(),
+            inode: meta.ino(),
+            device: meta.dev(),
+            racy: recent(modified) || recent(changed),
+        }
+    }
+
+    /// Whether a file now fingerprinted `now` is still the version this one was taken from.
+    pub fn unchanged(&self, now: &Fingerprint) -> bool {
+        !self.racy && self == now
+    }
 }
 
 /// Re-check one path (absolute or relative like `root`) and read it if it is an article.
@@ -115,24 +157,27 @@ pub fn read_entry_unless(
     if !meta.is_file() || classify(path).is_none() {
         return Some(Entry::NotArticle);
     }
-    let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-    if known(Fingerprint {
-        modified,
-        len: meta.len(),
-    }) {
+    let fp = Fingerprint::of(&meta);
+    if known(fp) {
         return None;
     }
     Some(match read_limited(path, max_bytes, meta.len()) {
-        Ok(bytes) => Entry::Article(Source {
-            path: path.to_path_buf(),
-            bytes,
-            modified,
-        }),
-        Err(kind) => Entry::Problem(ArticleError {
-            path: path.to_path_buf(),
-            line: None,
-            kind,
-        }),
+        Ok(bytes) => Entry::Article(
+            Source {
+                path: path.to_path_buf(),
+                bytes,
+                modified: fp.modified,
+            },
+            fp,
+        ),
+        Err(kind) => Entry::Problem(
+            ArticleError {
+                path: path.to_path_buf(),
+                line: None,
+                kind,
+            },
+            fp,
+        ),
     })
 }
 
@@ -234,8 +279,8 @@ mod tests {
         let mut out = Walk::default();
         for path in article_paths(root, dir)? {
             match read_entry(root, &path, max_bytes) {
-                Entry::Article(src) => out.sources.push(src),
-                Entry::Problem(p) => out.problems.push(p),
+                Entry::Article(src, _) => out.sources.push(src),
+                Entry::Problem(p, _) => out.problems.push(p),
                 Entry::Dir | Entry::NotArticle => {}
             }
         }

@@ -65,16 +65,32 @@ impl Store {
         }
     }
 
-    /// Record a freshly parsed article, clearing any problem of its path.
-    pub fn upsert(&mut self, article: Article) {
-        self.problems.remove(&article.path);
+    /// Record a freshly parsed article, clearing any problem of its path. Returns whether
+    /// anything changed: an article equal to the one held keeps the held `Arc` (so nothing
+    /// rendered from it is rendered again).
+    pub fn upsert(&mut self, article: Article) -> bool {
+        let had_problem = self.problems.remove(&article.path).is_some();
+        if !had_problem
+            && self
+                .articles
+                .get(&article.path)
+                .is_some_and(|old| **old == article)
+        {
+            return false;
+        }
         self.articles
             .insert(article.path.clone(), Arc::new(article));
+        true
     }
 
-    /// Record a problem; a last good version of the same path stays published.
-    pub fn fail(&mut self, error: ArticleError) {
+    /// Record a problem; a last good version of the same path stays published. Returns whether
+    /// it is a new problem.
+    pub fn fail(&mut self, error: ArticleError) -> bool {
+        if self.problems.get(&error.path) == Some(&error) {
+            return false;
+        }
         self.problems.insert(error.path.clone(), error);
+        true
     }
 
     /// Forget a path entirely (the file is gone or is no longer an article).
@@ -83,10 +99,12 @@ impl Store {
         self.problems.remove(path);
     }
 
-    /// Forget `path` and every path under it (a removed file or directory).
-    pub fn remove_subtree(&mut self, path: &Path) {
-        remove_subtree(&mut self.articles, path);
-        remove_subtree(&mut self.problems, path);
+    /// Forget `path` and every path under it (a removed file or directory). Returns whether
+    /// there was anything to forget.
+    pub fn remove_subtree(&mut self, path: &Path) -> bool {
+        let articles = remove_subtree(&mut self.articles, path);
+        let problems = remove_subtree(&mut self.problems, path);
+        articles + problems > 0
     }
 
     /// Every path the store knows, good or broken, sorted.
@@ -214,12 +232,13 @@ pub fn subtree<'a, V>(
         .take_while(move |p| p.starts_with(dir))
 }
 
-/// Remove `dir` and every key under it from `map`.
-pub fn remove_subtree<V>(map: &mut BTreeMap<PathBuf, V>, dir: &Path) {
+/// Remove `dir` and every key under it from `map`. Returns how many keys were removed.
+pub fn remove_subtree<V>(map: &mut BTreeMap<PathBuf, V>, dir: &Path) -> usize {
     let gone: Vec<PathBuf> = subtree(map, dir).cloned().collect();
-    for p in gone {
-        map.remove(&p);
+    for p in &gone {
+        map.remove(p);
     }
+    gone.len()
 }
 
 #[cfg(test)]
