@@ -119,19 +119,32 @@ for n in $N1 $N2; do
 done
 
 # ---------------------------------------------------------------- serve start at N3
+# Cold: no parse cache (first start, or after an upgrade). Warm: a restart, which takes
+# unchanged articles from the parse cache the first start saved. A fixed base URL: the cache
+# is keyed by the parse settings, and a base URL derived from a random port would change.
 log "serve start at $N3"
-: >"$WORK/start"
-for _ in 1 2 3; do
+: >"$WORK/start_cold"; : >"$WORK/start_warm"; : >"$WORK/rss_warm"
+start_once() {  # OUT_FILE → one start time; leaves the RSS after 3 s in $rss
     port=$(free_port)
-    "$FP" serve --articles "$WORK/c$N3" --out "$WORK/out-serve" --listen "127.0.0.1:$port" 2>/dev/null &
+    "$FP" serve --articles "$WORK/c$N3" --out "$WORK/out-serve" --listen "127.0.0.1:$port" \
+        --base-url "http://feeds.example/" 2>/dev/null &
     pid=$!; PIDS+=("$pid")
-    wait_http "http://127.0.0.1:$port/healthz" 60 >>"$WORK/start" || true
+    wait_http "http://127.0.0.1:$port/healthz" 60 >>"$1" || true
     sleep 3
     rss=$(awk '/VmRSS/ {print $2/1024}' "/proc/$pid/status")
+    # Wait for the first start's cache to be saved before stopping (at most 30 s).
+    for _ in $(seq 60); do [ -s "$WORK/out-serve/.feedpub-cache" ] && break; sleep 0.5; done
     kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+for _ in 1 2 3; do
+    rm -rf "$WORK/out-serve"
+    start_once "$WORK/start_cold"; rss_cold=$rss
+    start_once "$WORK/start_warm"; echo "$rss" >>"$WORK/rss_warm"
 done
-row "serve start → /healthz 200 at $N3 (s)" "$(median <"$WORK/start")" "-" s lower
-row "serve RSS steady at $N3 (MiB)" "$rss" "-" MiB lower
+row "serve start → /healthz 200 at $N3, no cache (s)" "$(median <"$WORK/start_cold")" "-" s lower
+row "serve start → /healthz 200 at $N3, restart with cache (s)" "$(median <"$WORK/start_warm")" "-" s lower
+row "serve RSS steady at $N3, first start (MiB)" "$rss_cold" "-" MiB lower
+row "serve RSS steady at $N3, restart with cache (MiB)" "$(median <"$WORK/rss_warm")" "-" MiB lower
 
 # ---------------------------------------------------------------- edit latency at N1
 log "edit latency at $N1: feedpub"
