@@ -71,20 +71,29 @@ pub enum CacheError {
     Stale { path: PathBuf },
 }
 
-/// What a cache must have been written with to be used: this very build of feedpub (a hash of
-/// the executable, so a parser change without a version bump or a dependency update counts)
-/// and the parse settings; anything else a parse depends on is in the file's fingerprint.
-/// `None` (no cache) when the executable cannot be read.
+/// What a cache must have been written with to be used: this very build of feedpub (the
+/// executable's fingerprint, so a parser change without a version bump, or a dependency update,
+/// counts: every build or install writes a new file) and the parse settings; anything else a
+/// parse depends on is in each article file's fingerprint. `None` (no cache) when the
+/// executable cannot be stat'ed.
 pub fn key(opts: &ParseOptions) -> Option<u64> {
-    let exe = std::env::current_exe().and_then(std::fs::read);
+    let exe = std::env::current_exe().and_then(std::fs::metadata);
     let exe = match exe {
-        Ok(bytes) => xxhash_rust::xxh3::xxh3_64(&bytes),
+        Ok(meta) => Fingerprint::of(&meta),
         Err(e) => {
-            tracing::warn!("parse cache disabled: cannot read the feedpub executable: {e}");
+            tracing::warn!("parse cache disabled: cannot stat the feedpub executable: {e}");
             return None;
         }
     };
-    let text = format!("{exe:x} {} {opts:?}", env!("CARGO_PKG_VERSION"));
+    let text = format!(
+        "{:?} {:?} {} {} {} {} {opts:?}",
+        exe.modified,
+        exe.changed,
+        exe.len,
+        exe.inode,
+        exe.device,
+        env!("CARGO_PKG_VERSION")
+    );
     Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 

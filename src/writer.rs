@@ -52,6 +52,12 @@ pub async fn run(mut jobs: watch::Receiver<Option<Job>>, metrics: Arc<Metrics>) 
                 _ => Output::open(&job.out_dir),
             };
             let result = write(&mut out, &job.site);
+            // Removed files mean a site that shrank: what the writer let go of (its record
+            // of the last snapshot's assets, the articles they held) goes back to the kernel.
+            if result.as_ref().is_ok_and(|stats| stats.removed > 0) {
+                drop(job);
+                crate::limits::release_freed_memory();
+            }
             (out, result)
         })
         .await;
