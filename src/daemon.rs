@@ -181,7 +181,6 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             _ = sleep_opt(timer) => {
                 (engine, next_due) = publish(engine, &tx).await;
             }
-
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
                 systemd::reloading();
