@@ -12,6 +12,7 @@ use chrono::Utc;
 
 use crate::article::{self, Article, ArticleError, ParseOptions};
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::output::Output;
 use crate::render;
 use crate::scan;
@@ -40,13 +41,16 @@ pub struct Loaded {
 /// available cores (parsing is pure and independent), in path order. Each file's bytes are
 /// dropped as soon as it is parsed, so the directory is never in memory as raw bytes; a file
 /// that cannot be read gives a problem without `read`. A file whose path and fingerprint
-/// `known` accepts is not read at all. An unreadable `dir` is an error.
+/// `known` accepts is not read at all. Files are parsed in batches, each handed to `batch`
+/// before the next is read (the parse cache moves their bodies out of memory there). An
+/// unreadable `dir` is an error.
 pub fn read_and_parse(
     root: &Path,
     dir: &Path,
     max_bytes: u64,
     opts: &ParseOptions,
     known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
+    batch: &mut dyn FnMut(&mut [Loaded]),
 ) -> io::Result<Vec<Loaded>> {
     let paths = scan::article_paths(root, dir)?;
     let one =
@@ -69,19 +73,28 @@ pub fn read_and_parse(
             }),
             Some(scan::Entry::Dir | scan::Entry::NotArticle) => None,
         };
-    Ok(
-        crate::parallel::map(&paths, crate::parallel::cores(), 2, one)
+    let mut all = Vec::with_capacity(paths.len());
+    for part in paths.chunks(BATCH) {
+        let mut parsed: Vec<Loaded> = crate::parallel::map(part, crate::parallel::cores(), 2, one)
             .into_iter()
             .flatten()
-            .collect(),
-    )
+            .collect();
+        batch(&mut parsed);
+        all.append(&mut parsed);
+    }
+    Ok(all)
 }
+
+/// Files per batch of [`read_and_parse`]: big enough that the cores rarely wait for each other
+/// at a batch's end, small enough that a batch's bodies are a few tens of megabytes.
+const BATCH: usize = 4096;
 
 /// Walk and parse the whole articles directory into a fresh store.
 pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
     let opts = parse_options(config);
-    let loaded = read_and_parse(dir, dir, config.articles.max_bytes, &opts, &|_, _| false)
+    let max_bytes = config.articles.max_bytes;
+    let loaded = read_and_parse(dir, dir, max_bytes, &opts, &|_, _| false, &mut |_| {})
         .map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -113,17 +126,29 @@ fn problems(store: &Store, collisions: Vec<ArticleError>) -> Vec<ArticleError> {
 /// `feedpub build`: write every feed and page; exit 1 when any article failed.
 pub fn build(config: &Config) -> ExitCode {
     let start = Instant::now();
-    let store = match load(config) {
-        Ok(s) => s,
-        Err(e) => return fail(&e.to_string()),
-    };
+    // The daemon's loader: unchanged files come from the parse cache in the out dir, and a
+    // build without one writes it, holding the bodies there rather than in memory.
+    let mut engine = Engine::new(config.clone());
+    if let Err(e) = engine.try_load_all() {
+        let dir = config.articles.dir.display();
+        return fail(&format!("{dir}: cannot read articles directory: {e}"));
+    }
+    let store = engine.store();
     let loaded = start.elapsed();
     let published = store.published(Utc::now());
     // Pages and tag feeds are rendered by the writer, one at a time per thread, and dropped
     // once written: the build never holds every page in memory. Same bytes as render_site.
     let (site, _) = render::Renderer::lazy().render(config, &published.articles, Utc::now());
     let rendered = start.elapsed();
-    let problems = problems(&store, published.collisions);
+    let mut problems = problems(store, published.collisions);
+    // The engine works with absolute paths; name files the way the user wrote the directory.
+    if let Ok(cwd) = std::env::current_dir() {
+        for p in &mut problems {
+            if let Ok(relative) = p.path.strip_prefix(&cwd) {
+                p.path = relative.to_path_buf();
+            }
+        }
+    }
     let mut stderr = io::stderr().lock();
     for p in &problems {
         let _ = writeln!(stderr, "{p}");

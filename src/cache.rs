@@ -7,9 +7,10 @@
 //! when it was written by this version of feedpub with the same parse settings ([`key`]); a
 //! missing, foreign or damaged cache is ignored (the damage is logged) and everything is parsed.
 //!
-//! Format: `MAGIC`, the key (u64), the entry count (u64), the entries, then an xxh3 of all the
-//! bytes before it. Integers are little-endian; strings and paths are a u32 length and bytes.
-//! Written atomically (temp file + rename) by [`save`].
+//! Format: `MAGIC`, the key (u64), each entry after a 1 byte, a 0 byte, the entry count (u64),
+//! then an xxh3 of all the bytes before it. Integers are little-endian; strings and paths are a
+//! u32 length and bytes. Written to a temp file renamed into place ([`Writer`]), so it can be
+//! written while articles are parsed.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -21,13 +22,13 @@ use std::time::{Duration, UNIX_EPOCH};
 use chrono::{DateTime, FixedOffset};
 
 use crate::article::{Article, Body, Format, ParseOptions};
-use crate::output::{write_atomic, WriteError};
+use crate::output::WriteError;
 use crate::scan::Fingerprint;
 
 /// The cache's file name inside the out dir (next to the manifest; never served).
 pub const FILE: &str = ".feedpub-cache";
 
-const MAGIC: &[u8; 8] = b"FPCACHE2";
+const MAGIC: &[u8; 8] = b"FPCACHE3";
 
 /// Cached articles by source path.
 pub type Entries = HashMap<PathBuf, (Fingerprint, Article)>;
@@ -103,23 +104,137 @@ pub fn save<'a>(
     key: u64,
     entries: impl IntoIterator<Item = (Fingerprint, &'a Article)>,
 ) -> Result<usize, WriteError> {
-    let mut out = Vec::with_capacity(1 << 20);
-    out.extend_from_slice(MAGIC);
-    put_u64(&mut out, key);
-    let count_at = out.len();
-    put_u64(&mut out, 0);
-    let mut count = 0u64;
+    let mut w = Writer::create(path, key)?;
     for (fp, article) in entries {
-        if encode(&mut out, fp, article).is_some() {
-            count += 1;
+        w.push(fp, article);
+        if w.buf.len() >= FLUSH_AT {
+            w.flush()?;
         }
     }
-    out[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
-    let sum = xxhash_rust::xxh3::xxh3_64(&out);
-    put_u64(&mut out, sum);
-    write_atomic(path, &out, false)?;
-    Ok(count as usize)
+    w.finish()
 }
+
+/// Bytes gathered before they are written out.
+const FLUSH_AT: usize = 4 << 20;
+
+/// A cache file being written, entry by entry, to a temp file renamed into place by
+/// [`Writer::finish`] (dropped unfinished, the temp file is removed). A start or build without
+/// a usable cache writes one while it parses and moves each flushed body into it
+/// ([`Writer::stored`]): a first start then holds what a restart holds, not every body.
+pub struct Writer {
+    path: PathBuf,
+    tmp: PathBuf,
+    /// Read and write: stored bodies are read back through it.
+    file: Arc<std::fs::File>,
+    /// Bytes already in the file.
+    written: u64,
+    /// Encoded entries not written yet.
+    buf: Vec<u8>,
+    hash: xxhash_rust::xxh3::Xxh3,
+    count: u64,
+    finished: bool,
+}
+
+impl Writer {
+    pub fn create(path: &Path, key: u64) -> Result<Writer, WriteError> {
+        let tmp = crate::output::temp_path(path);
+        let err = |source| WriteError {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let file = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(err)?;
+        let mut buf = Vec::with_capacity(FLUSH_AT + (64 << 10));
+        buf.extend_from_slice(MAGIC);
+        put_u64(&mut buf, key);
+        Ok(Writer {
+            path: path.to_path_buf(),
+            tmp,
+            file: Arc::new(file),
+            written: 0,
+            buf,
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            count: 0,
+            finished: false,
+        })
+    }
+
+    /// Add one entry. Returns where its body will lie in the file (offset, length), or `None`
+    /// when it is left out (a racy version, a time before 1970, a body that cannot be read).
+    pub fn push(&mut self, fp: Fingerprint, a: &Article) -> Option<(u64, u32)> {
+        let start = self.buf.len();
+        self.buf.push(ENTRY);
+        match encode(&mut self.buf, fp, a) {
+            Some((at, len)) => {
+                self.count += 1;
+                Some((self.written + at as u64, len))
+            }
+            None => {
+                self.buf.truncate(start);
+                None
+            }
+        }
+    }
+
+    /// Write what was pushed so far. Only after this can a pushed body be read back.
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        use std::os::unix::fs::FileExt;
+        self.hash.update(&self.buf);
+        self.file
+            .write_all_at(&self.buf, self.written)
+            .map_err(|source| WriteError {
+                path: self.tmp.clone(),
+                source,
+            })?;
+        self.written += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// A pushed and flushed body, read back from the file when needed.
+    pub fn stored(&self, (offset, len): (u64, u32)) -> Body {
+        Body::Stored {
+            file: Arc::clone(&self.file),
+            offset,
+            len,
+        }
+    }
+
+    /// Close the cache (end mark, count, checksum) and rename it into place. Returns how many
+    /// articles it holds. Bodies handed out by [`Writer::stored`] stay readable either way.
+    pub fn finish(mut self) -> Result<usize, WriteError> {
+        self.buf.push(END);
+        put_u64(&mut self.buf, self.count);
+        self.flush()?;
+        self.buf = self.hash.digest().to_le_bytes().to_vec();
+        self.flush()?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|source| WriteError {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.finished = true;
+        Ok(self.count as usize)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The tag before each entry, and the one after the last.
+const ENTRY: u8 = 1;
+const END: u8 = 0;
 
 /// The entries of the cache at `path`, if it was written with `key` and is intact. A missing
 /// file is an empty cache, not an error. The file is decoded as it is read (no copy of it in
@@ -172,13 +287,21 @@ fn decode_all(r: &mut Reader<impl Read>, key: u64) -> Result<Entries, Bad> {
     if r.u64()? != key {
         return Err(Bad::Stale);
     }
-    let count = r.u64()?;
-    // An entry takes well over 64 bytes: a damaged count cannot reserve more than the file holds.
-    let room = usize::try_from(count.min(r.left / 64)).unwrap_or(0);
-    let mut entries = Entries::with_capacity(room);
-    for _ in 0..count {
-        let (fp, article) = decode(r)?;
-        entries.insert(article.path.clone(), (fp, article));
+    // Not reserved from the file's size: entries spread over a table far too big would touch
+    // a page each.
+    let mut entries = Entries::new();
+    loop {
+        match r.u8()? {
+            ENTRY => {
+                let (fp, article) = decode(r)?;
+                entries.insert(article.path.clone(), (fp, article));
+            }
+            END => break,
+            _ => return Err(Bad::Damaged("bad entry tag")),
+        }
+    }
+    if r.u64()? != entries.len() as u64 {
+        return Err(Bad::Damaged("entry count"));
     }
     let digest = r.hash.digest();
     if r.u64()? != digest {
@@ -190,40 +313,42 @@ fn decode_all(r: &mut Reader<impl Read>, key: u64) -> Result<Entries, Bad> {
     Ok(entries)
 }
 
-fn encode(out: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<()> {
+/// Append one entry to `e`; returns where its body's bytes lie in `e` (offset, length). On
+/// `None` (left out) part of the entry may have been appended: the caller truncates.
+fn encode(e: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<(usize, u32)> {
     // A racy version may be followed by a write that leaves the fingerprint as it is.
     if fp.racy {
         return None;
     }
-    let mut e = Vec::with_capacity(256 + a.content_html.len() + a.summary.len());
-    put_time(&mut e, fp.modified)?;
-    put_time(&mut e, fp.changed)?;
-    put_u64(&mut e, fp.len);
-    put_u64(&mut e, fp.inode);
-    put_u64(&mut e, fp.device);
-    put_bytes(&mut e, a.path.as_os_str().as_bytes())?;
+    put_time(e, fp.modified)?;
+    put_time(e, fp.changed)?;
+    put_u64(e, fp.len);
+    put_u64(e, fp.inode);
+    put_u64(e, fp.device);
+    put_bytes(e, a.path.as_os_str().as_bytes())?;
     e.push(match a.format {
         Format::Markdown => 0,
         Format::Text => 1,
         Format::Html => 2,
     });
-    put_str(&mut e, &a.title)?;
-    put_str(&mut e, &a.slug)?;
-    put_opt(&mut e, a.id.as_deref())?;
-    put_date(&mut e, &a.date);
-    put_date(&mut e, &a.updated);
-    put_opt(&mut e, a.author.as_deref())?;
-    put_str(&mut e, &a.summary)?;
+    put_str(e, &a.title)?;
+    put_str(e, &a.slug)?;
+    put_opt(e, a.id.as_deref())?;
+    put_date(e, &a.date);
+    put_date(e, &a.updated);
+    put_opt(e, a.author.as_deref())?;
+    put_str(e, &a.summary)?;
     // A stored body that cannot be read back leaves the article out (it is parsed next time).
-    put_str(&mut e, &a.content_html.try_html().ok()?)?;
-    put_u32(&mut e, u32::try_from(a.tags.len()).ok()?);
+    let body = a.content_html.try_html().ok()?;
+    put_str(e, &body)?;
+    let body_at = (e.len() - body.len(), u32::try_from(body.len()).ok()?);
+    put_u32(e, u32::try_from(a.tags.len()).ok()?);
     for t in &a.tags {
-        put_str(&mut e, t)?;
+        put_str(e, t)?;
     }
     e.push(u8::from(a.draft));
-    put_opt(&mut e, a.lang.as_deref())?;
-    out.extend_from_slice(&e);
-    Some(())
+    put_opt(e, a.lang.as_deref())?;
+    Some(body_at)
 }
 
 fn decode(r: &mut Reader<impl Read>) -> Result<(Fingerprint, Article), Bad> {
@@ -604,7 +729,7 @@ mod tests {
         save(&path, 1, [(fp(5, 0, 1), &a)]).expect("save");
         let mut bytes = std::fs::read(&path).expect("read");
         // The first entry's modification time: seconds = u64::MAX, nanoseconds = 2^32-1.
-        bytes[24..36].fill(0xff);
+        bytes[17..29].fill(0xff);
         let body_len = bytes.len() - 8;
         let sum = xxhash_rust::xxh3::xxh3_64(&bytes[..body_len]).to_le_bytes();
         bytes[body_len..].copy_from_slice(&sum);

@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use chrono::{DateTime, Utc};
 
 use crate::article::{self, ArticleError, ParseOptions};
-use crate::build::{parse_options, read_and_parse};
+use crate::build::{self, parse_options, read_and_parse};
 use crate::cache;
 use crate::config::Config;
 use crate::render::Renderer;
@@ -94,10 +94,26 @@ impl Engine {
         self.store.is_empty()
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Forget everything and parse the whole directory again (start-up, config reload), taking
     /// unchanged files from the parse cache ([`crate::cache`]) when there is one. A missing
-    /// directory gives an empty store: the daemon waits for it to come back.
+    /// directory gives an empty store (logged): the daemon waits for it to come back.
     pub fn load_all(&mut self) -> LoadStats {
+        self.try_load_all().unwrap_or_else(|e| {
+            tracing::warn!(path = %self.root.display(), reason = %e, "cannot read the articles directory; publishing no articles until it is back");
+            LoadStats::default()
+        })
+    }
+
+    /// [`Engine::load_all`], with an unreadable directory as an error.
+    ///
+    /// Without a usable cache (a first start, an upgrade, a first build) a new one is written
+    /// while the files are parsed, and each body moves into it as soon as it is written: such
+    /// a start holds the bodies in the page cache, like a restart, instead of all in memory.
+    pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
         self.store = Store::with_root(&self.root);
         self.seen.clear();
         self.cache_key = cache::key(&self.opts);
@@ -112,19 +128,76 @@ impl Engine {
             }
             None => cache::Entries::new(),
         };
+        // Made on the first batch: a directory that cannot be read leaves the out dir alone.
+        let mut spill: Option<cache::Writer> = None;
+        let mut may_spill = self.cache_key.filter(|_| cached.is_empty());
+        let cache_path = self.cache_path();
+        let now = Utc::now();
+        let mut unspilled = 0;
+        let mut move_bodies = |batch: &mut [build::Loaded]| {
+            if let Some(key) = may_spill.take() {
+                spill = cache::Writer::create(&cache_path, key)
+                    .map_err(|e| tracing::warn!("parse cache not written: {e}"))
+                    .ok();
+            }
+            let Some(w) = spill.as_mut() else {
+                return;
+            };
+            let mut placed = Vec::new();
+            for (i, loaded) in batch.iter().enumerate() {
+                // Only what is public goes to the cache (see `cache_job`).
+                if let (Some(fp), Some(Ok(a))) = (loaded.read, &loaded.result) {
+                    if !a.draft && a.date <= now {
+                        match w.push(fp, a) {
+                            Some(at) => placed.push((i, at)),
+                            None => unspilled += 1,
+                        }
+                    }
+                }
+            }
+            match w.flush() {
+                Ok(()) => {
+                    for (i, at) in placed {
+                        if let Some(Ok(a)) = &mut batch[i].result {
+                            a.content_html = w.stored(at);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("parse cache not written: {e}");
+                    spill = None;
+                }
+            }
+        };
         let max_bytes = self.config.articles.max_bytes;
         // A file now over `max_bytes` is read (and refused) rather than taken from the cache.
         let known = |path: &Path, fp: Fingerprint| {
             fp.len <= max_bytes && cached.get(path).is_some_and(|(f, _)| f.unchanged(&fp))
         };
-        let loaded = match read_and_parse(&self.root, &self.root, max_bytes, &self.opts, &known) {
-            Ok(loaded) => loaded,
-            Err(e) => {
-                tracing::warn!(path = %self.root.display(), reason = %e, "cannot read the articles directory; publishing no articles until it is back");
-                return LoadStats::default();
+        let loaded = read_and_parse(
+            &self.root,
+            &self.root,
+            max_bytes,
+            &self.opts,
+            &known,
+            &mut move_bodies,
+        )?;
+        // Written while parsing: outdated only by what it had to leave out.
+        let spilled = match spill.map(cache::Writer::finish) {
+            Some(Ok(n)) => {
+                tracing::debug!(articles = n, "parse cache written while parsing");
+                true
             }
+            Some(Err(e)) => {
+                tracing::warn!("parse cache not written: {e}");
+                false
+            }
+            None => false,
         };
-        let mut stats = LoadStats::default();
+        let mut stats = LoadStats {
+            cache_outdated: spilled && unspilled > 0,
+            ..LoadStats::default()
+        };
         let (mut articles, mut problems, mut seen) = (Vec::new(), Vec::new(), Vec::new());
         for loaded in loaded {
             if let Some(fp) = loaded.read {
@@ -140,7 +213,7 @@ impl Engine {
                 }
                 Some(Ok(a)) => {
                     stats.parsed += 1;
-                    stats.cache_outdated = true;
+                    stats.cache_outdated |= !spilled;
                     articles.push(a);
                 }
                 Some(Err(p)) => {
@@ -152,7 +225,7 @@ impl Engine {
         self.store = Store::loaded(&self.root, articles, problems);
         self.seen = seen.into_iter().collect();
         stats.cache_outdated |= !cached.is_empty();
-        stats
+        Ok(stats)
     }
 
     /// Where the parse cache lives: the out dir, next to the manifest.
@@ -408,6 +481,7 @@ mod tests {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
+    use crate::article::Body;
 
     fn engine(dir: &Path, max_bytes: u64) -> Engine {
         let mut config = Config::default();
@@ -426,33 +500,44 @@ mod cache_tests {
         std::fs::write(arts.join("small.md"), md("Small", "x")).expect("write");
         std::fs::write(arts.join("big.md"), md("Big", &"y".repeat(500))).expect("write");
         std::fs::write(arts.join("broken.md"), "---\ntitle: [unclosed\n").expect("write");
+        std::fs::write(
+            arts.join("draft.md"),
+            "---\ntitle: Draft\ndate: 2024-01-01\ndraft: true\n---\nsecret\n",
+        )
+        .expect("write");
         // A version younger than scan::RACY is never cached (a same-tick write could follow).
         std::thread::sleep(scan::RACY + std::time::Duration::from_millis(100));
 
+        // No cache yet: one is written while parsing, and the bodies move into it.
         let mut e = engine(tmp.path(), 10_000);
         let first = e.load_all();
-        assert_eq!((first.parsed, first.from_cache), (3, 0));
-        assert!(first.cache_outdated);
-        // Broken files are not cached: their problem is reported again after a restart.
-        assert_eq!(
-            e.cache_job(Utc::now())
-                .expect("a key")
-                .save()
-                .expect("save"),
-            2
-        );
+        assert_eq!((first.parsed, first.from_cache), (4, 0));
+        assert!(!first.cache_outdated, "the cache was written while parsing");
+        let body = |e: &Engine, title: &str| {
+            e.store
+                .good()
+                .find(|a| a.title == title)
+                .map(|a| a.content_html.clone())
+        };
+        assert!(matches!(body(&e, "Big"), Some(Body::Stored { .. })));
+        assert!(body(&e, "Big").is_some_and(|b| b.html().contains(&"y".repeat(500))));
+        // Drafts stay in memory and out of the cache (it holds only what is public).
+        assert!(matches!(body(&e, "Draft"), Some(Body::Inline(_))));
+        let bytes = std::fs::read(tmp.path().join("out").join(cache::FILE)).expect("cache");
+        assert!(!bytes.windows(6).any(|w| w == b"secret"));
 
+        // Broken files and drafts are not cached: they are read again after a restart.
         let mut again = engine(tmp.path(), 10_000);
         let stats = again.load_all();
-        assert_eq!((stats.parsed, stats.from_cache), (1, 2));
-        assert!(!stats.cache_outdated);
+        assert_eq!((stats.parsed, stats.from_cache), (2, 2));
+        assert!(stats.cache_outdated, "the draft is parsed");
         assert_eq!(again.store.problems().count(), 1);
         let titles = |e: &Engine| -> Vec<String> {
             let mut t: Vec<String> = e.store.good().map(|a| a.title.clone()).collect();
             t.sort();
             t
         };
-        assert_eq!(titles(&again), ["Big", "Small"]);
+        assert_eq!(titles(&again), ["Big", "Draft", "Small"]);
         let big = again
             .store
             .good()
@@ -463,8 +548,8 @@ mod cache_tests {
         // A lower size limit is not bypassed by the cache.
         let mut strict = engine(tmp.path(), 200);
         let stats = strict.load_all();
-        assert_eq!((stats.parsed, stats.from_cache), (2, 1));
-        assert_eq!(titles(&strict), ["Small"]);
+        assert_eq!((stats.parsed, stats.from_cache), (3, 1));
+        assert_eq!(titles(&strict), ["Draft", "Small"]);
         assert_eq!(strict.store.problems().count(), 2);
     }
 }
