@@ -94,8 +94,8 @@ pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
     let opts = parse_options(config);
     let max_bytes = config.articles.max_bytes;
-    let loaded = read_and_parse(dir, dir, max_bytes, &opts, &|_, _| false, &mut |_| {})
-        .map_err(|e| {
+    let loaded =
+        read_and_parse(dir, dir, max_bytes, &opts, &|_, _| false, &mut |_| {}).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!("{}: cannot read articles directory: {e}", dir.display()),
@@ -129,10 +129,13 @@ pub fn build(config: &Config) -> ExitCode {
     // The daemon's loader: unchanged files come from the parse cache in the out dir, and a
     // build without one writes it, holding the bodies there rather than in memory.
     let mut engine = Engine::new(config.clone());
-    if let Err(e) = engine.try_load_all() {
-        let dir = config.articles.dir.display();
-        return fail(&format!("{dir}: cannot read articles directory: {e}"));
-    }
+    let read = match engine.try_load_all() {
+        Ok(stats) => stats,
+        Err(e) => {
+            let dir = config.articles.dir.display();
+            return fail(&format!("{dir}: cannot read articles directory: {e}"));
+        }
+    };
     let store = engine.store();
     let loaded = start.elapsed();
     let published = store.published(Utc::now());
@@ -165,13 +168,15 @@ pub fn build(config: &Config) -> ExitCode {
         Ok(stats) => {
             let _ = writeln!(
                 stderr,
-                "built {} articles into {} ({} files written, {} unchanged, {} removed, {} problems)",
+                "built {} articles into {} ({} files written, {} unchanged, {} removed, {} problems; {} articles parsed, {} from the parse cache)",
                 site.article_count,
                 config.feeds.out_dir.display(),
                 stats.written,
                 stats.unchanged,
                 stats.removed,
-                problems.len()
+                problems.len(),
+                read.parsed,
+                read.from_cache
             );
         }
         Err(e) => return fail(&e.to_string()),

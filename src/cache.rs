@@ -643,6 +643,41 @@ mod tests {
     }
 
     #[test]
+    fn bodies_written_while_parsing_read_back_and_an_unfinished_cache_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE);
+        let entries = sample();
+        let mut w = Writer::create(&path, 7).expect("create");
+        let mut stored = Vec::new();
+        for (f, a) in &entries {
+            let at = w.push(*f, a).expect("encodable");
+            // One flush per entry: offsets must hold across flushes.
+            w.flush().expect("flush");
+            stored.push((w.stored(at), a.content_html.clone()));
+        }
+        assert_eq!(w.finish().expect("finish"), 2);
+        for (got, want) in &stored {
+            assert_eq!(got, want);
+        }
+        assert_eq!(load(&path, 7).expect("load").len(), 2);
+
+        let mut w = Writer::create(&dir.path().join("other"), 7).expect("create");
+        w.push(entries[0].0, &entries[0].1);
+        w.flush().expect("flush");
+        drop(w);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            left,
+            [std::ffi::OsString::from(FILE)],
+            "temp file left behind"
+        );
+    }
+
+    #[test]
     fn a_missing_cache_is_empty_and_a_foreign_or_damaged_one_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(FILE);

@@ -1062,3 +1062,66 @@ fn an_out_dir_inside_the_articles_dir_is_a_config_error() {
     t.run(&["build", "--out", "site"]).expect_code(0);
     t.run(&["build", "--out", "articles-site"]).expect_code(0);
 }
+
+#[test]
+fn a_second_build_takes_unchanged_articles_from_the_cache_and_sees_every_edit() {
+    let t = TestDir::new();
+    let body = |word: &str| format!("The {word} word.");
+    t.write(
+        "articles/a.md",
+        md("A", "date: 2026-01-01T00:00:00Z\n", &body("first")),
+    );
+    t.write(
+        "articles/b.md",
+        md("B", "date: 2026-01-02T00:00:00Z\n", "Unchanged."),
+    );
+    // Older than the racy window, so the first build's cache vouches for both.
+    std::thread::sleep(std::time::Duration::from_millis(2_200));
+    t.run(&["build"]).expect_code(0);
+    assert!(t.exists("feeds/.feedpub-cache"), "the build wrote no cache");
+    let first = tree(&t.path("feeds"));
+
+    // Same size, same second: only the content (and the change time) differs.
+    t.write(
+        "articles/a.md",
+        md("A", "date: 2026-01-01T00:00:00Z\n", &body("other")),
+    );
+    let second = t.run(&["build"]);
+    second.expect_code(0);
+    assert!(
+        second
+            .stderr
+            .contains("1 articles parsed, 1 from the parse cache"),
+        "{}",
+        second.stderr
+    );
+    let feeds = Feeds::load(&t.path("feeds"));
+    let content = |title: &str| {
+        feeds
+            .rss
+            .entries
+            .iter()
+            .find(|e| e.title.as_ref().is_some_and(|t| t.content == title))
+            .and_then(|e| e.content.as_ref().and_then(|c| c.body.clone()))
+            .unwrap_or_default()
+    };
+    assert!(
+        content("A").contains("other"),
+        "edit missed: {}",
+        content("A")
+    );
+    assert!(content("B").contains("Unchanged."), "{}", content("B"));
+
+    // Back to the first text: the out dir is byte for byte the first build's.
+    t.write(
+        "articles/a.md",
+        md("A", "date: 2026-01-01T00:00:00Z\n", &body("first")),
+    );
+    t.run(&["build"]).expect_code(0);
+    let mut again = tree(&t.path("feeds"));
+    let mut first = first;
+    // The cache itself differs: it records each file's version.
+    again.remove(".feedpub-cache");
+    first.remove(".feedpub-cache");
+    assert_eq!(again, first);
+}
