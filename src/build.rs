@@ -50,7 +50,7 @@ pub fn read_and_parse(
     max_bytes: u64,
     opts: &ParseOptions,
     known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
-    batch: &mut dyn FnMut(&mut [Loaded]),
+    batch: &mut (dyn FnMut(&mut [Loaded]) + Send),
 ) -> io::Result<Vec<Loaded>> {
     let paths = scan::article_paths(root, dir)?;
     let one =
@@ -73,15 +73,32 @@ pub fn read_and_parse(
             }),
             Some(scan::Entry::Dir | scan::Entry::NotArticle) => None,
         };
-    let mut all = Vec::with_capacity(paths.len());
-    for part in paths.chunks(BATCH) {
-        let mut parsed: Vec<Loaded> = crate::parallel::map(part, crate::parallel::cores(), 2, one)
-            .into_iter()
-            .flatten()
-            .collect();
-        batch(&mut parsed);
-        all.append(&mut parsed);
-    }
+    // `batch` runs on its own thread, on one batch while the next is parsed.
+    let total = paths.len();
+    let all = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Loaded>>(1);
+        let consumer = scope.spawn(move || {
+            let mut all = Vec::with_capacity(total);
+            for mut parsed in rx {
+                batch(&mut parsed);
+                all.append(&mut parsed);
+            }
+            all
+        });
+        for part in paths.chunks(BATCH) {
+            let parsed = crate::parallel::map(part, crate::parallel::cores(), 2, one)
+                .into_iter()
+                .flatten()
+                .collect();
+            if tx.send(parsed).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        consumer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     Ok(all)
 }
 
