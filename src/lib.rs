@@ -14,6 +14,7 @@
 //! * `parallel`: one scoped-thread map shared by parsing, rendering and writing.
 //! * `build`: the `build` and `check` commands.
 //! * `engine`: the daemon's synchronous core: store + incremental updates + render.
+//! * `gzip`: gzip that recompresses only the chunks of a feed that changed since last time.
 //! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
 //! * `systemd`: sd_notify readiness/status/watchdog and socket activation; no-ops outside systemd.
 //! * `limits`: raises the open-file limit a server with many connections needs.
@@ -25,6 +26,7 @@ pub mod cache;
 pub mod config;
 pub mod daemon;
 pub mod engine;
+pub mod gzip;
 pub mod limits;
 pub mod logging;
 pub mod output;

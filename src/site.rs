@@ -14,9 +14,6 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use hyper::header::HeaderValue;
 
-/// gzip level: 6 is zlib's default, the usual balance of size and speed for text (zlib-rs: ~8 ms
-/// for a 300 KB feed on this class of machine).
-const GZIP_LEVEL: u32 = 6;
 /// brotli quality: 11 takes about a second on a 400 KB feed; 5 compresses ~7% smaller than
 /// gzip -6 in ~15 ms. Made on the first request that wants it, so a rebuild does not pay for it.
 const BROTLI_QUALITY: u32 = 5;
@@ -204,6 +201,15 @@ impl Asset {
         }
     }
 
+    /// [`Asset::precompress`] reusing what `cache` deflated for the last version of this asset
+    /// (the same bytes as without it, see [`crate::gzip`]).
+    pub fn precompress_with(&self, cache: &mut crate::gzip::Cache) {
+        if self.compressible() {
+            self.gzip
+                .get_or_init(|| self.compressed(Coding::Gzip, cache.gzip(self.body())));
+        }
+    }
+
     /// `Last-Modified` as a header value, formatted on first use and then only cloned.
     pub fn last_modified_header(&self) -> HeaderValue {
         let (at, value) = self
@@ -226,11 +232,16 @@ impl Asset {
         let src = &identity.body;
         let body = match coding {
             Coding::Identity => return identity.clone(),
-            Coding::Gzip => gzip(src),
+            Coding::Gzip => crate::gzip::gzip(src),
             Coding::Brotli => brotli(src),
         };
+        self.compressed(coding, body)
+    }
+
+    /// The variant of `coding` with these bytes: its ETag is the identity's, tagged.
+    fn compressed(&self, coding: Coding, body: Vec<u8>) -> Variant {
         let tag = coding.header_value().unwrap_or("identity");
-        let base = identity.etag.trim_end_matches('"');
+        let base = self.identity().etag.trim_end_matches('"');
         Variant::new(Bytes::from(body), format!("{base}-{tag}\""))
     }
 }
@@ -251,16 +262,6 @@ fn http_date(t: SystemTime) -> HeaderValue {
     // An HTTP date is ASCII letters, digits, spaces, commas and colons.
     HeaderValue::from_str(&httpdate::fmt_http_date(t))
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
-}
-
-fn gzip(src: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(src.len() / 3),
-        flate2::Compression::new(GZIP_LEVEL),
-    );
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(src);
-    enc.finish().unwrap_or_default()
 }
 
 fn brotli(src: &[u8]) -> Vec<u8> {

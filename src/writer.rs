@@ -8,12 +8,14 @@
 //! a newer snapshot replaces it, so the out dir does not stay stale when space returns while no
 //! article changes.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::gzip;
 use crate::output::{Output, WriteError, WriteStats};
 use crate::server::Metrics;
 use crate::site::Site;
@@ -31,6 +33,7 @@ pub struct Job {
 /// Write each newest job until the sender is dropped.
 pub async fn run(mut jobs: watch::Receiver<Option<Job>>, metrics: Arc<Metrics>) {
     let mut output: Option<Output> = None;
+    let mut gzips = Gzips::default();
     let mut retry = false;
     loop {
         if retry {
@@ -46,24 +49,26 @@ pub async fn run(mut jobs: watch::Receiver<Option<Job>>, metrics: Arc<Metrics>) 
             continue;
         };
         let out = output.take();
+        let mut gz = std::mem::take(&mut gzips);
         let written = tokio::task::spawn_blocking(move || {
             let mut out = match out {
                 Some(o) if o.dir() == job.out_dir => o,
                 _ => Output::open(&job.out_dir),
             };
-            let result = write(&mut out, &job.site);
+            let result = write(&mut out, &mut gz, &job.site);
             // Removed files mean a site that shrank: what the writer let go of (its record
             // of the last snapshot's assets, the articles they held) goes back to the kernel.
             if result.as_ref().is_ok_and(|stats| stats.removed > 0) {
                 drop(job);
                 crate::limits::release_freed_memory();
             }
-            (out, result)
+            (out, gz, result)
         })
         .await;
         let result = match written {
-            Ok((out, result)) => {
+            Ok((out, gz, result)) => {
                 output = Some(out);
+                gzips = gz;
                 result
             }
             // The write panicked: a bug. Re-raise it rather than run on without a writer.
@@ -86,11 +91,14 @@ pub async fn run(mut jobs: watch::Receiver<Option<Job>>, metrics: Arc<Metrics>) 
     }
 }
 
+/// What was deflated for each hot feed last time, so an edit recompresses only what changed.
+type Gzips = HashMap<&'static str, gzip::Cache>;
+
 /// Compress the feeds every reader polls, then write what changed.
-fn write(out: &mut Output, site: &Site) -> Result<WriteStats, WriteError> {
+fn write(out: &mut Output, gzips: &mut Gzips, site: &Site) -> Result<WriteStats, WriteError> {
     for key in crate::render::HOT_KEYS {
         if let Some(asset) = site.get(key) {
-            asset.precompress();
+            asset.precompress_with(gzips.entry(key).or_default());
         }
     }
     out.write(site)
