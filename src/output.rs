@@ -87,21 +87,21 @@ impl Output {
         }
         let mut todo: Vec<(&Arc<str>, &Arc<Asset>)> = Vec::new();
         for (key, asset) in &site.assets {
-            // Keys come from slugs and tags, which parsing keeps to one path segment; checked
-            // here too, so no input can make a write land outside the out dir.
-            if !is_safe_key(key) {
-                tracing::error!(
-                    key = &**key,
-                    "not written: the key is not a plain relative path"
-                );
-                continue;
-            }
             if self
                 .last
                 .get(key)
                 .is_some_and(|prev| Arc::ptr_eq(prev, asset))
             {
                 stats.unchanged += 1;
+                continue;
+            }
+            // Keys come from slugs and tags, which parsing keeps to one path segment; checked
+            // here too (before any write), so no input can make a write land outside the out dir.
+            if !is_safe_key(key) {
+                tracing::error!(
+                    key = &**key,
+                    "not written: the key is not a plain relative path"
+                );
                 continue;
             }
             todo.push((key, asset));

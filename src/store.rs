@@ -4,7 +4,8 @@
 //! last good [`Article`] and, separately, to its current problem: an article that was good and is
 //! saved broken keeps its last good version published while the problem is reported.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::BTreeMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -162,16 +163,16 @@ impl Store {
             }
             visible.push(a);
         }
-        // Articles sharing a slug are adjacent once sorted by (slug, path); the first keeps it.
-        visible.sort_unstable_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.path.cmp(&b.path)));
+        // `visible` is in path order (the map's), so the first article seen with a slug keeps
+        // it. A hash map rather than a sort by slug: this runs on every rebuild.
+        let mut owners: HashMap<&str, &Arc<Article>> = HashMap::with_capacity(visible.len());
         let mut articles = Vec::with_capacity(visible.len());
         let mut collisions = Vec::new();
-        let mut first: Option<&Arc<Article>> = None;
         for a in visible {
-            let owner = match first {
-                Some(f) if f.slug == a.slug => f,
-                _ => {
-                    first = Some(a);
+            let owner = match owners.entry(a.slug.as_str()) {
+                Entry::Occupied(owner) => *owner.get(),
+                Entry::Vacant(slot) => {
+                    slot.insert(a);
                     articles.push(Arc::clone(a));
                     continue;
                 }
