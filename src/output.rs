@@ -7,7 +7,9 @@
 //! what it last wrote, so an incremental rebuild only touches the files that changed, and a failed
 //! write is retried by the next rebuild.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -57,7 +59,7 @@ impl Output {
         Output {
             dir: dir.to_path_buf(),
             written,
-            last: HashMap::new(),
+            last: HashMap::default(),
             swept: false,
         }
     }

@@ -6,7 +6,6 @@
 //! gzip (what nearly every feed reader asks for) is made eagerly by [`Asset::precompress`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -286,7 +285,7 @@ fn brotli_window(src: &[u8]) -> u32 {
 /// percent-encoded).
 #[derive(Debug, Default)]
 pub struct Site {
-    pub assets: HashMap<Arc<str>, Arc<Asset>>,
+    pub assets: foldhash::HashMap<Arc<str>, Arc<Asset>>,
     /// Number of articles published in this snapshot.
     pub article_count: usize,
 }

@@ -5,12 +5,13 @@
 //! saved broken keeps its last good version published while the problem is reported.
 
 use std::collections::btree_map::BTreeMap;
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap, HashMapExt};
 
 use crate::article::{Article, ArticleError, ArticleErrorKind};
 
@@ -151,7 +152,8 @@ impl Store {
     /// file's article except the one that collides).
     pub fn published(&self, now: DateTime<Utc>) -> Published {
         let mut next_due: Option<DateTime<Utc>> = None;
-        let mut visible: Vec<&Arc<Article>> = Vec::with_capacity(self.articles.len());
+        let mut visible: Vec<(DateTime<Utc>, &Arc<Article>)> =
+            Vec::with_capacity(self.articles.len());
         for a in self.articles.values() {
             if a.draft {
                 continue;
@@ -161,19 +163,19 @@ impl Store {
                 next_due = Some(next_due.map_or(date, |d| d.min(date)));
                 continue;
             }
-            visible.push(a);
+            visible.push((date, a));
         }
         // `visible` is in path order (the map's), so the first article seen with a slug keeps
         // it. A hash map rather than a sort by slug: this runs on every rebuild.
         let mut owners: HashMap<&str, &Arc<Article>> = HashMap::with_capacity(visible.len());
         let mut articles = Vec::with_capacity(visible.len());
         let mut collisions = Vec::new();
-        for a in visible {
+        for (date, a) in visible {
             let owner = match owners.entry(a.slug.as_str()) {
                 Entry::Occupied(owner) => *owner.get(),
                 Entry::Vacant(slot) => {
                     slot.insert(a);
-                    articles.push(Arc::clone(a));
+                    articles.push((date, Arc::clone(a)));
                     continue;
                 }
             };
@@ -193,15 +195,16 @@ impl Store {
             });
             let mut renamed = Article::clone(a);
             renamed.slug = assigned;
-            articles.push(Arc::new(renamed));
+            articles.push((date, Arc::new(renamed)));
         }
-        // Paths are unique, so this order is total and an unstable sort gives one result.
-        articles.sort_unstable_by(|a, b| {
-            b.date
-                .cmp(&a.date)
+        // Paths are unique, so this order is total and an unstable sort gives one result. The
+        // date sits beside each article: the sort reads an article only on a tie.
+        articles.sort_unstable_by(|(da, a), (db, b)| {
+            db.cmp(da)
                 .then_with(|| a.slug.cmp(&b.slug))
                 .then_with(|| a.path.cmp(&b.path))
         });
+        let articles = articles.into_iter().map(|(_, a)| a).collect();
         collisions.sort_by(|a, b| a.path.cmp(&b.path));
         Published {
             articles,

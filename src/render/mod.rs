@@ -20,7 +20,7 @@ mod incremental;
 mod json;
 mod rss;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -242,9 +242,9 @@ pub struct TagFeed<'a> {
 /// Tags that are empty or blank are skipped.
 pub fn tag_feeds(published: &[Arc<Article>], limit: usize) -> Vec<TagFeed<'_>> {
     let mut feeds: Vec<TagFeed<'_>> = Vec::new();
-    let mut by_slug: HashMap<String, usize> = HashMap::new();
+    let mut by_slug: HashMap<String, usize> = HashMap::default();
     // Most articles share a few tags: slug each distinct spelling once.
-    let mut by_tag: HashMap<&str, usize> = HashMap::new();
+    let mut by_tag: HashMap<&str, usize> = HashMap::default();
     for article in published {
         for tag in &article.tags {
             if tag.trim().is_empty() {

@@ -7,7 +7,6 @@
 //! another; the header read timeout closes a stalled connection; an oversized head is refused;
 //! graceful shutdown returns within the grace period while a keep-alive connection is idle.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,7 +40,7 @@ fn feed_body() -> String {
 }
 
 fn test_site() -> Site {
-    let mut assets = HashMap::new();
+    let mut assets = foldhash::HashMap::default();
     let mut add = |key: &str, ct: &'static str, body: String| {
         assets.insert(Arc::from(key), Arc::new(Asset::new(ct, body, modified())));
     };
