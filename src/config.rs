@@ -65,6 +65,21 @@ pub struct ServerSettings {
     pub max_connections: usize,
     pub shutdown_grace_ms: u64,
     pub access_log: bool,
+    /// Threads answering requests; 0 picks [`ServerSettings::workers`]' default.
+    pub worker_threads: usize,
+}
+
+impl ServerSettings {
+    /// The number of request threads: `worker_threads`, or half the cores (at least one) when
+    /// it is 0. Rebuilds, file writes and compression run on other threads, and the kernel's
+    /// network stack needs CPU too: on two cores one request thread answered 304s ~20% faster
+    /// than two (which spent their time waking each other), and plain and gzip GETs as fast.
+    pub fn workers(&self) -> usize {
+        match self.worker_threads {
+            0 => (crate::parallel::cores() / 2).max(1),
+            n => n,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +156,7 @@ impl Default for Config {
                 max_connections: 10_000,
                 shutdown_grace_ms: 4_000,
                 access_log: false,
+                worker_threads: 0,
             },
             watch: WatchSettings {
                 debounce_ms: 10,
@@ -291,6 +307,9 @@ impl Config {
         v.max_connections = usize::try_from(max).unwrap_or(usize::MAX);
         r.uint("server", "shutdown_grace_ms", 0, &mut v.shutdown_grace_ms)?;
         r.bool("server", "access_log", &mut v.access_log)?;
+        let mut workers = v.worker_threads as u64;
+        r.uint("server", "worker_threads", 0, &mut workers)?;
+        v.worker_threads = usize::try_from(workers).unwrap_or(usize::MAX).min(1024);
         let w = &mut c.watch;
         r.uint("watch", "debounce_ms", 0, &mut w.debounce_ms)?;
         r.uint("watch", "max_delay_ms", 0, &mut w.max_delay_ms)?;
@@ -367,6 +386,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "max_connections",
             "shutdown_grace_ms",
             "access_log",
+            "worker_threads",
         ],
     ),
     (
@@ -576,6 +596,15 @@ mod tests {
         let c = Config::parse("", "x").expect("empty config parses");
         assert_eq!(c, Config::default());
         assert_eq!(c.site.base_url, "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn worker_threads_default_to_half_the_cores() {
+        let auto = Config::parse("", "x").expect("parses").server;
+        assert_eq!(auto.workers(), (crate::parallel::cores() / 2).max(1));
+        let set = Config::parse("[server]\nworker_threads = 3\n", "x").expect("parses");
+        assert_eq!(set.server.workers(), 3);
+        assert!(err("[server]\nworker_threads = -1\n").contains("\"server.worker_threads\""));
     }
 
     #[test]

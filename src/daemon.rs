@@ -62,6 +62,7 @@ pub enum DaemonError {
 /// Run the daemon until SIGTERM/SIGINT. Exit 0 after a clean shutdown, 1 on a fatal error.
 pub fn serve(config: Config, overrides: Overrides) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.server.workers())
         .enable_all()
         .build();
     let result = match runtime {
