@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::article::{self, Article, ArticleError, ParseOptions};
+use crate::article::{self, Article, ArticleError, ArticleErrorKind, ParseOptions};
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::output::Output;
@@ -162,11 +162,14 @@ pub fn build(config: &Config) -> ExitCode {
     let rendered = start.elapsed();
     let mut problems = problems(store, published.collisions);
     // The engine works with absolute paths; name files the way the user wrote the directory.
-    if let Ok(cwd) = std::env::current_dir() {
-        for p in &mut problems {
-            if let Ok(relative) = p.path.strip_prefix(&cwd) {
-                p.path = relative.to_path_buf();
-            }
+    let shown = |path: &Path| match path.strip_prefix(engine.root()) {
+        Ok(rel) => config.articles.dir.join(rel),
+        Err(_) => path.to_path_buf(),
+    };
+    for p in &mut problems {
+        p.path = shown(&p.path);
+        if let ArticleErrorKind::SlugCollision { other, .. } = &mut p.kind {
+            *other = shown(Path::new(other.as_str())).display().to_string();
         }
     }
     let mut stderr = io::stderr().lock();
@@ -197,6 +200,12 @@ pub fn build(config: &Config) -> ExitCode {
             );
         }
         Err(e) => return fail(&e.to_string()),
+    }
+    // Saved after the output: a failure here only makes the next build slower.
+    if read.cache_outdated {
+        if let Some(Err(e)) = engine.cache_job(Utc::now()).map(|job| job.save()) {
+            let _ = writeln!(stderr, "warning: parse cache not saved: {e}");
+        }
     }
     if problems.is_empty() {
         ExitCode::SUCCESS

@@ -145,12 +145,23 @@ impl Writer {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let file = std::fs::File::options()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(err)?;
+        let create = || {
+            std::fs::File::options()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+        };
+        // The name holds our pid and a counter of ours: a file already there was left by an
+        // earlier process with the same pid (pid 1 in a container), killed mid-write.
+        let file = match create() {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let _ = std::fs::remove_file(&tmp);
+                create()
+            }
+            other => other,
+        }
+        .map_err(err)?;
         let mut buf = Vec::with_capacity(FLUSH_AT + (64 << 10));
         buf.extend_from_slice(MAGIC);
         put_u64(&mut buf, key);
@@ -198,6 +209,11 @@ impl Writer {
         Ok(())
     }
 
+    /// The file bodies are read back from (see [`unpin`]).
+    pub fn file(&self) -> &Arc<std::fs::File> {
+        &self.file
+    }
+
     /// A pushed and flushed body, read back from the file when needed.
     pub fn stored(&self, (offset, len): (u64, u32)) -> Body {
         Body::Stored {
@@ -228,6 +244,19 @@ impl Drop for Writer {
     fn drop(&mut self) {
         if !self.finished {
             let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Bring a body stored in `file` back into memory, so that file can close: a cache that failed
+/// half-way (disk full) must not keep its space held by the bodies already moved into it. A body
+/// that cannot be read back either is left as it is.
+pub fn unpin(body: &mut Body, file: &Arc<std::fs::File>) {
+    if let Body::Stored { file: f, .. } = &*body {
+        if Arc::ptr_eq(f, file) {
+            if let Ok(html) = body.try_html() {
+                *body = Body::Inline(html.into_owned());
+            }
         }
     }
 }
@@ -675,6 +704,44 @@ mod tests {
             [std::ffi::OsString::from(FILE)],
             "temp file left behind"
         );
+    }
+
+    #[test]
+    fn unpinned_bodies_come_back_to_memory_and_others_stay() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let entries = sample();
+        let mut w = Writer::create(&dir.path().join(FILE), 7).expect("create");
+        let at = w.push(entries[0].0, &entries[0].1).expect("encodable");
+        w.flush().expect("flush");
+        let mut body = w.stored(at);
+        let other = Arc::new(std::fs::File::open(dir.path()).expect("open dir"));
+        unpin(&mut body, &other);
+        assert!(
+            matches!(body, Body::Stored { .. }),
+            "another file's body moved"
+        );
+        let file = Arc::clone(w.file());
+        drop(w);
+        unpin(&mut body, &file);
+        assert!(matches!(&body, Body::Inline(h) if *h == entries[0].1.content_html.html()));
+    }
+
+    #[test]
+    fn a_leftover_temp_file_of_an_earlier_process_with_our_pid_is_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE);
+        // The name the next writer will take (the counter is shared, so take it and rebuild).
+        let probe = crate::output::temp_path(&path);
+        let name = probe.file_name().and_then(|n| n.to_str()).expect("utf-8");
+        let (stem, n) = name
+            .trim_end_matches(".tmp")
+            .rsplit_once('.')
+            .expect("counter");
+        let next: u64 = n.parse::<u64>().expect("number") + 1;
+        std::fs::write(dir.path().join(format!("{stem}.{next}.tmp")), "stale").expect("write");
+        let mut w = Writer::create(&path, 7).expect("a leftover does not block the cache");
+        w.flush().expect("flush");
+        assert_eq!(w.finish().expect("finish"), 0);
     }
 
     #[test]

@@ -131,6 +131,8 @@ impl Engine {
         // Made on the first batch: a directory that cannot be read leaves the out dir alone.
         let mut spill: Option<cache::Writer> = None;
         let mut may_spill = self.cache_key.filter(|_| cached.is_empty());
+        // The file of a cache that failed half-way: bodies already in it come back to memory.
+        let mut abandoned: Option<Arc<std::fs::File>> = None;
         let cache_path = self.cache_path();
         let now = Utc::now();
         let mut unspilled = 0;
@@ -165,7 +167,7 @@ impl Engine {
                 }
                 Err(e) => {
                     tracing::warn!("parse cache not written: {e}");
-                    spill = None;
+                    abandoned = spill.take().map(|w| Arc::clone(w.file()));
                 }
             }
         };
@@ -174,7 +176,7 @@ impl Engine {
         let known = |path: &Path, fp: Fingerprint| {
             fp.len <= max_bytes && cached.get(path).is_some_and(|(f, _)| f.unchanged(&fp))
         };
-        let loaded = read_and_parse(
+        let mut loaded = read_and_parse(
             &self.root,
             &self.root,
             max_bytes,
@@ -183,17 +185,30 @@ impl Engine {
             &mut move_bodies,
         )?;
         // Written while parsing: outdated only by what it had to leave out.
-        let spilled = match spill.map(cache::Writer::finish) {
-            Some(Ok(n)) => {
-                tracing::debug!(articles = n, "parse cache written while parsing");
-                true
-            }
-            Some(Err(e)) => {
-                tracing::warn!("parse cache not written: {e}");
-                false
+        let spilled = match spill {
+            Some(w) => {
+                let file = Arc::clone(w.file());
+                match w.finish() {
+                    Ok(n) => {
+                        tracing::debug!(articles = n, "parse cache written while parsing");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!("parse cache not written: {e}");
+                        abandoned = Some(file);
+                        false
+                    }
+                }
             }
             None => false,
         };
+        if let Some(file) = abandoned {
+            for l in &mut loaded {
+                if let Some(Ok(a)) = &mut l.result {
+                    cache::unpin(&mut a.content_html, &file);
+                }
+            }
+        }
         let mut stats = LoadStats {
             cache_outdated: spilled && unspilled > 0,
             ..LoadStats::default()

@@ -1081,11 +1081,12 @@ fn a_second_build_takes_unchanged_articles_from_the_cache_and_sees_every_edit() 
     assert!(t.exists("feeds/.feedpub-cache"), "the build wrote no cache");
     let first = tree(&t.path("feeds"));
 
-    // Same size, same second: only the content (and the change time) differs.
+    // Same size: only the content (and the times) differ.
     t.write(
         "articles/a.md",
         md("A", "date: 2026-01-01T00:00:00Z\n", &body("other")),
     );
+    std::thread::sleep(std::time::Duration::from_millis(2_200));
     let second = t.run(&["build"]);
     second.expect_code(0);
     assert!(
@@ -1111,6 +1112,16 @@ fn a_second_build_takes_unchanged_articles_from_the_cache_and_sees_every_edit() 
         content("A")
     );
     assert!(content("B").contains("Unchanged."), "{}", content("B"));
+    // That build brought the cache up to date.
+    let third = t.run(&["build"]);
+    third.expect_code(0);
+    assert!(
+        third
+            .stderr
+            .contains("0 articles parsed, 2 from the parse cache"),
+        "{}",
+        third.stderr
+    );
 
     // Back to the first text: the out dir is byte for byte the first build's.
     t.write(
@@ -1124,4 +1135,42 @@ fn a_second_build_takes_unchanged_articles_from_the_cache_and_sees_every_edit() 
     again.remove(".feedpub-cache");
     first.remove(".feedpub-cache");
     assert_eq!(again, first);
+}
+
+#[test]
+fn problems_name_files_as_the_articles_dir_was_given() {
+    let t = TestDir::new();
+    t.write(
+        "articles/one.md",
+        md("One", "date: 2026-01-01T00:00:00Z\nslug: same\n", "One."),
+    );
+    t.write(
+        "articles/two.md",
+        md("Two", "date: 2026-01-02T00:00:00Z\nslug: same\n", "Two."),
+    );
+    t.write("articles/broken.md", "---\ntitle: [unclosed\n---\nx\n");
+    let relative = t.run(&["build"]);
+    relative.expect_code(1);
+    assert!(
+        relative.stderr.contains("articles/broken.md:")
+            && !relative.stderr.contains(&*t.root().to_string_lossy()),
+        "{}",
+        relative.stderr
+    );
+    assert!(
+        relative.stderr.contains("also used by articles/one.md"),
+        "{}",
+        relative.stderr
+    );
+    // An absolute directory keeps its leading slash.
+    let dir = t.path("articles");
+    let absolute = t.run(&["build", "--articles", &dir.to_string_lossy()]);
+    absolute.expect_code(1);
+    assert!(
+        absolute
+            .stderr
+            .contains(&format!("{}:", dir.join("broken.md").display())),
+        "{}",
+        absolute.stderr
+    );
 }
