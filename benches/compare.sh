@@ -178,6 +178,27 @@ done
 rebuild=$(python3 -c "print('%.2f' % ((float('$sum1') - float('$sum0')) / max(1, float('$cnt1') - float('$cnt0')) * 1000))" 2>/dev/null || echo nan)
 row "render of one rebuild, mean over the edits at $N1 (ms)" "$rebuild" "-" ms lower
 
+# The whole CPU of a rebuild (parse, render, gzip, swap, out-dir write), nobody polling: the
+# daemon's utime + stime over edits 250 ms apart, divided by their number.
+log "CPU of one rebuild at $N1"
+clk=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$FPID/stat"; }
+cpu0=$(cpu)
+python3 - "$WORK/c$N1/bench" "$EDITS" <<'EOF'
+import os, sys, time
+d, n = sys.argv[1], int(sys.argv[2])
+body = "Benchmark paragraph for the rebuild CPU test. " * 40
+for i in range(n):
+    tmp = os.path.join(d, ".tmp-cpu.md")
+    with open(tmp, "w") as f:
+        f.write('---\ntitle: "CPU %d %f"\ndate: 2025-12-30T00:00:00+00:00\ntags: ["bench"]\n---\n\n%s\n' % (i, time.time(), body))
+    os.rename(tmp, os.path.join(d, "bench-edit.md"))
+    time.sleep(0.25)
+EOF
+sleep 0.5
+cpu1=$(cpu)
+row "CPU of one rebuild (parse, render, gzip, swap, out-dir write), mean at $N1 (ms)" "$(python3 -c "print('%.1f' % (($cpu1 - $cpu0) * 1000 / $clk / $EDITS))")" "-" ms lower
+
 # ---------------------------------------------------------------- serving vs nginx
 log "serving: nginx (tcp_nopush on/off) vs feedpub on the same rss.xml bytes"
 NG=$WORK/nginx; mkdir -p "$NG/www" "$NG/tmp"

@@ -167,3 +167,53 @@ fn get_gzip(b: Bencher) {
         .expect("valid request");
     b.bench(|| server::handle_request(&shared, black_box(&req)).status());
 }
+
+/// gzip of the 50-item RSS feed: from scratch, and again after its newest item was edited with
+/// the chunks of the previous version kept (what the daemon's writer does on each rebuild).
+#[divan::bench(args = ["fresh", "after an edit"])]
+fn gzip_rss(b: Bencher, mode: &str) {
+    let config = Config::default();
+    // Varied text (words drawn by an LCG), as real articles are: deflate's cost depends on it.
+    let words = [
+        "市场", "council", "新闻", "notes", "港口", "storage", "天气", "the", "readers",
+    ];
+    let mut x = 7u64;
+    let mut paragraph = |n: usize| {
+        let mut p = String::from("<p>");
+        for _ in 0..n {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            p.push_str(words[(x >> 33) as usize % words.len()]);
+            p.push_str(&format!("{} ", (x >> 40) % 997));
+        }
+        p + "</p>\n"
+    };
+    let bodies: Vec<String> = (0..50).map(|_| paragraph(500)).collect();
+    let feed = |title: &str| {
+        let mut arts: Vec<Arc<Article>> = (0..50)
+            .rev()
+            .map(|i| Arc::new(synthetic(i, &bodies[i])))
+            .collect();
+        let mut edited = Article::clone(&arts[0]);
+        edited.title = title.to_string();
+        arts[0] = Arc::new(edited);
+        let items: Vec<&Article> = arts.iter().map(|a| &**a).collect();
+        render::render_feeds(&config, "", "bench", &items, Utc::now())
+            .into_iter()
+            .find(|(k, _)| k == "rss.xml")
+            .map(|(_, a)| a.body().to_vec())
+            .unwrap_or_default()
+    };
+    let versions = [feed("Before"), feed("After")];
+    let mut cache = feedpub::gzip::Cache::default();
+    cache.gzip(&versions[0]);
+    let mut flip = 0;
+    b.bench_local(|| {
+        // Each version differs from the one before it in the newest item only.
+        flip = 1 - flip;
+        let src = black_box(&versions[flip]);
+        match mode {
+            "fresh" => feedpub::gzip::gzip(src).len(),
+            _ => cache.gzip(src).len(),
+        }
+    });
+}
