@@ -30,7 +30,7 @@ use super::{
 use crate::article::Article;
 use crate::config::Config;
 use crate::parallel;
-use crate::site::{Asset, Site};
+use crate::site::{Asset, Pages, Site};
 
 /// Below this many jobs, threads cost more than they save.
 const PARALLEL_MIN: usize = 64;
@@ -47,7 +47,6 @@ struct PageEntry {
     article: Arc<Article>,
     /// `articles/{slug}/index.html`, made once: the snapshot's map shares it.
     key: Arc<str>,
-    asset: Arc<Asset>,
     /// The render that last found this page's article published.
     generation: u64,
 }
@@ -63,6 +62,9 @@ pub struct Renderer {
     lazy: bool,
     /// Article pages by [`page_id`].
     pages: HashMap<usize, PageEntry>,
+    /// The pages as the last snapshot has them: each snapshot starts from a clone of it (a
+    /// reference count per shard) and copies only the shards whose pages changed.
+    view: Pages,
     /// Counts renders, to drop the pages no longer published without rebuilding the map.
     generation: u64,
     /// Feed directories by key prefix (`""` for the site feeds, `tags/{slug}/`).
@@ -137,8 +139,7 @@ impl Renderer {
         let mut stats = RenderStats::default();
         let limit = config.feeds.limit;
         let tags = tag_feeds(published, limit);
-        let mut assets: HashMap<Arc<str>, Arc<Asset>> =
-            HashMap::with_capacity(4 + 3 * tags.len() + published.len());
+        let mut assets: HashMap<Arc<str>, Arc<Asset>> = HashMap::with_capacity(4 + 3 * tags.len());
 
         // Feed directories: the site's, then one per tag.
         let latest: Vec<&Arc<Article>> = published.iter().take(limit).collect();
@@ -235,6 +236,16 @@ impl Renderer {
         }
         stats.pages_rendered = todo.len();
         stats.pages_kept = published.len() - todo.len();
+        // Pages no longer published (an edited article is a new entry) leave the view before
+        // new ones enter it, so a page re-rendered under the same key stays.
+        let view = &mut self.view;
+        self.pages.retain(|_, page| {
+            let keep = page.generation == generation;
+            if !keep {
+                view.remove(&page.key);
+            }
+            keep
+        });
         let rendered = match (self.lazy, &self.config) {
             (true, Some(shared)) => todo
                 .iter()
@@ -247,21 +258,19 @@ impl Renderer {
         for (article, mut asset) in todo.into_iter().zip(rendered) {
             let key = format!("articles/{}/index.html", article.slug);
             fresh(&key, &mut asset);
+            let key: Arc<str> = Arc::from(key);
+            self.view.insert(Arc::clone(&key), Arc::new(asset));
             let page = PageEntry {
                 article: Arc::clone(article),
-                key: Arc::from(key),
-                asset: Arc::new(asset),
+                key,
                 generation,
             };
             self.pages.insert(page_id(article), page);
         }
-        self.pages.retain(|_, page| page.generation == generation);
-        for page in self.pages.values() {
-            assets.insert(Arc::clone(&page.key), Arc::clone(&page.asset));
-        }
         (
             Site {
                 assets,
+                pages: self.view.clone(),
                 article_count: published.len(),
             },
             stats,

@@ -71,7 +71,7 @@ fn body(site: &Site, key: &str) -> String {
 }
 
 fn keys(site: &Site) -> Vec<&str> {
-    let mut k: Vec<&str> = site.assets.keys().map(|k| &k[..]).collect();
+    let mut k: Vec<&str> = site.iter().map(|(k, _)| &k[..]).collect();
     k.sort();
     k
 }

@@ -63,13 +63,18 @@ fn test_site() -> Site {
         "application/rss+xml; charset=utf-8",
         feed_body(),
     );
-    add(
-        "articles/hello/index.html",
-        "text/html; charset=utf-8",
-        "<p>hi</p>".to_string(),
+    let mut pages = crate::site::Pages::default();
+    pages.insert(
+        Arc::from("articles/hello/index.html"),
+        Arc::new(Asset::new(
+            "text/html; charset=utf-8",
+            "<p>hi</p>".to_string(),
+            modified(),
+        )),
     );
     let site = Site {
         assets,
+        pages,
         article_count: 1,
     };
     site.assets["rss.xml"].precompress();

@@ -146,7 +146,7 @@ proptest! {
         };
         let now = DateTime::from_timestamp(1_893_456_000, 0).expect("valid time");
         let site = feedpub::render::render_site(&Config::default(), &[Arc::new(a)], now);
-        for (key, asset) in &site.assets {
+        for (key, asset) in site.iter() {
             if key.ends_with(".xml") {
                 if let Err(e) = well_formed_xml(asset.body()) {
                     prop_assert!(false, "{}: {}\n{}", key, e, String::from_utf8_lossy(asset.body()));

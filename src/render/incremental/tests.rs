@@ -64,13 +64,13 @@ fn sorted(mut v: Vec<Arc<Article>>) -> Vec<Arc<Article>> {
 }
 
 fn assert_same(incremental: &Site, full: &Site) {
-    let mut a: Vec<&Arc<str>> = incremental.assets.keys().collect();
-    let mut b: Vec<&Arc<str>> = full.assets.keys().collect();
+    let mut a: Vec<&Arc<str>> = incremental.iter().map(|(k, _)| k).collect();
+    let mut b: Vec<&Arc<str>> = full.iter().map(|(k, _)| k).collect();
     a.sort();
     b.sort();
     assert_eq!(a, b, "same keys");
-    for (key, asset) in &full.assets {
-        let mine = &incremental.assets[key];
+    for (key, asset) in full.iter() {
+        let mine = incremental.get(key).expect("same keys");
         assert_eq!(mine.body(), asset.body(), "{key}: same bytes");
         assert_eq!(mine.content_type, asset.content_type, "{key}");
         assert_eq!(mine.last_modified, asset.last_modified, "{key}");
@@ -109,12 +109,29 @@ fn an_unchanged_article_keeps_its_assets_and_a_changed_one_does_not() {
             feeds_kept: 1
         }
     );
-    let same = |k: &str| Arc::ptr_eq(&s1.assets[k], &s2.assets[k]);
+    let same = |k: &str| match (s1.get(k), s2.get(k)) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
+    };
     assert!(same("articles/a/index.html"));
     assert!(same("tags/x/rss.xml") && same("tags/x/atom.xml") && same("tags/x/feed.json"));
     assert!(!same("articles/b/index.html"));
     assert!(!same("tags/y/rss.xml"));
     assert!(!same("rss.xml") && !same("index.html"));
+    // Snapshots share page shards, yet the older one still serves the older page.
+    let page = |s: &crate::site::Site| {
+        String::from_utf8_lossy(&s.get("articles/b/index.html").expect("page").body()[..])
+            .into_owned()
+    };
+    assert!(page(&s2).contains("b edited") && !page(&s1).contains("b edited"));
+
+    // A page that leaves, and one that takes its key in the same render.
+    let b3 = article("b", 3, &["y"], "b again");
+    let (s3, _) = r.render(&c, &[b3], now());
+    assert!(s3.get("articles/a/index.html").is_none());
+    assert!(page(&s3).contains("b again"));
+    assert_eq!(s3.pages.len(), 1);
+    assert!(s2.get("articles/a/index.html").is_some());
 }
 
 #[test]
@@ -128,8 +145,8 @@ fn nothing_changed_renders_nothing() {
     let (s1, _) = r.render(&c, &arts, now());
     let (s2, st) = r.render(&c, &arts, now());
     assert_eq!(st.pages_rendered + st.feeds_rendered, 0, "{st:?}");
-    for (k, v) in &s1.assets {
-        assert!(Arc::ptr_eq(v, &s2.assets[k]), "{k}");
+    for (k, v) in s1.iter() {
+        assert!(s2.get(k).is_some_and(|w| Arc::ptr_eq(v, w)), "{k}");
     }
 }
 
