@@ -88,7 +88,7 @@ impl Output {
             self.swept = true;
         }
         let mut todo: Vec<(&Arc<str>, &Arc<Asset>)> = Vec::new();
-        for (key, asset) in &site.assets {
+        for (key, asset) in site.iter() {
             if self
                 .last
                 .get(key)
@@ -142,12 +142,17 @@ impl Output {
                 }
             }
         }
-        let stale: Vec<String> = self
-            .written
-            .keys()
-            .filter(|k| !site.assets.contains_key(k.as_str()))
-            .cloned()
-            .collect();
+        // Every key of `site` now in `written` was counted once above, so when `written` holds
+        // no more than that, nothing in it is stale: no need to look every key up again.
+        let stale: Vec<String> = if self.written.len() == stats.written + stats.unchanged {
+            Vec::new()
+        } else {
+            self.written
+                .keys()
+                .filter(|k| site.get(k).is_none())
+                .cloned()
+                .collect()
+        };
         for key in stale {
             self.last.remove(key.as_str());
             match remove_stale(&self.dir, &key) {
@@ -272,11 +277,24 @@ fn sweep_temp_files(dir: &Path, depth: usize) {
                 sweep_temp_files(&entry.path(), depth - 1);
             }
         } else if let Some(pid) = entry.file_name().to_str().and_then(temp_file_pid) {
-            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            if pid != std::process::id() && !process_running(pid) {
                 let _ = fs::remove_file(entry.path());
             }
         }
     }
+}
+
+/// Whether a process (not merely a thread: thread ids share the number space, and /proc shows
+/// them too) with this id runs. With `pid_max` at 32768 a thread of ours or of anyone could
+/// carry a dead writer's number, and its temp files then stayed (a flaky kill -9 test).
+fn process_running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Tgid:"))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            == Some(pid)
+    })
 }
 
 /// The writer's process id in a temp file name `.NAME.PID.N.tmp`.
@@ -376,6 +394,26 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty());
         Ok(())
+    }
+
+    #[test]
+    fn a_thread_is_not_a_running_writer() {
+        assert!(process_running(std::process::id()));
+        assert!(!process_running(99_999_999));
+        // A live thread's id is listed under /proc too, yet no writer runs under it.
+        let thread_is_process = std::thread::spawn(|| {
+            let link = fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+            let tid: u32 = link
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.parse().ok())
+                .expect("a thread id");
+            assert_ne!(tid, std::process::id());
+            process_running(tid)
+        })
+        .join()
+        .expect("thread");
+        assert!(!thread_is_process);
     }
 
     #[test]
