@@ -43,13 +43,6 @@ pub struct Job {
 impl Job {
     /// Write the cache (atomically). Returns how many articles it holds.
     pub fn save(&self) -> Result<usize, WriteError> {
-        // At start-up this may run before the out-dir writer has made the directory.
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| WriteError {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
         save(
             &self.path,
             self.key,
@@ -142,6 +135,7 @@ impl Writer {
             path: path.to_path_buf(),
             source,
         };
+        // At start-up this may run before the out-dir writer has made the directory.
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
