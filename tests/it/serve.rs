@@ -1071,3 +1071,35 @@ fn a_restart_takes_unchanged_articles_from_the_parse_cache_and_rereads_the_rest(
         "an article from the cache renders differently"
     );
 }
+
+#[test]
+fn an_article_written_while_the_first_load_runs_is_published() {
+    let dir = TestDir::new();
+    for i in 0..3000 {
+        dir.write(
+            &format!("articles/old/a{i:04}.md"),
+            md(&format!("Old {i:04}")),
+        );
+    }
+    let d = Daemon::start(dir.root(), &["--articles", "articles", "--out", "out"]);
+    // The directory was listed at once; the watcher starts only after the load.
+    let during = d.get("/healthz", &[]).status;
+    dir.write(
+        "articles/late.md",
+        "---\ntitle: Late arrival\ndate: 2025-06-01T08:00:00+08:00\n---\n\nWritten while loading.\n",
+    );
+    d.wait_healthy();
+    let ok = wait_until(DEADLINE, || {
+        d.get("/articles/late/", &[]).status == 200
+            && d.get("/rss.xml", &[]).text().contains("Late arrival")
+    });
+    assert!(
+        ok,
+        "the article written during the load never appeared\n{}",
+        d.log()
+    );
+    assert_eq!(
+        during, 503,
+        "the load was over before the write: the test needs a larger corpus"
+    );
+}
