@@ -37,9 +37,10 @@ pub fn join_line(out: &mut String, text: &str) {
         }
         // Inside a line, a run of spaces becomes one; an ideographic space (U+3000, as after a
         // Chinese dateline "本报讯　") is kept as written rather than turned into an ASCII space.
-        // Whole words are copied at once: the line is trimmed, so a word follows every run.
+        // Text up to the next run that is not one ASCII space is copied at once: the line is
+        // trimmed, so a word follows every run.
         let mut rest = line;
-        while let Some(space) = rest.find(char::is_whitespace) {
+        while let Some(space) = irregular_space(rest) {
             out.push_str(&rest[..space]);
             let word = rest[space..].trim_start();
             let run = &rest[space..rest.len() - word.len()];
@@ -52,6 +53,29 @@ pub fn join_line(out: &mut String, text: &str) {
         }
         out.push_str(rest);
     }
+}
+
+/// Byte offset of the first whitespace in `s` that is not a single ASCII space between two
+/// non-spaces (what [`join_line`] must rewrite). Scans bytes: only ASCII whitespace and
+/// characters with lead byte C2, E1, E2 or E3 can be Unicode whitespace (U+0085, U+00A0,
+/// U+1680, U+2000..U+205F, U+3000), and a lead byte is always a character boundary.
+fn irregular_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let is_space_at = |i: usize| match b.get(i) {
+        Some(b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') => true,
+        Some(0xC2 | 0xE1 | 0xE2 | 0xE3) => s[i..].chars().next().is_some_and(char::is_whitespace),
+        _ => false,
+    };
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' if !is_space_at(i + 1) => i += 1,
+            b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => return Some(i),
+            0xC2 | 0xE1 | 0xE2 | 0xE3 if is_space_at(i) => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Collects paragraphs until there is enough text for a summary.
@@ -287,7 +311,7 @@ mod tests {
         #[test]
         fn join_line_agrees_with_joining_by_char(
             before in "[a 中。]{0,3}",
-            text in "[a \t\n\r\x0B\u{85}\u{A0}\u{2028}\u{3000}中。“é]{0,40}",
+            text in "[a \t\n\r\x0B\u{85}\u{A0}\u{1680}\u{2003}\u{2028}\u{205F}\u{3000}中。、“—©é]{0,40}",
         ) {
             let (mut fast, mut slow) = (before.clone(), before);
             join_line(&mut fast, &text);
