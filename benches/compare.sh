@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # feedpub against Hugo (building, edit latency) and nginx (serving), in one run, alternating.
 #
-#   bash benches/compare.sh            # 10k / 50k / 100k articles, ~15 min
+#   bash benches/compare.sh            # 10k / 50k / 100k articles, ~20 min
 #   QUICK=1 bash benches/compare.sh    # 2k / 5k / 10k, shorter wrk runs, ~5 min
 #
 # Installs hugo, nginx-light, wrk, hyperfine and time from Debian if missing. Everything runs on
@@ -15,9 +15,9 @@ ROOT=$PWD
 WORK=${WORK:-/dev/shm/feedpub-bench}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-    N1=2000 N2=5000 N3=10000 RUNS=3 WRK_D=4s EDITS=30
+    N1=2000 N2=5000 N3=10000 RUNS=3 WRK_D=3s WRK_ROUNDS=3 EDITS=30
 else
-    N1=10000 N2=50000 N3=100000 RUNS=5 WRK_D=10s EDITS=60
+    N1=10000 N2=50000 N3=100000 RUNS=5 WRK_D=5s WRK_ROUNDS=5 EDITS=60
 fi
 RESULTS=$WORK/results.tsv
 PIDS=()
@@ -240,26 +240,35 @@ for nopush in on off; do
 done
 sleep 1
 fp_etag=$(curl -sI "http://127.0.0.1:$FP_PORT/rss.xml" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+declare -A NGETAG
+for nopush in on off; do
+    NGETAG[$nopush]=$(curl -sI "http://127.0.0.1:${NGPORT[$nopush]}/rss.xml" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+done
+one_wrk() {  # URL CONNS MODE ETAG → requests/s
+    case $3 in
+        plain) wrk_rps "$1" "$2" ;;
+        gzip) wrk_rps "$1" "$2" "Accept-Encoding: gzip" ;;
+        304) wrk_rps "$1" "$2" "If-None-Match: $4" ;;
+    esac
+}
+# One wrk run swings by ±20% here, so each cell is WRK_ROUNDS rounds, each round running the
+# three servers back to back; a server's figure is the median of its rounds, and nginx's the
+# better of its two configurations.
 for c in 64 256; do
     for mode in plain gzip 304; do
-        best=0
-        for nopush in on off; do
-            url="http://127.0.0.1:${NGPORT[$nopush]}/rss.xml"
-            case $mode in
-                plain) r=$(wrk_rps "$url" "$c") ;;
-                gzip) r=$(wrk_rps "$url" "$c" "Accept-Encoding: gzip") ;;
-                304) et=$(curl -sI "$url" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r'); r=$(wrk_rps "$url" "$c" "If-None-Match: $et") ;;
-            esac
-            echo "nginx tcp_nopush=$nopush c=$c $mode: $r" >&2
-            best=$(python3 -c "print(max(float('$best'), float('${r:-0}')))")
+        declare -A runs=([on]="" [off]="" [fp]="")
+        for round in $(seq "$WRK_ROUNDS"); do
+            for nopush in on off; do
+                r=$(one_wrk "http://127.0.0.1:${NGPORT[$nopush]}/rss.xml" "$c" "$mode" "${NGETAG[$nopush]}")
+                runs[$nopush]+=" ${r:-0}"
+            done
+            r=$(one_wrk "http://127.0.0.1:$FP_PORT/rss.xml" "$c" "$mode" "$fp_etag")
+            runs[fp]+=" ${r:-0}"
         done
-        url="http://127.0.0.1:$FP_PORT/rss.xml"
-        case $mode in
-            plain) r=$(wrk_rps "$url" "$c") ;;
-            gzip) r=$(wrk_rps "$url" "$c" "Accept-Encoding: gzip") ;;
-            304) r=$(wrk_rps "$url" "$c" "If-None-Match: $fp_etag") ;;
-        esac
-        row "wrk -c$c GET /rss.xml $mode (req/s)" "${r:-0}" "$best" req/s higher
+        for k in on off fp; do echo "c=$c $mode $k:${runs[$k]}" >&2; done
+        on=$(echo "${runs[on]}" | median); off=$(echo "${runs[off]}" | median)
+        best=$(python3 -c "print(max(float('$on'), float('$off')))")
+        row "wrk -c$c GET /rss.xml $mode (req/s)" "$(echo "${runs[fp]}" | median)" "$best" req/s higher
     done
 done
 
