@@ -291,13 +291,22 @@ fn text_value(val: &Val) -> Option<Option<String>> {
     raw_text(val).map(|v| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
 }
 
+/// A list is taken item by item; one string is a comma-separated list (`tags: local, markets`,
+/// as Pelican and many exports write it), full-width `，` and `、` included.
 fn tags(val: &Val) -> Option<Vec<String>> {
     match val {
         Val::List(items) => items
             .iter()
             .map(|v| text_value(v).map(Option::unwrap_or_default))
             .collect(),
-        other => text_value(other).map(|t| t.into_iter().collect()),
+        other => text_value(other).map(|t| {
+            t.iter()
+                .flat_map(|s| s.split([',', '，', '、']))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
     }
 }
 

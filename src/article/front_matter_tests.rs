@@ -84,6 +84,13 @@ fn every_key_in_both_syntaxes() {
 fn value_shapes() {
     let cases = [
         ("tags: single\n", vec!["single"]),
+        ("tags: local, markets\n", vec!["local", "markets"]),
+        (
+            "tags: \"本地，菜市场、 民生 ,\"\n",
+            vec!["本地", "菜市场", "民生"],
+        ),
+        ("tags: [\"a, b\", c]\n", vec!["a, b", "c"]),
+        ("tags: \" , \"\n", vec![]),
         ("tags:\n  - x\n  - y\n", vec!["x", "y"]),
         ("tags:\n", vec![]),
         ("tags: []\n", vec![]),
