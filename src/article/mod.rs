@@ -172,6 +172,8 @@ struct Rendered {
     title: Option<String>,
     html: String,
     summary: String,
+    /// An author found in the body (a `.txt` byline).
+    author: Option<String>,
 }
 
 fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
@@ -245,6 +247,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
                 title: r.title,
                 html: r.html,
                 summary: r.summary,
+                author: None,
             }
         }
         Format::Html => html_body(body, fm.title.as_deref()),
@@ -254,6 +257,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
                 title: r.title,
                 html: r.html,
                 summary: r.summary,
+                author: r.author,
             }
         }
     };
@@ -301,7 +305,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         id: clean(fm.id),
         date,
         updated,
-        author: clean(fm.author),
+        author: clean(fm.author.or(body.author)),
         summary,
         content_html: Body::Inline(content_html),
         tags,
@@ -333,6 +337,7 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
         title,
         html,
         summary: outline.summary,
+        author: None,
     }
 }
 

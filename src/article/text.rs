@@ -19,6 +19,8 @@ pub struct Rendered {
     pub title: Option<String>,
     pub html: String,
     pub summary: String,
+    /// The names in the first story's byline (`□ 记者 张三 文/图` gives `张三`).
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,11 +133,18 @@ pub fn render(text: &str) -> Rendered {
             title: None,
             html: String::new(),
             summary: String::new(),
+            author: None,
         };
     };
     let pars = paragraphs(lines.collect());
     let mut html = String::with_capacity(text.len() + text.len() / 8);
     let mut summary = Collector::default();
+    // Only a byline before a second story's title names this article's author.
+    let author = pars
+        .iter()
+        .take_while(|(kind, _)| *kind != Kind::StoryTitle)
+        .filter(|(kind, _)| *kind == Kind::Byline)
+        .find_map(|(_, line)| byline_names(line));
     for (kind, text) in &pars {
         let (open, close) = match kind {
             Kind::Para => ("<p>", "</p>\n"),
@@ -160,7 +169,76 @@ pub fn render(text: &str) -> Rendered {
         title: Some(title.to_string()),
         html,
         summary: summary.finish(),
+        author,
     }
+}
+
+/// Words of a byline that are not names: roles and credits.
+const BYLINE_WORDS: &[&str] = &[
+    "本报记者",
+    "特约记者",
+    "见习记者",
+    "记者",
+    "通讯员",
+    "实习生",
+    "撰文",
+    "作者",
+    "摄影",
+    "文",
+    "图",
+    "摄",
+    "报道",
+];
+
+/// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).
+const GLUED_ROLES: &[&str] = &[
+    "本报记者",
+    "特约记者",
+    "见习记者",
+    "记者",
+    "通讯员",
+    "实习生",
+    "撰文",
+    "作者",
+];
+
+/// Credits written straight after a name (张三摄). Not 文, which ends names (李文).
+const GLUED_CREDITS: &[&str] = &["摄影", "摄", "报道"];
+
+/// The names in a byline, joined by `、`, or `None` unless it has a role or credit (记者, 文/,
+/// 摄, ...), every other word is one, and every name is 2 to 8 CJK characters (`·` allowed, as
+/// in 买买提·艾力): a wrong author is worse than none (`□ 本报综合` names nobody).
+fn byline_names(line: &str) -> Option<String> {
+    let line = line.trim_start_matches(['□', '■', '◆', '◇', '●', '○', '◎', '☆', '★']);
+    let mut names: Vec<&str> = Vec::new();
+    let mut credited = false;
+    for word in line.split(|c: char| c.is_whitespace() || "、，,/／：:".contains(c)) {
+        // A role glued to a name (记者张三), or to an agency (新华社记者).
+        let glued = GLUED_ROLES
+            .iter()
+            .find_map(|w| word.strip_prefix(w).filter(|rest| !rest.is_empty()));
+        credited |= glued.is_some();
+        let word = glued.unwrap_or(word);
+        if word.is_empty() {
+            continue;
+        }
+        if BYLINE_WORDS.contains(&word) || word.ends_with("记者") || word.ends_with("通讯员") {
+            credited = true;
+            continue;
+        }
+        let credit = GLUED_CREDITS.iter().find_map(|w| {
+            word.strip_suffix(w)
+                .filter(|rest| rest.chars().count() >= 2)
+        });
+        credited |= credit.is_some();
+        let name = credit.unwrap_or(word);
+        let chars = name.chars().count();
+        if !(2..=8).contains(&chars) || !name.chars().all(|c| is_cjk(c) || c == '·') {
+            return None;
+        }
+        names.push(name);
+    }
+    (credited && !names.is_empty()).then(|| names.join("、"))
 }
 
 /// Split the lines after the title into classified paragraphs.

@@ -63,6 +63,11 @@ fn newspaper_page() {
 <p class=\"byline\">□ 通讯员 李四</p>\n\
 <p>春运期间，全市铁路发送旅客五十万人次。</p>\n";
     assert_eq!(r.html, want);
+    assert_eq!(
+        r.author.as_deref(),
+        Some("张三"),
+        "the first story's byline"
+    );
     assert_eq!(r.summary, "本报讯 今年春节假期，全市共接待游客一百二十万人次，同比增长百分之二十。据介绍，各景区推出了丰富多彩的活动。庙会、灯展吸引了大量市民。春运期间，全市铁路发送旅客五十万人次。");
 }
 
@@ -84,4 +89,35 @@ fn subtitle_only_right_under_the_title() {
         html_of("标题\n副标题文字\n\u{3000}\u{3000}正文。").starts_with("<p class=\"subtitle\">")
     );
     assert!(html_of("Title\nShort line\nmore").starts_with("<p>Short line more</p>"));
+}
+
+#[test]
+fn byline_names() {
+    let cases = [
+        ("□ 记者 张三 文/图", Some("张三")),
+        ("■ 本报记者 李四 王五", Some("李四、王五")),
+        ("记者 张三 通讯员 李四 摄", Some("张三、李四")),
+        ("文/张三", Some("张三")),
+        ("作者：欧阳修远", Some("欧阳修远")),
+        ("新华社记者 赵六", Some("赵六")),
+        ("本报记者陈七", Some("陈七")),
+        ("□ 记者 买买提·艾力 报道", Some("买买提·艾力")),
+        ("张三摄", Some("张三")),
+        ("记者 文静 张晓文", Some("文静、张晓文")),
+        // Anything that is not plainly names gives no author.
+        ("□ 记者 Zhang San", None),
+        ("□ 本报综合", None),
+        ("□ 张三", None),
+        ("□ 记者", None),
+    ];
+    for (line, want) in cases {
+        assert_eq!(super::byline_names(line).as_deref(), want, "{line:?}");
+    }
+}
+
+#[test]
+fn a_second_storys_byline_is_not_the_author() {
+    let page = "第一篇\n\u{3000}\u{3000}第一篇正文。\n\n第二篇标题\n□ 记者 李四\n\u{3000}\u{3000}第二篇正文。";
+    assert!(html_of(page).contains("<p class=\"byline\">□ 记者 李四</p>"));
+    assert_eq!(render(page).author, None);
 }
