@@ -257,7 +257,16 @@ fn content_type_header(value: &'static str) -> HeaderValue {
     }
 }
 
+/// The latest time an HTTP date can show: 9999-12-31 23:59:59 UTC.
+const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
+
+/// `t` as an HTTP date, clamped to 1970..=9999: httpdate panics outside that range, and an
+/// article may well be dated 1969 (front matter, or an old archive's file time).
 fn http_date(t: SystemTime) -> HeaderValue {
+    let t = t.clamp(
+        SystemTime::UNIX_EPOCH,
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(LAST_HTTP_DATE_SECS),
+    );
     // An HTTP date is ASCII letters, digits, spaces, commas and colons.
     HeaderValue::from_str(&httpdate::fmt_http_date(t))
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
@@ -364,6 +373,22 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     use super::*;
+
+    #[test]
+    fn http_dates_outside_1970_to_9999_are_clamped_not_a_panic() {
+        let day = std::time::Duration::from_secs(86_400);
+        let cases = [
+            (UNIX_EPOCH - day * 200, "Thu, 01 Jan 1970 00:00:00 GMT"),
+            (UNIX_EPOCH + day, "Fri, 02 Jan 1970 00:00:00 GMT"),
+            (
+                UNIX_EPOCH + day * 4_000_000,
+                "Fri, 31 Dec 9999 23:59:59 GMT",
+            ),
+        ];
+        for (t, want) in cases {
+            assert_eq!(http_date(t), want);
+        }
+    }
 
     fn text(len: usize) -> Vec<u8> {
         // Not too repetitive, so the window size matters to the encoder.

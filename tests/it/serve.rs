@@ -1103,3 +1103,26 @@ fn an_article_written_while_the_first_load_runs_is_published() {
         "the load was over before the write: the test needs a larger corpus"
     );
 }
+
+#[test]
+fn articles_dated_before_1970_are_served() {
+    let old = "---\ntitle: Moon landing\ndate: 1969-07-20T20:17:00Z\ntags: [space]\n---\n\nThe Eagle has landed.\n";
+    let fx = Fx::start(&[("moon.md", old)]);
+    for path in [
+        "/",
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/articles/moon/",
+        "/tags/space/rss.xml",
+    ] {
+        let r = fx.d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}\n{}", fx.d.log());
+        assert_eq!(
+            r.header("last-modified"),
+            Some("Thu, 01 Jan 1970 00:00:00 GMT"),
+            "{path}"
+        );
+    }
+    assert_eq!(fx.state().map(|s| s.len()), Ok(1));
+}
