@@ -303,13 +303,15 @@ impl Engine {
     /// Walk everything again, re-reading only files whose fingerprint changed (after lost
     /// events, when the directory itself came back, and every interval in poll mode). Returns
     /// how many paths changed what the store holds: 0 means nothing to publish.
+    ///
+    /// A missing directory changes nothing: the last build stays published until it is back.
+    /// It is most often mid-swap (`mv articles articles.old && mv articles.new articles`), and
+    /// publishing it as empty would empty every feed and delete every page from the out dir.
     pub fn rescan(&mut self) -> usize {
         let root = self.root.clone();
         if !root.is_dir() {
-            let dropped = self.store.paths().len();
-            self.store = Store::with_root(&self.root);
-            self.seen.clear();
-            return dropped;
+            tracing::warn!(path = %root.display(), articles = self.store.paths().len(), "the articles directory is missing; keeping the last build published until it is back");
+            return 0;
         }
         self.sync_dir(&root)
     }
