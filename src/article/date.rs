@@ -14,6 +14,21 @@ use chrono_tz::Tz;
 /// Parse a front-matter date: RFC 3339, `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` in `tz`.
 /// The error is a reason for the user.
 pub fn parse_date(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
+    parse_any(value, tz).map(without_leap_second)
+}
+
+/// A leap second (`23:59:60`, which chrono keeps as 23:59:59 with a second's worth of extra
+/// nanoseconds) as the start of the next second: written as `:60`, feedparser rejects the date.
+fn without_leap_second(dt: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    if dt.nanosecond() < 1_000_000_000 {
+        return dt;
+    }
+    dt.with_nanosecond(0)
+        .and_then(|d| d.checked_add_signed(TimeDelta::seconds(1)))
+        .unwrap_or(dt)
+}
+
+fn parse_any(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
     let s = value.trim();
     if s.is_empty() {
         return Err("empty date".to_string());
@@ -147,6 +162,13 @@ mod tests {
                 "2024-05-01T10:20:30.500+02:00",
             ),
             ("2024-05-01 10:20", SH, "2024-05-01T10:20:00+08:00"),
+            // Leap seconds become the next second.
+            ("2016-12-31T23:59:60Z", SH, "2017-01-01T00:00:00+00:00"),
+            (
+                "2016-12-31 23:59:60.5+00:00",
+                SH,
+                "2017-01-01T00:00:00+00:00",
+            ),
             ("2024-05-01 10:20:30", SH, "2024-05-01T10:20:30+08:00"),
             ("2024-05-01T10:20:30", NY, "2024-05-01T10:20:30-04:00"),
             (" 2024-01-15 ", NY, "2024-01-15T00:00:00-05:00"),
