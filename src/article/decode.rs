@@ -73,6 +73,11 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     } else {
         guess
     };
+    if first.is_single_byte() && damaged_double_byte(bytes) {
+        // Chinese cut mid-character or with a stray byte: every single-byte encoding decodes
+        // it, as mojibake. Reported instead, like damaged UTF-8.
+        return Err(ArticleErrorKind::Undecodable);
+    }
     let mut tried: Vec<&'static Encoding> = Vec::with_capacity(6);
     for encoding in [first, guess, GB18030, BIG5, SHIFT_JIS, EUC_KR] {
         if tried.contains(&encoding) {
@@ -115,7 +120,47 @@ fn strict_decode(encoding: &'static Encoding, bytes: &[u8]) -> Option<String> {
 
 /// Whether every non-ASCII byte is part of a GB2312 pair and one pair is a level-1 hanzi.
 fn plausible_gb2312(bytes: &[u8]) -> bool {
-    let mut level1 = false;
+    let c = count_pairs(bytes, |lead, trail| {
+        let pair = (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail);
+        pair.then_some((0xB0..=0xD7).contains(&lead))
+    });
+    c.stray == 0 && c.common > 0
+}
+
+/// Whether the bytes are GB2312 or Big5 text but for one or two bytes that pair with nothing
+/// (a file cut mid-character, a stray byte), with at least 8 characters mostly of the common
+/// range (GB2312 level-1 hanzi and punctuation; Big5 frequent characters, with trail bytes above
+/// ASCII often enough that accented Latin letters followed by ASCII do not look like Big5).
+fn damaged_double_byte(bytes: &[u8]) -> bool {
+    let damaged = |c: &Pairs| (1..=2).contains(&c.stray) && c.pairs >= 8;
+    let gb = count_pairs(bytes, |lead, trail| {
+        let pair = (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail);
+        pair.then_some((0xA1..=0xD7).contains(&lead))
+    });
+    if damaged(&gb) && gb.common * 10 >= gb.pairs * 7 {
+        return true;
+    }
+    let big5 = count_pairs(bytes, |lead, trail| {
+        let pair = (0xA1..=0xF9).contains(&lead)
+            && ((0x40..=0x7E).contains(&trail) || (0xA1..=0xFE).contains(&trail));
+        pair.then_some((0xA1..=0xC6).contains(&lead) && trail >= 0xA1)
+    });
+    // `common` counts pairs that are both frequent and have a high trail byte here.
+    damaged(&big5) && big5.common * 10 >= big5.pairs * 3
+}
+
+/// What [`count_pairs`] found.
+#[derive(Default)]
+struct Pairs {
+    pairs: usize,
+    common: usize,
+    stray: usize,
+}
+
+/// Double-byte pairs in `bytes` as `pair(lead, trail)` sees them (`None`: not a pair;
+/// `Some(common)`), and the non-ASCII bytes that are in no pair.
+fn count_pairs(bytes: &[u8], pair: impl Fn(u8, u8) -> Option<bool>) -> Pairs {
+    let mut c = Pairs::default();
     let mut i = 0;
     while i < bytes.len() {
         let lead = bytes[i];
@@ -123,15 +168,19 @@ fn plausible_gb2312(bytes: &[u8]) -> bool {
             i += 1;
             continue;
         }
-        match bytes.get(i + 1) {
-            Some(trail) if (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(trail) => {
-                level1 |= (0xB0..=0xD7).contains(&lead);
+        match bytes.get(i + 1).and_then(|&t| pair(lead, t)) {
+            Some(common) => {
+                c.pairs += 1;
+                c.common += usize::from(common);
                 i += 2;
             }
-            _ => return false,
+            None => {
+                c.stray += 1;
+                i += 1;
+            }
         }
     }
-    level1
+    c
 }
 
 /// CRLF and lone CR become LF. Borrows when there is no CR.
@@ -166,6 +215,12 @@ mod tests {
     const KO: &str =
         "서울 발: 올해 설 연휴 기간 동안 시내를 방문한 관광객 수가 역대 최고를 기록했습니다.";
     const FR: &str = "Le café était très animé ce matin à Paris, déclare l'élève.";
+    const RU: &str =
+        "Сегодня утром на рынке было очень оживлённо, сообщает наш корреспондент из Москвы.";
+    const EL: &str =
+        "Σήμερα το πρωί η αγορά ήταν πολύ ζωντανή, αναφέρει ο ανταποκριτής μας από την Αθήνα.";
+    const DE: &str =
+        "Größere Änderungen für Bürger: Die Straßenbahn fährt über die Brücke, sagt Jürgen Müßig.";
 
     fn encode(encoding: &'static Encoding, text: &str) -> Vec<u8> {
         let (bytes, _, unmappable) = encoding.encode(text);
@@ -239,6 +294,13 @@ mod tests {
                 encode(encoding_rs::WINDOWS_1251, "Привет мир"),
                 "Привет мир",
             ),
+            (
+                "windows-1251 long",
+                encode(encoding_rs::WINDOWS_1251, RU),
+                RU,
+            ),
+            ("windows-1253", encode(encoding_rs::WINDOWS_1253, EL), EL),
+            ("windows-1252 long", encode(WINDOWS_1252, DE), DE),
         ];
         for (name, bytes, want) in cases {
             match decode(&bytes) {
@@ -271,6 +333,34 @@ mod tests {
         ];
         for (name, bytes, want) in cases {
             assert_eq!(decode(&bytes).map(Cow::into_owned), Err(want), "{name}");
+        }
+    }
+
+    #[test]
+    fn damaged_gbk_and_big5_are_undecodable_not_mojibake() {
+        let gbk = encode(encoding_rs::GBK, ZH);
+        let big5 = encode(BIG5, TW);
+        let with_stray = |bytes: &[u8], at: usize, stray: u8| {
+            let mut v = bytes.to_vec();
+            v.insert(at, stray);
+            v
+        };
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("gbk cut mid-character", gbk[..gbk.len() - 13].to_vec()),
+            ("gbk with a stray 0xFF", with_stray(&gbk, 10, 0xFF)),
+            (
+                "gbk with a stray lead byte at the end",
+                [&gbk[..], b"\xD6"].concat(),
+            ),
+            ("big5 cut mid-character", big5[..big5.len() - 1].to_vec()),
+            ("big5 with a stray 0x80", with_stray(&big5, 6, 0x80)),
+        ];
+        for (name, bytes) in cases {
+            assert_eq!(
+                decode(&bytes).map(Cow::into_owned),
+                Err(ArticleErrorKind::Undecodable),
+                "{name}"
+            );
         }
     }
 
