@@ -147,9 +147,9 @@ impl Store {
     }
 
     /// The articles visible at `now`: not drafts, dated no later than `now`, newest first, with
-    /// slug collisions resolved deterministically (the first path in byte order keeps the slug,
-    /// the others get a suffix derived from their path, so adding a file never renames another
-    /// file's article except the one that collides).
+    /// slug collisions resolved deterministically (the oldest article keeps the slug, the first
+    /// path in byte order among equally old ones; the others get a suffix derived from their
+    /// path, so adding a newer file never renames an article already published).
     pub fn published(&self, now: DateTime<Utc>) -> Published {
         let mut next_due: Option<DateTime<Utc>> = None;
         let mut visible: Vec<(DateTime<Utc>, &Arc<Article>)> =
@@ -165,16 +165,30 @@ impl Store {
             }
             visible.push((date, a));
         }
-        // `visible` is in path order (the map's), so the first article seen with a slug keeps
-        // it. A hash map rather than a sort by slug: this runs on every rebuild.
-        let mut owners: HashMap<&str, &Arc<Article>> = HashMap::with_capacity(visible.len());
+        // The oldest article with a slug keeps it, the first in path order among equally old
+        // ones (`visible` is in path order, the map's): a new article never takes the URL (and
+        // id) of one readers already have. Hash maps rather than a sort: this runs on every
+        // rebuild.
+        let mut owners: HashMap<&str, (DateTime<Utc>, &Arc<Article>)> =
+            HashMap::with_capacity(visible.len());
+        for &(date, a) in &visible {
+            match owners.entry(a.slug.as_str()) {
+                Entry::Occupied(mut owner) => {
+                    if date < owner.get().0 {
+                        owner.insert((date, a));
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((date, a));
+                }
+            }
+        }
         let mut articles = Vec::with_capacity(visible.len());
         let mut collisions = Vec::new();
         for (date, a) in visible {
-            let owner = match owners.entry(a.slug.as_str()) {
-                Entry::Occupied(owner) => *owner.get(),
-                Entry::Vacant(slot) => {
-                    slot.insert(a);
+            let owner = match owners.get(a.slug.as_str()) {
+                Some(&(_, owner)) if !Arc::ptr_eq(owner, a) => owner,
+                _ => {
                     articles.push((date, Arc::clone(a)));
                     continue;
                 }
@@ -329,6 +343,30 @@ mod tests {
         // Deterministic: the same input gives the same slug.
         let again = s.published(now());
         assert_eq!(p.articles[0].slug, again.articles[0].slug);
+    }
+
+    #[test]
+    fn a_newer_article_never_takes_the_slug_of_an_older_one() {
+        let mut s = Store::new();
+        s.upsert(article("b/old.md", "same", 3));
+        let owner = |s: &Store| {
+            let p = s.published(now());
+            p.articles
+                .iter()
+                .find(|a| a.slug == "same")
+                .map(|a| a.path.clone())
+        };
+        assert_eq!(owner(&s), Some(PathBuf::from("b/old.md")));
+        // Earlier in path order but newer: it gets the suffix.
+        s.upsert(article("a/new.md", "same", 5));
+        assert_eq!(owner(&s), Some(PathBuf::from("b/old.md")));
+        assert_eq!(
+            s.published(now()).collisions[0].path,
+            PathBuf::from("a/new.md")
+        );
+        // Equally old: path order decides.
+        s.upsert(article("a/new.md", "same", 3));
+        assert_eq!(owner(&s), Some(PathBuf::from("a/new.md")));
     }
 
     #[test]
