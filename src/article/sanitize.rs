@@ -29,8 +29,18 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("div", ["class", "id"])
         .add_tag_attributes("sup", ["class"])
         .add_tag_attributes("li", ["id"])
+        // `style` keeps only `text-align` (below): table cell alignment from Markdown, and
+        // centred paragraphs and headings as newsroom HTML writes them.
         .add_tag_attributes("th", ["style"])
         .add_tag_attributes("td", ["style"])
+        .add_tag_attributes("p", ["style"])
+        .add_tag_attributes("div", ["style"])
+        .add_tag_attributes("h1", ["style"])
+        .add_tag_attributes("h2", ["style"])
+        .add_tag_attributes("h3", ["style"])
+        .add_tag_attributes("h4", ["style"])
+        .add_tag_attributes("h5", ["style"])
+        .add_tag_attributes("h6", ["style"])
         .add_tag_attributes("img", ["srcset", "loading"])
         .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
         .add_tag_attributes("audio", ["src", "controls"])
@@ -56,6 +66,10 @@ pub fn url_allowed(url: &str) -> bool {
 
 /// Keep only the classes feedpub's markup uses.
 fn filter<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, str>> {
+    if attribute == "style" {
+        // A style without `text-align` would be left as `style=""` by the property filter.
+        return value.contains("text-align").then_some(Cow::Borrowed(value));
+    }
     if attribute != "class" {
         return Some(Cow::Borrowed(value));
     }
@@ -126,6 +140,10 @@ mod tests {
             (
                 r#"<table><thead><tr><th style="text-align: center">h</th></tr></thead></table>"#,
                 r#"<table><thead><tr><th style="text-align:center">h</th></tr></thead></table>"#,
+            ),
+            (
+                r#"<p style="text-align: center; color: red; background: url(x)">居中</p><h2 style="text-align:right">右</h2><p style="color:red">红</p>"#,
+                r#"<p style="text-align:center">居中</p><h2 style="text-align:right">右</h2><p>红</p>"#,
             ),
             (
                 r#"<input disabled="" type="checkbox" checked=""/>"#,
