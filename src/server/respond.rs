@@ -65,7 +65,11 @@ pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
 }
 
 fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
-    let route = route(req.uri().path());
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or(req.uri().path(), |pq| pq.as_str());
+    let route = route(target);
     let class = route.class();
     // RFC 9112 §3.2: an HTTP/1.1 request without Host must get 400.
     if req.version() == hyper::Version::HTTP_11 && !req.headers().contains_key(header::HOST) {

@@ -92,9 +92,13 @@ impl Route {
 /// The feed files served at the root and under each tag.
 const FEED_FILES: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
 
-/// Map a request target's path (a query string, if present, is ignored) to a [`Route`].
-pub fn route(raw: &str) -> Route {
-    let raw = raw.split_once('?').map_or(raw, |(path, _)| path);
+/// Map a request target's path (a query string, if present, is ignored but for being kept in
+/// a redirect) to a [`Route`].
+pub fn route(target: &str) -> Route {
+    let (raw, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    };
     let Some(path) = decode(raw) else {
         return Route::NotFound;
     };
@@ -116,7 +120,10 @@ pub fn route(raw: &str) -> Route {
         // fuzzing routes, fuzz/fuzz_targets/route.rs).
         ["articles", slug] if !slug.is_empty() => Route::Redirect {
             key: format!("{rest}/index.html"),
-            location: format!("{raw}/"),
+            location: match query {
+                Some(q) => format!("{raw}/?{q}"),
+                None => format!("{raw}/"),
+            },
         },
         // Anything else the snapshot happens to hold (a tag index, a stylesheet).
         [.., ""] => asset(format!("{rest}index.html"), RouteClass::Other),
@@ -263,7 +270,7 @@ mod tests {
             route("/articles/%E4%BD%A0?x=1"),
             Route::Redirect {
                 key: "articles/你/index.html".into(),
-                location: "/articles/%E4%BD%A0/".into()
+                location: "/articles/%E4%BD%A0/?x=1".into()
             }
         );
     }
