@@ -110,7 +110,7 @@ pub enum ArticleErrorKind {
     UnclosedFrontMatter(&'static str),
     #[error("invalid date {value:?}: {reason}")]
     BadDate { value: String, reason: String },
-    #[error("invalid slug {0:?}: a slug must not be empty, `.`/`..`, or contain `/`, `\\` or control characters")]
+    #[error("invalid slug {0:?}: a slug must not be empty, `.` or `..`, or contain `/`, `\\`, `?`, `#`, `%` or control characters")]
     BadSlug(String),
     #[error("no title: the file has no front matter title, heading or non-blank line")]
     NoTitle,
