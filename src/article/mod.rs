@@ -285,7 +285,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     };
     let mut tags: Vec<String> = Vec::with_capacity(fm.tags.len());
     for tag in fm.tags {
-        let tag = xml_safe::xml_safe_owned(tag.trim().to_string());
+        let tag = xml_safe::xml_safe_owned(slug::nfc(tag.trim()).into_owned());
         if !tag.is_empty() && !tags.contains(&tag) {
             tags.push(tag);
         }

@@ -25,9 +25,15 @@ fn is_bad(c: char) -> bool {
     matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_control() || super::xml_safe::is_forbidden(c)
 }
 
-/// Whitespace runs become one `-`, outer whitespace is trimmed.
+/// Whitespace runs become one `-`, outer whitespace is trimmed, and the result is in Unicode
+/// NFC: `café` typed on Linux and `café` in a file name made on macOS (NFD) are one slug.
 fn dash_spaces(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join("-")
+    nfc(&s.split_whitespace().collect::<Vec<_>>().join("-")).into_owned()
+}
+
+/// `s` in Unicode Normalization Form C (borrowed when it already is, as nearly all text is).
+pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(s)
 }
 
 /// An explicit slug, checked. The error is the offending value.
@@ -54,6 +60,14 @@ pub fn from_stem(stem: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_are_nfc() {
+        let nfd = "cafe\u{301} au lait";
+        assert_eq!(from_stem(nfd), "café-au-lait");
+        assert_eq!(explicit(nfd), Ok("café-au-lait".to_string()));
+        assert_eq!(from_stem("café"), from_stem("cafe\u{301}"));
+    }
 
     #[test]
     fn explicit_slugs() {

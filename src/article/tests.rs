@@ -377,3 +377,18 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn names_and_tags_made_on_macos_nfd_match_the_nfc_ones() {
+    let nfd = ok(
+        "cafe\u{301}.md",
+        "---\ntitle: Cafe\ntags: [\"cafe\u{301}\", 新闻]\n---\nBody.\n",
+    );
+    let nfc = ok(
+        "café.md",
+        "---\ntitle: Cafe\ntags: [\"café\", 新闻]\n---\nBody.\n",
+    );
+    assert_eq!(nfd.slug, "café");
+    assert_eq!(nfd.slug, nfc.slug);
+    assert_eq!(nfd.tags, nfc.tags);
+}
