@@ -67,10 +67,12 @@ pub enum CacheError {
 
 /// What a cache must have been written with to be used: this very build of feedpub (the
 /// executable's fingerprint, so a parser change without a version bump, or a dependency update,
-/// counts: every build or install writes a new file) and the parse settings; anything else a
-/// parse depends on is in each article file's fingerprint. `None` (no cache) when the
-/// executable cannot be stat'ed.
-pub fn key(opts: &ParseOptions) -> Option<u64> {
+/// counts: every build or install writes a new file), the parse settings, and the `[site]` and
+/// `[feeds]` settings (not needed to parse, but a start that uses the cache takes it that what
+/// the last run published is unchanged: see `Engine::render`); anything else a parse depends
+/// on is in each article file's fingerprint. `None` (no cache) when the executable cannot be
+/// stat'ed.
+pub fn key(opts: &ParseOptions, config: &crate::config::Config) -> Option<u64> {
     let exe = std::env::current_exe().and_then(std::fs::metadata);
     let exe = match exe {
         Ok(meta) => Fingerprint::of(&meta),
@@ -80,13 +82,15 @@ pub fn key(opts: &ParseOptions) -> Option<u64> {
         }
     };
     let text = format!(
-        "{:?} {:?} {} {} {} {} {opts:?}",
+        "{:?} {:?} {} {} {} {} {opts:?} {:?} {:?}",
         exe.modified,
         exe.changed,
         exe.len,
         exe.inode,
         exe.device,
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        config.site,
+        config.feeds,
     );
     Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
@@ -767,19 +771,26 @@ mod tests {
     }
 
     #[test]
-    fn the_key_follows_the_parse_settings() {
+    fn the_key_follows_the_parse_site_and_feed_settings() {
         let opts = ParseOptions {
             base_url: "https://a.example/".into(),
             timezone: chrono_tz::Asia::Shanghai,
             sanitize_html: true,
         };
+        let config = crate::config::Config::default();
         let mut other = opts.clone();
         other.base_url = "https://b.example/".into();
         let mut unsanitized = opts.clone();
         unsanitized.sanitize_html = false;
-        assert_eq!(key(&opts), key(&opts.clone()));
-        assert_ne!(key(&opts), key(&other));
-        assert_ne!(key(&opts), key(&unsanitized));
+        let mut retitled = config.clone();
+        retitled.site.title = "Another title".into();
+        let mut moved = config.clone();
+        moved.server.listen = ([127, 0, 0, 1], 9).into();
+        assert_eq!(key(&opts, &config), key(&opts.clone(), &config.clone()));
+        assert_ne!(key(&opts, &config), key(&other, &config));
+        assert_ne!(key(&opts, &config), key(&unsanitized, &config));
+        assert_ne!(key(&opts, &config), key(&opts, &retitled));
+        assert_eq!(key(&opts, &config), key(&opts, &moved), "[server] is not in the key");
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub struct Engine {
     renderer: Renderer,
     /// The parse cache's key for this build and these settings, set by [`Engine::load_all`].
     cache_key: Option<u64>,
+    /// Whether the articles differ from what the previous run published, as far as the parse
+    /// cache it left can tell: set by a load that read a public article from its file or found
+    /// a cached one gone. See [`Engine::render`].
+    unseen_changes: bool,
 }
 
 /// Where the articles of a [`Engine::load_all`] came from.
@@ -74,6 +78,7 @@ impl Engine {
             // Pages are rendered on first request (and by the writer, which does not keep them).
             renderer: Renderer::lazy(),
             cache_key: None,
+            unseen_changes: false,
         }
     }
 
@@ -116,7 +121,7 @@ impl Engine {
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
         self.store = Store::with_root(&self.root);
         self.seen.clear();
-        self.cache_key = cache::key(&self.opts);
+        self.cache_key = cache::key(&self.opts, &self.config);
         let loaded = self
             .cache_key
             .map(|key| cache::load(&self.cache_path(), key));
@@ -128,6 +133,9 @@ impl Engine {
             }
             None => cache::Entries::new(),
         };
+        // A cache means a previous run with these settings published what it holds.
+        let had_cache = !cached.is_empty();
+        let mut public_parsed = false;
         // Made on the first batch: a directory that cannot be read leaves the out dir alone.
         let mut spill: Option<cache::Writer> = None;
         let mut may_spill = self.cache_key.filter(|_| cached.is_empty());
@@ -229,6 +237,7 @@ impl Engine {
                 Some(Ok(a)) => {
                     stats.parsed += 1;
                     stats.cache_outdated |= !spilled;
+                    public_parsed |= !a.draft && a.date <= now;
                     articles.push(a);
                 }
                 Some(Err(p)) => {
@@ -240,6 +249,9 @@ impl Engine {
         self.store = Store::loaded(&self.root, articles, problems);
         self.seen = seen.into_iter().collect();
         stats.cache_outdated |= !cached.is_empty();
+        // Drafts and future articles are never cached, so only a public article read from its
+        // file (new, edited, or due since) or a cached file now gone or broken is a change.
+        self.unseen_changes = had_cache && (public_parsed || !cached.is_empty());
         Ok(stats)
     }
 
@@ -360,13 +372,18 @@ impl Engine {
     /// deleted, the site title changed), and `If-Modified-Since` would then answer 304 for a
     /// changed feed. So an asset whose bytes are the same as in the last snapshot keeps its
     /// Last-Modified; a changed asset gets its renderer date when that moved forward, else `now`.
-    /// An asset seen for the first time keeps its renderer date (the newest article).
+    /// An asset seen for the first time keeps its renderer date (the newest article), except in
+    /// the first snapshot of a process whose load found, against the parse cache the previous
+    /// run left, articles changed while it was stopped: then `now`, as nothing says what the
+    /// previous run served, and a client's `If-Modified-Since` from it must not hide the change.
+    /// (Without a cache, a first start or an upgrade, the newest article's date it is.)
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.store.published(now);
         // Kept assets are the very `Arc`s of the last snapshot (same bytes, same Last-Modified);
         // only fresh ones need their Last-Modified set, before they are shared.
         let last = self.last.as_deref();
+        let first_moves = last.is_none() && self.unseen_changes;
         let (site, stats) =
             self.renderer
                 .render_with(&self.config, &published.articles, now, |key, asset| {
@@ -374,6 +391,7 @@ impl Engine {
                         asset,
                         last.and_then(|l| l.get(key)).map(|a| &**a),
                         SystemTime::from(now),
+                        first_moves,
                     );
                 });
         tracing::debug!(?stats, "rendered");
@@ -416,11 +434,17 @@ impl Engine {
 }
 
 /// One asset's Last-Modified, given the asset of the same key in the last snapshot.
-fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime) {
+/// `first_moves`: an asset without one gets `now` (see [`Engine::render`]).
+fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime, first_moves: bool) {
     // First seen (or first snapshot of the process): the renderer's date, i.e. the newest
     // article, so Last-Modified is the same across restarts and replicas. Returning before
     // looking at the bytes leaves a lazy page unrendered.
-    let Some(prev) = prev else { return };
+    let Some(prev) = prev else {
+        if first_moves {
+            asset.last_modified = asset.last_modified.max(now);
+        }
+        return;
+    };
     // The previous asset's ETag is known without rendering it again (the writer noted it).
     let same = prev.identity_etag() == asset.identity_etag();
     asset.last_modified = if same {
@@ -446,7 +470,12 @@ mod tests {
             let Some(asset) = Arc::get_mut(asset) else {
                 continue;
             };
-            carry_one(asset, last.and_then(|l| l.get(key)).map(|a| &**a), now);
+            carry_one(
+                asset,
+                last.and_then(|l| l.get(key)).map(|a| &**a),
+                now,
+                false,
+            );
         }
     }
 

@@ -1126,3 +1126,66 @@ fn articles_dated_before_1970_are_served() {
     }
     assert_eq!(fx.state().map(|s| s.len()), Ok(1));
 }
+
+#[test]
+fn if_modified_since_from_before_a_restart_never_hides_an_offline_edit() {
+    let config = "[site]\nbase_url = \"http://feeds.example/\"\n";
+    let dir = TestDir::new();
+    for i in 0..3 {
+        dir.write(&format!("articles/a{i}.md"), md(&format!("Article {i}")));
+    }
+    let config_path = dir.write("feedpub.toml", config).display().to_string();
+    let args = [
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        &config_path,
+    ];
+    // Old enough to be cached (see the parse-cache test above).
+    thread::sleep(Duration::from_millis(2100));
+    let run = |check: &dyn Fn(&Daemon)| {
+        let mut d = Daemon::start(dir.root(), &args);
+        d.wait_healthy();
+        check(&d);
+        assert!(
+            wait_until(DEADLINE, || dir.exists("out/.feedpub-cache")),
+            "no parse cache\n{}",
+            d.log()
+        );
+        d.signal("TERM");
+        assert!(d.wait_exit(Duration::from_secs(10)).is_some());
+    };
+    let since = std::cell::RefCell::new(String::new());
+    run(&|d| {
+        let r = d.get("/rss.xml", &[]);
+        *since.borrow_mut() = r
+            .header("last-modified")
+            .expect("Last-Modified")
+            .to_string();
+    });
+    let ims = since.borrow().clone();
+    // Restarted with nothing changed: the client's copy is still good.
+    run(&|d| {
+        assert!(d.log().contains("parsed=0 from_cache=3"), "{}", d.log());
+        let r = d.get("/rss.xml", &[("If-Modified-Since", &ims)]);
+        assert_eq!(r.status, 304, "unchanged feed after a restart\n{}", d.log());
+    });
+    // Edited while stopped (same date, so the newest article's date does not move).
+    thread::sleep(Duration::from_millis(1100));
+    dir.write(
+        "articles/a1.md",
+        md("Article 1").replace("Body of", "Corrected body of"),
+    );
+    run(&|d| {
+        let r = d.get("/rss.xml", &[("If-Modified-Since", &ims)]);
+        assert_eq!(
+            r.status,
+            200,
+            "an offline edit hidden by a 304\n{}",
+            d.log()
+        );
+        assert!(r.text().contains("Corrected body of"));
+    });
+}
