@@ -790,7 +790,11 @@ mod tests {
         assert_ne!(key(&opts, &config), key(&other, &config));
         assert_ne!(key(&opts, &config), key(&unsanitized, &config));
         assert_ne!(key(&opts, &config), key(&opts, &retitled));
-        assert_eq!(key(&opts, &config), key(&opts, &moved), "[server] is not in the key");
+        assert_eq!(
+            key(&opts, &config),
+            key(&opts, &moved),
+            "[server] is not in the key"
+        );
     }
 
     #[test]

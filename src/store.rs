@@ -169,29 +169,38 @@ impl Store {
         // ones (`visible` is in path order, the map's): a new article never takes the URL (and
         // id) of one readers already have. Hash maps rather than a sort: this runs on every
         // rebuild.
-        let mut owners: HashMap<&str, (DateTime<Utc>, &Arc<Article>)> =
-            HashMap::with_capacity(visible.len());
-        for &(date, a) in &visible {
+        // One hash per article: the map holds each slug's owner as an index into `visible`;
+        // only a collision looks its slug up again.
+        let mut owners: HashMap<&str, usize> = HashMap::with_capacity(visible.len());
+        for (i, &(date, a)) in visible.iter().enumerate() {
             match owners.entry(a.slug.as_str()) {
                 Entry::Occupied(mut owner) => {
-                    if date < owner.get().0 {
-                        owner.insert((date, a));
+                    if date < visible[*owner.get()].0 {
+                        owner.insert(i);
                     }
                 }
                 Entry::Vacant(slot) => {
-                    slot.insert((date, a));
+                    slot.insert(i);
                 }
             }
         }
+        let mut owns = vec![false; visible.len()];
+        for &i in owners.values() {
+            owns[i] = true;
+        }
         let mut articles = Vec::with_capacity(visible.len());
         let mut collisions = Vec::new();
-        for (date, a) in visible {
-            let owner = match owners.get(a.slug.as_str()) {
-                Some(&(_, owner)) if !Arc::ptr_eq(owner, a) => owner,
-                _ => {
-                    articles.push((date, Arc::clone(a)));
-                    continue;
-                }
+        for (&(date, a), owns) in visible.iter().zip(owns) {
+            // Only a collision hashes its slug again.
+            let owner = if owns {
+                None
+            } else {
+                owners.get(a.slug.as_str()).map(|&o| visible[o].1)
+            };
+            // An owner (or, impossibly, a slug without one: kept rather than lost).
+            let Some(owner) = owner else {
+                articles.push((date, Arc::clone(a)));
+                continue;
             };
             let slug = &owner.slug;
             let assigned = format!(
