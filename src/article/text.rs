@@ -173,23 +173,6 @@ pub fn render(text: &str) -> Rendered {
     }
 }
 
-/// Words of a byline that are not names: roles and credits.
-const BYLINE_WORDS: &[&str] = &[
-    "本报记者",
-    "特约记者",
-    "见习记者",
-    "记者",
-    "通讯员",
-    "实习生",
-    "撰文",
-    "作者",
-    "摄影",
-    "文",
-    "图",
-    "摄",
-    "报道",
-];
-
 /// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).
 const GLUED_ROLES: &[&str] = &[
     "本报记者",
@@ -204,6 +187,16 @@ const GLUED_ROLES: &[&str] = &[
 
 /// Credits written straight after a name (张三摄). Not 文, which ends names (李文).
 const GLUED_CREDITS: &[&str] = &["摄影", "摄", "报道"];
+
+/// Credits that stand as words of their own (文/张三, 文/图).
+const CREDITS: &[&str] = &["文", "图"];
+
+/// Whether `word` is a role or a credit, not a name.
+fn byline_word(word: &str) -> bool {
+    [GLUED_ROLES, GLUED_CREDITS, CREDITS]
+        .iter()
+        .any(|words| words.contains(&word))
+}
 
 /// The names in a byline, joined by `、`, or `None` unless it has a role or credit (记者, 文/,
 /// 摄, ...), every other word is one, and every name is 2 to 8 CJK characters (`·` allowed, as
@@ -222,7 +215,7 @@ fn byline_names(line: &str) -> Option<String> {
         if word.is_empty() {
             continue;
         }
-        if BYLINE_WORDS.contains(&word) || word.ends_with("记者") || word.ends_with("通讯员") {
+        if byline_word(word) || word.ends_with("记者") || word.ends_with("通讯员") {
             credited = true;
             continue;
         }
