@@ -322,7 +322,7 @@ impl Engine {
     pub fn rescan(&mut self) -> usize {
         let root = self.root.clone();
         if !root.is_dir() {
-            tracing::warn!(path = %root.display(), articles = self.store.paths().len(), "the articles directory is missing; keeping the last build published until it is back");
+            tracing::warn!(path = %root.display(), articles = self.store.len(), "the articles directory is missing; keeping the last build published until it is back");
             return 0;
         }
         self.sync_dir(&root)
