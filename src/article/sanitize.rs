@@ -29,24 +29,17 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("div", ["class", "id"])
         .add_tag_attributes("sup", ["class"])
         .add_tag_attributes("li", ["id"])
-        // `style` keeps only `text-align` (below): table cell alignment from Markdown, and
-        // centred paragraphs and headings as newsroom HTML writes them.
-        .add_tag_attributes("th", ["style"])
-        .add_tag_attributes("td", ["style"])
-        .add_tag_attributes("p", ["style"])
-        .add_tag_attributes("div", ["style"])
-        .add_tag_attributes("h1", ["style"])
-        .add_tag_attributes("h2", ["style"])
-        .add_tag_attributes("h3", ["style"])
-        .add_tag_attributes("h4", ["style"])
-        .add_tag_attributes("h5", ["style"])
-        .add_tag_attributes("h6", ["style"])
         .add_tag_attributes("img", ["srcset", "loading"])
         .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
         .add_tag_attributes("audio", ["src", "controls"])
         .add_tag_attributes("source", ["src", "srcset", "type", "media"])
         .filter_style_properties(HashSet::from(["text-align"]))
         .attribute_filter(filter);
+    // `style` keeps only `text-align` (above): table cell alignment from Markdown, and centred
+    // paragraphs and headings as newsroom HTML writes them.
+    for tag in ["th", "td", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(tag, ["style"]);
+    }
     b
 });
 
