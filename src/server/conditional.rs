@@ -31,17 +31,30 @@ pub enum Outcome {
 /// Evaluate a GET/HEAD request's preconditions against the selected representation's `etag`
 /// (quoted, strong) and its `last_modified` time.
 pub fn evaluate(headers: &HeaderMap, etag: &str, last_modified: SystemTime) -> Outcome {
+    // One pass over the request's few header names rather than a hashed lookup for each of
+    // four that are mostly absent (this runs on every request).
+    let (mut if_match, mut if_unmodified, mut if_none_match, mut if_modified) =
+        (false, false, false, false);
+    for name in headers.keys() {
+        if_match |= name == header::IF_MATCH;
+        if_unmodified |= name == header::IF_UNMODIFIED_SINCE;
+        if_none_match |= name == header::IF_NONE_MATCH;
+        if_modified |= name == header::IF_MODIFIED_SINCE;
+    }
     let modified = unix_secs(last_modified);
-    if headers.contains_key(header::IF_MATCH) {
+    if if_match {
         if !any_tag_matches(headers.get_all(header::IF_MATCH), etag, Comparison::Strong) {
             return Outcome::PreconditionFailed;
         }
-    } else if let Some(since) = single_date(headers, header::IF_UNMODIFIED_SINCE) {
+    } else if let Some(since) = if_unmodified
+        .then(|| single_date(headers, header::IF_UNMODIFIED_SINCE))
+        .flatten()
+    {
         if modified > since {
             return Outcome::PreconditionFailed;
         }
     }
-    if headers.contains_key(header::IF_NONE_MATCH) {
+    if if_none_match {
         if any_tag_matches(
             headers.get_all(header::IF_NONE_MATCH),
             etag,
@@ -49,7 +62,10 @@ pub fn evaluate(headers: &HeaderMap, etag: &str, last_modified: SystemTime) -> O
         ) {
             return Outcome::NotModified;
         }
-    } else if let Some(since) = single_date(headers, header::IF_MODIFIED_SINCE) {
+    } else if let Some(since) = if_modified
+        .then(|| single_date(headers, header::IF_MODIFIED_SINCE))
+        .flatten()
+    {
         // A date later than our clock cannot come from us (RFC 9110 §13.1.3 lets us ignore
         // it); honouring it would hide every change until that date.
         if modified <= since && since <= unix_secs(SystemTime::now()) {
@@ -66,22 +82,21 @@ enum Comparison {
 }
 
 /// Whether any field line of an `If-Match`/`If-None-Match` header is `*` or lists a tag that
-/// matches `ours` (a quoted strong tag such as `"abc"`).
+/// matches `ours` (a quoted strong tag such as `"abc"`). Compared as bytes: an opaque tag may
+/// hold any byte but `"` (obs-text included), and ours is ASCII.
 fn any_tag_matches<'a>(
     values: impl IntoIterator<Item = &'a HeaderValue>,
     ours: &str,
     cmp: Comparison,
 ) -> bool {
     values.into_iter().any(|value| {
-        let Ok(text) = value.to_str() else {
-            return false;
-        };
-        if text.trim() == "*" {
+        let text = value.as_bytes();
+        if text.trim_ascii() == b"*" {
             return true;
         }
         EntityTags { rest: text }.any(|(weak, opaque)| match cmp {
-            Comparison::Strong => !weak && opaque == ours,
-            Comparison::Weak => opaque == ours,
+            Comparison::Strong => !weak && opaque == ours.as_bytes(),
+            Comparison::Weak => opaque == ours.as_bytes(),
         })
     })
 }
@@ -89,21 +104,25 @@ fn any_tag_matches<'a>(
 /// The entity tags of a list such as `W/"a", "b,c"` as `(weak, quoted opaque tag)`. Stops at the
 /// first thing that is not an entity tag.
 struct EntityTags<'a> {
-    rest: &'a str,
+    rest: &'a [u8],
 }
 
 impl<'a> Iterator for EntityTags<'a> {
-    type Item = (bool, &'a str);
+    type Item = (bool, &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let s = self.rest.trim_start_matches([' ', '\t', ',']);
-        let (weak, s) = match s.strip_prefix("W/") {
+        let start = self
+            .rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b','))?;
+        let s = &self.rest[start..];
+        let (weak, s) = match s.strip_prefix(b"W/") {
             Some(s) => (true, s),
             None => (false, s),
         };
         // An opaque tag is a quoted string without inner quotes (commas are allowed).
-        let inner = s.strip_prefix('"')?;
-        let end = inner.find('"')?;
+        let inner = s.strip_prefix(b"\"")?;
+        let end = inner.iter().position(|&b| b == b'"')?;
         let (tag, rest) = s.split_at(end + 2);
         self.rest = rest;
         Some((weak, tag))
@@ -265,12 +284,16 @@ mod tests {
     #[test]
     fn entity_tag_lists() {
         let tags: Vec<_> = EntityTags {
-            rest: " W/\"a\" ,\"b,c\",, \"\" x \"d\"",
+            rest: b" W/\"a\" ,\"b,c\",, \"\" x \"d\"",
         }
         .collect();
         assert_eq!(
             tags,
-            vec![(true, "\"a\""), (false, "\"b,c\""), (false, "\"\"")]
+            vec![
+                (true, &b"\"a\""[..]),
+                (false, &b"\"b,c\""[..]),
+                (false, &b"\"\""[..])
+            ]
         );
     }
 }

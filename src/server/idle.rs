@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -27,6 +27,9 @@ pub struct IdleIo<T> {
     deadline: Pin<Box<Sleep>>,
     /// Whether any byte moved (or EOF was seen) since the deadline was armed.
     active: bool,
+    /// The waker `deadline` was last polled with: while it is the current one and the deadline
+    /// has not passed, there is no need to poll the deadline again on every `Pending`.
+    registered: Option<Waker>,
 }
 
 impl<T> IdleIo<T> {
@@ -36,11 +39,20 @@ impl<T> IdleIo<T> {
             timeout,
             deadline: Box::pin(tokio::time::sleep(timeout)),
             active: false,
+            registered: None,
         }
     }
 
     /// Called when the inner IO would block: `Pending`, or an error once idle too long.
     fn poll_idle<R>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        // The deadline wakes the waker it was last polled with; reading its state is much
+        // cheaper than polling it again, and this runs once per request.
+        if let Some(waker) = &self.registered {
+            if waker.will_wake(cx.waker()) && !self.deadline.is_elapsed() {
+                return Poll::Pending;
+            }
+        }
+        self.registered = Some(cx.waker().clone());
         while self.deadline.as_mut().poll(cx).is_ready() {
             if !self.active {
                 return Poll::Ready(Err(io::Error::new(

@@ -43,12 +43,16 @@ const MOVED_BODY: &str =
 
 /// Answer `req`, count it and write its access-log line.
 pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
-    let start = Instant::now();
+    let log = shared.settings.access_log || tracing::enabled!(tracing::Level::DEBUG);
+    let start = log.then(Instant::now);
     let (class, mut resp) = respond(shared, req);
     if req.method() == Method::HEAD {
         strip_body(&mut resp);
     }
     shared.metrics.record_request(class, resp.status());
+    let Some(start) = start else {
+        return resp;
+    };
     let bytes = resp.body().size_hint().exact().unwrap_or(0);
     let micros = start.elapsed().as_micros() as u64;
     let (method, path, status) = (
@@ -71,8 +75,14 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
         .map_or(req.uri().path(), |pq| pq.as_str());
     let route = route(target);
     let class = route.class();
+    // One pass over the header names instead of a hashed lookup per name (every request).
+    let (mut host, mut accept_encoding) = (false, false);
+    for name in req.headers().keys() {
+        host |= name == header::HOST;
+        accept_encoding |= name == header::ACCEPT_ENCODING;
+    }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host must get 400.
-    if req.version() == hyper::Version::HTTP_11 && !req.headers().contains_key(header::HOST) {
+    if req.version() == hyper::Version::HTTP_11 && !host {
         return (
             class,
             text(StatusCode::BAD_REQUEST, "missing Host header\n"),
@@ -113,7 +123,7 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
                 );
             };
             match site.get(&key) {
-                Some(asset) => (class, serve(shared, req.headers(), asset)),
+                Some(asset) => (class, serve(shared, req.headers(), accept_encoding, asset)),
                 None if class == RouteClass::Other => (RouteClass::NotFound, not_found()),
                 None => (class, not_found()),
             }
@@ -136,10 +146,11 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
     }
 }
 
-/// The asset in the coding the client prefers, or a 304/412 for it.
-fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
+/// The asset in the coding the client prefers, or a 304/412 for it. `accept_encoding`: whether
+/// the request has an `Accept-Encoding` header at all.
+fn serve(shared: &Shared, headers: &HeaderMap, accept_encoding: bool, asset: &Asset) -> Resp {
     let compressible = asset.compressible();
-    let coding = if compressible {
+    let coding = if compressible && accept_encoding {
         negotiate(
             headers
                 .get_all(header::ACCEPT_ENCODING)

@@ -61,16 +61,17 @@ impl RouteClass {
 pub enum Route {
     Healthz,
     Metrics,
-    /// The snapshot asset under `key` (404 when the snapshot has none).
+    /// The snapshot asset under `key` (404 when the snapshot has none). The fixed routes (the
+    /// index and the site feeds, most of the traffic) borrow a static key: no allocation.
     Asset {
-        key: String,
+        key: Cow<'static, str>,
         class: RouteClass,
     },
     /// `/articles/{slug}` without the slash: redirect to `location` when the snapshot has `key`
     /// (the target's asset), else 404. `location` is the request's own (still percent-encoded)
     /// path plus `/`.
     Redirect {
-        key: String,
+        key: Cow<'static, str>,
         location: String,
     },
     NotFound,
@@ -89,8 +90,15 @@ impl Route {
     }
 }
 
-/// The feed files served at the root and under each tag.
-const FEED_FILES: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
+/// The feed files served at the root and under each tag, as static keys.
+fn feed_file(name: &str) -> Option<&'static str> {
+    match name {
+        "rss.xml" => Some("rss.xml"),
+        "atom.xml" => Some("atom.xml"),
+        "feed.json" => Some("feed.json"),
+        _ => None,
+    }
+}
 
 /// Map a request target's path (a query string, if present, is ignored but for being kept in
 /// a redirect) to a [`Route`].
@@ -105,44 +113,67 @@ pub fn route(target: &str) -> Route {
     let Some(rest) = path.strip_prefix('/') else {
         return Route::NotFound;
     };
-    let segments: Vec<&str> = rest.split('/').collect();
-    match segments.as_slice() {
-        [""] | ["index.html"] => asset("index.html".to_string(), RouteClass::Index),
-        ["healthz"] => Route::Healthz,
-        ["metrics"] => Route::Metrics,
-        [file] if FEED_FILES.contains(file) => asset((*file).to_string(), RouteClass::Feed),
-        ["tags", _, file] if FEED_FILES.contains(file) => {
-            asset(rest.to_string(), RouteClass::TagFeed)
+    // The first four segments are all any route looks at (`None`: no such segment).
+    let mut it = rest.split('/');
+    let segments = [it.next(), it.next(), it.next(), it.next()];
+    match segments {
+        [Some("" | "index.html"), None, ..] => asset("index.html", RouteClass::Index),
+        [Some("healthz"), None, ..] => Route::Healthz,
+        [Some("metrics"), None, ..] => Route::Metrics,
+        [Some(file), None, ..] => match feed_file(file) {
+            Some(feed) => asset(feed, RouteClass::Feed),
+            None => owned(rest.to_string(), RouteClass::Other),
+        },
+        [Some("tags"), Some(_), Some(file), None] if feed_file(file).is_some() => {
+            owned(rest.to_string(), RouteClass::TagFeed)
         }
-        ["articles", _slug, ""] => asset(format!("{rest}index.html"), RouteClass::Article),
-        ["articles", _slug, "index.html"] => asset(rest.to_string(), RouteClass::Article),
+        [Some("articles"), Some(_slug), Some(""), None] => {
+            owned(format!("{rest}index.html"), RouteClass::Article)
+        }
+        [Some("articles"), Some(_slug), Some("index.html"), None] => {
+            owned(rest.to_string(), RouteClass::Article)
+        }
         // `/articles/` is the (empty) slug-less path, not a redirect to `/articles//` (found by
         // fuzzing routes, fuzz/fuzz_targets/route.rs).
-        ["articles", slug] if !slug.is_empty() => Route::Redirect {
-            key: format!("{rest}/index.html"),
+        [Some("articles"), Some(slug), None, _] if !slug.is_empty() => Route::Redirect {
+            key: Cow::Owned(format!("{rest}/index.html")),
             location: match query {
                 Some(q) => format!("{raw}/?{q}"),
                 None => format!("{raw}/"),
             },
         },
         // Anything else the snapshot happens to hold (a tag index, a stylesheet).
-        [.., ""] => asset(format!("{rest}index.html"), RouteClass::Other),
-        _ => asset(rest.to_string(), RouteClass::Other),
+        _ if rest.ends_with('/') => owned(format!("{rest}index.html"), RouteClass::Other),
+        _ => owned(rest.to_string(), RouteClass::Other),
     }
 }
 
-fn asset(key: String, class: RouteClass) -> Route {
-    Route::Asset { key, class }
+fn asset(key: &'static str, class: RouteClass) -> Route {
+    Route::Asset {
+        key: Cow::Borrowed(key),
+        class,
+    }
+}
+
+fn owned(key: String, class: RouteClass) -> Route {
+    Route::Asset {
+        key: Cow::Owned(key),
+        class,
+    }
 }
 
 /// Percent-decode `raw` once and check it is a clean absolute path; `None` means 404.
 fn decode(raw: &str) -> Option<Cow<'_, str>> {
-    // An encoded slash would let one segment pose as two once decoded.
-    if contains_ignore_case(raw.as_bytes(), b"%2f") {
-        return None;
-    }
-    let path = percent_decode_str(raw).decode_utf8().ok()?;
-    if path.contains(['\\', '\0']) {
+    let path = if raw.contains('%') {
+        // An encoded slash would let one segment pose as two once decoded.
+        if contains_ignore_case(raw.as_bytes(), b"%2f") {
+            return None;
+        }
+        percent_decode_str(raw).decode_utf8().ok()?
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if path.bytes().any(|b| b == b'\\' || b == 0) {
         return None;
     }
     let rest = path.strip_prefix('/')?;
@@ -169,7 +200,7 @@ mod tests {
 
     fn key(path: &str) -> Option<String> {
         match route(path) {
-            Route::Asset { key, .. } => Some(key),
+            Route::Asset { key, .. } => Some(key.into_owned()),
             _ => None,
         }
     }
@@ -246,7 +277,7 @@ mod tests {
             assert_eq!(
                 route(path),
                 Route::Asset {
-                    key: want_key.to_string(),
+                    key: Cow::Owned(want_key.to_string()),
                     class: *want_class
                 },
                 "{path}"
@@ -262,14 +293,14 @@ mod tests {
         assert_eq!(
             route("/articles/hello"),
             Route::Redirect {
-                key: "articles/hello/index.html".into(),
+                key: Cow::Borrowed("articles/hello/index.html"),
                 location: "/articles/hello/".into()
             }
         );
         assert_eq!(
             route("/articles/%E4%BD%A0?x=1"),
             Route::Redirect {
-                key: "articles/你/index.html".into(),
+                key: Cow::Borrowed("articles/你/index.html"),
                 location: "/articles/%E4%BD%A0/?x=1".into()
             }
         );
