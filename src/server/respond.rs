@@ -75,18 +75,35 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
         .map_or(req.uri().path(), |pq| pq.as_str());
     let route = route(target);
     let class = route.class();
-    // One pass over the header names instead of a hashed lookup per name (every request).
-    let (mut host, mut accept_encoding) = (false, false);
-    for name in req.headers().keys() {
-        host |= name == header::HOST;
-        accept_encoding |= name == header::ACCEPT_ENCODING;
-    }
-    // RFC 9112 §3.2: an HTTP/1.1 request without Host must get 400.
-    if req.version() == hyper::Version::HTTP_11 && !host {
-        return (
-            class,
-            text(StatusCode::BAD_REQUEST, "missing Host header\n"),
-        );
+    // One pass over the header names instead of a hashed lookup for a header most requests
+    // lack (this runs on every request).
+    let accept_encoding = req
+        .headers()
+        .keys()
+        .any(|name| name == header::ACCEPT_ENCODING);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, and any request with more than one
+    // Host or an invalid one, must get 400.
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if req.version() == hyper::Version::HTTP_11 => {
+            return (
+                class,
+                text(StatusCode::BAD_REQUEST, "missing Host header\n"),
+            );
+        }
+        (Some(_), Some(_)) => {
+            return (
+                class,
+                text(StatusCode::BAD_REQUEST, "more than one Host header\n"),
+            );
+        }
+        (Some(host), None) if !valid_host(host.as_bytes()) => {
+            return (
+                class,
+                text(StatusCode::BAD_REQUEST, "invalid Host header\n"),
+            );
+        }
+        _ => {}
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -144,6 +161,45 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
             }
         }
     }
+}
+
+/// Whether `host` is a valid `Host` value: `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986
+/// §3.2.2), or empty. No userinfo, no path, ASCII only (an IDN host is sent in punycode).
+fn valid_host(host: &[u8]) -> bool {
+    let (name, port) = match host.strip_prefix(b"[") {
+        // IP-literal: IPv6 or IPvFuture, checked loosely (hex digits, `:`, `.`, `v`...).
+        Some(rest) => {
+            let Some(end) = rest.iter().position(|&b| b == b']') else {
+                return false;
+            };
+            let (literal, after) = rest.split_at(end);
+            if literal.is_empty()
+                || !literal
+                    .iter()
+                    .all(|&b| b == b':' || is_unreserved_or_sub_delim(b))
+            {
+                return false;
+            }
+            match &after[1..] {
+                [] => return true,
+                [b':', port @ ..] => (&b""[..], port),
+                _ => return false,
+            }
+        }
+        // reg-name or IPv4address.
+        None => match host.iter().position(|&b| b == b':') {
+            Some(colon) => (&host[..colon], &host[colon + 1..]),
+            None => (host, &b""[..]),
+        },
+    };
+    name.iter()
+        .all(|&b| b == b'%' || is_unreserved_or_sub_delim(b))
+        && port.iter().all(u8::is_ascii_digit)
+}
+
+/// RFC 3986 `unreserved` or `sub-delims`.
+fn is_unreserved_or_sub_delim(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)
 }
 
 /// The asset in the coding the client prefers, or a 304/412 for it. `accept_encoding`: whether

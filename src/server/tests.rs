@@ -702,3 +702,50 @@ async fn graceful_shutdown_with_an_idle_keep_alive_connection() {
     assert!(TcpStream::connect(addr).await.is_err());
     stuck.abort();
 }
+
+/// RFC 9112 §3.2: a request with more than one Host field line, or with a Host that is not
+/// `uri-host [ ":" port ]`, must get 400, whatever its version (a proxy in front may have
+/// routed it by the other Host).
+#[tokio::test]
+async fn duplicate_or_invalid_host_is_a_bad_request() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    let bad: &[&[u8]] = &[
+        b"GET /rss.xml HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: a\r\nHost: a\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: user@evil.example\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: a:b\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: a:80:80\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: a/b\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: \xc3\xa9.example\r\nConnection: close\r\n\r\n",
+    ];
+    let good: &[&[u8]] = &[
+        b"GET /rss.xml HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: example.com:8080\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: 127.0.0.1:80\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: xn--caf-dma.example.\r\nConnection: close\r\n\r\n",
+        b"GET /rss.xml HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n",
+        b"GET http://example.com/rss.xml HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    ];
+    for (requests, want) in [(bad, &b" 400 "[..]), (good, &b" 200 "[..])] {
+        for request in requests {
+            let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+            stream.write_all(request).await.expect("send");
+            let mut got = Vec::new();
+            timeout(LONG, stream.read_to_end(&mut got))
+                .await
+                .expect("answer in time")
+                .expect("read");
+            assert!(
+                got.starts_with(b"HTTP/1.") && got.get(8..13) == Some(want),
+                "{:?} got {:?}",
+                String::from_utf8_lossy(request),
+                String::from_utf8_lossy(&got)
+            );
+        }
+    }
+    server.stop().await;
+}
