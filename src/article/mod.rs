@@ -19,7 +19,7 @@ mod html_doc;
 mod links;
 mod markdown;
 mod sanitize;
-mod slug;
+pub(crate) mod slug;
 mod summary;
 mod text;
 pub mod xml_safe;

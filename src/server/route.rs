@@ -2,7 +2,8 @@
 //!
 //! Every asset route is a key into the published [`Site`](crate::site::Site) map, never a
 //! filesystem path, so nothing here can reach outside the snapshot. Still, paths are
-//! sanitized before they become keys: the path is percent-decoded exactly once into UTF-8, and
+//! sanitized before they become keys: the path is percent-decoded exactly once into UTF-8 (and
+//! put in NFC, as slugs and tags are), and
 //! anything with a `.`/`..` segment, an empty segment (`//`), a backslash, a NUL or an encoded
 //! slash (`%2F`) is [`Route::NotFound`], so no two spellings of a path can reach different
 //! policies.
@@ -172,6 +173,15 @@ fn decode(raw: &str) -> Option<Cow<'_, str>> {
         percent_decode_str(raw).decode_utf8().ok()?
     } else {
         Cow::Borrowed(raw)
+    };
+    // Slugs and tags are NFC: an NFD spelling (macOS) names the same page. Normalized before
+    // the checks below, so they see the key as looked up.
+    let path = match path {
+        ascii if ascii.is_ascii() => ascii,
+        path => match crate::article::slug::nfc(&path) {
+            Cow::Borrowed(_) => path,
+            Cow::Owned(nfc) => Cow::Owned(nfc),
+        },
     };
     if path.bytes().any(|b| b == b'\\' || b == 0) {
         return None;

@@ -749,3 +749,45 @@ async fn duplicate_or_invalid_host_is_a_bad_request() {
     }
     server.stop().await;
 }
+
+/// Slugs and tags are NFC (`article::slug`), so a path sent in NFD (typed or copied on macOS,
+/// or by a client that normalizes that way) names the same article or tag feed.
+#[tokio::test]
+async fn nfd_paths_reach_the_nfc_slugs_and_tags() {
+    let mut site = test_site();
+    let page = |body: &str| {
+        Arc::new(Asset::new(
+            "text/html; charset=utf-8",
+            body.to_string(),
+            modified(),
+        ))
+    };
+    site.pages
+        .insert(Arc::from("articles/café/index.html"), page("<p>café</p>"));
+    site.assets.insert(
+        Arc::from("tags/café/rss.xml"),
+        Arc::new(Asset::new(
+            "application/rss+xml; charset=utf-8",
+            feed_body(),
+            modified(),
+        )),
+    );
+    let server = TestServer::start(Some(site), |_| {}).await;
+    for (path, want) in [
+        ("/articles/caf%C3%A9/", 200),
+        ("/articles/cafe%CC%81/", 200),
+        ("/articles/cafe%CC%81/index.html", 200),
+        ("/tags/caf%C3%A9/rss.xml", 200),
+        ("/tags/cafe%CC%81/rss.xml", 200),
+        ("/articles/cafe%CC%81", 301),
+        ("/articles/cafe%CC%82/", 404),
+    ] {
+        let r = server.get(path, &[]).await;
+        assert_eq!(r.status, want, "{path}");
+        if want == 301 {
+            let location = r.header("location").unwrap_or_default().to_string();
+            assert_eq!(server.get(&location, &[]).await.status, 200, "{location}");
+        }
+    }
+    server.stop().await;
+}
