@@ -121,8 +121,13 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleIo<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let poll = Pin::new(&mut this.io).poll_flush(cx);
-        this.progress(cx, poll)
+        // A flush moves no byte of its own (a TCP stream's is always ready, and hyper flushes
+        // an empty buffer on every wake-up), so it is never progress, or an idle connection
+        // would look busy each time the idle timer woke it.
+        match Pin::new(&mut this.io).poll_flush(cx) {
+            Poll::Pending => this.poll_idle(cx),
+            ready => ready,
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -791,3 +791,37 @@ async fn nfd_paths_reach_the_nfc_slugs_and_tags() {
     }
     server.stop().await;
 }
+
+/// `idle_timeout_ms` closes a connection on which nothing moves even when the header read
+/// timeout is longer: a silent new connection and a keep-alive connection after its response.
+#[tokio::test]
+async fn idle_timeout_closes_silent_connections_before_a_longer_header_timeout() {
+    let server = TestServer::start(Some(test_site()), |s| {
+        s.header_read_timeout_ms = 30_000;
+        s.idle_timeout_ms = 300;
+    })
+    .await;
+    let mut silent = TcpStream::connect(server.addr).await.expect("connect");
+    let mut kept = TcpStream::connect(server.addr).await.expect("connect");
+    kept.write_all(b"GET /atom.xml HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .expect("send");
+    let mut buf = [0; 1024];
+    let n = timeout(LONG, kept.read(&mut buf))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    let start = Instant::now();
+    for (what, stream) in [("silent", &mut silent), ("keep-alive", &mut kept)] {
+        let mut rest = Vec::new();
+        // Up to two idle periods; a reset instead of a clean close is fine.
+        let closed = timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+        assert!(
+            closed.is_ok(),
+            "{what} connection still open after {:?}",
+            start.elapsed()
+        );
+    }
+    server.stop().await;
+}
