@@ -105,12 +105,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let settings = &shared.settings;
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_millis(settings.header_read_timeout_ms))
-        .max_buf_size(MAX_BUF_SIZE)
-        .keep_alive(true);
+    let builder = http1_builder(settings);
     let idle_timeout = Duration::from_millis(settings.idle_timeout_ms);
     let grace = Duration::from_millis(settings.shutdown_grace_ms);
     let slots = Arc::new(Semaphore::new(
@@ -186,6 +181,20 @@ pub async fn run(
     }
     tasks.shutdown().await;
     Ok(())
+}
+
+/// How every connection is served.
+fn http1_builder(settings: &ServerSettings) -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(settings.header_read_timeout_ms))
+        .max_buf_size(MAX_BUF_SIZE)
+        // A client that shuts down its write side right after its request still wants the
+        // response; without this, hyper drops the request in flight when it sees the FIN.
+        .half_close(true)
+        .keep_alive(true);
+    builder
 }
 
 /// Held by a connection task: frees its slot and updates the gauge however the task ends

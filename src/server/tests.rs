@@ -825,3 +825,45 @@ async fn idle_timeout_closes_silent_connections_before_a_longer_header_timeout()
     }
     server.stop().await;
 }
+
+/// A client may send its request and shut down its write side at once (`nc -N`, scripts,
+/// some proxies). Whether the server sees that end of input before or after it answers is
+/// a race over TCP; here the end of input is there from the start.
+#[tokio::test]
+async fn a_half_closed_client_still_gets_its_response() {
+    let (client, server_io) = tokio::io::duplex(1 << 20);
+    let (mut client_read, mut client_write) = tokio::io::split(client);
+    client_write
+        .write_all(b"GET /rss.xml HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .expect("send");
+    client_write.shutdown().await.expect("half-close");
+    let (_tx, site_rx) = watch::channel(Some(Arc::new(test_site())));
+    let shared = Shared::new(site_rx, Arc::new(Metrics::new()), Config::default().server);
+    let conn = tokio::spawn(serve_one(shared, server_io));
+    let mut raw = Vec::new();
+    timeout(LONG, client_read.read_to_end(&mut raw))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    let _ = conn.await;
+    assert!(
+        raw.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&raw)
+    );
+    let want = test_site().assets["rss.xml"].body().len();
+    assert_eq!(Reply::parse(&raw).body.len(), want);
+}
+
+/// Serve one connection over `io` exactly as [`run`] does, minus the accept loop.
+async fn serve_one(
+    shared: Arc<Shared>,
+    io: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+) -> hyper::Result<()> {
+    let builder = http1_builder(shared.settings());
+    let service = service_fn(move |req| {
+        std::future::ready(Ok::<_, Infallible>(respond::handle(&shared, &req)))
+    });
+    builder.serve_connection(TokioIo::new(io), service).await
+}
