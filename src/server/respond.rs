@@ -131,13 +131,7 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
         Route::NotFound => (class, not_found()),
         Route::Asset { key, class } => {
             let Some(site) = shared.site.borrow().clone() else {
-                return (
-                    class,
-                    text(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "starting, try again shortly\n",
-                    ),
-                );
+                return (class, starting());
             };
             match site.get(&key) {
                 Some(asset) => (class, serve(shared, req.headers(), accept_encoding, asset)),
@@ -146,11 +140,14 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
             }
         }
         Route::Redirect { key, location } => {
-            let found = shared
+            let Some(found) = shared
                 .site
                 .borrow()
                 .as_ref()
-                .is_some_and(|site| site.get(&key).is_some());
+                .map(|site| site.get(&key).is_some())
+            else {
+                return (class, starting());
+            };
             match HeaderValue::try_from(location) {
                 Ok(location) if found => {
                     let mut resp = html(StatusCode::MOVED_PERMANENTLY, MOVED_BODY);
@@ -265,6 +262,14 @@ fn strip_body(resp: &mut Resp) {
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     *resp.body_mut() = Full::default();
+}
+
+/// 503 before the first build is published.
+fn starting() -> Resp {
+    text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "starting, try again shortly\n",
+    )
 }
 
 fn not_found() -> Resp {

@@ -867,3 +867,18 @@ async fn serve_one(
     });
     builder.serve_connection(TokioIo::new(io), service).await
 }
+
+/// Before the first build nothing is known to be missing: `/articles/{slug}` is a 503 like
+/// `/articles/{slug}/`, not a 404 a cache may keep (404 is cacheable by default).
+#[tokio::test]
+async fn the_article_redirect_is_503_before_the_first_publish() {
+    let server = TestServer::start(None, |_| {}).await;
+    assert_eq!(server.get("/articles/hello/", &[]).await.status, 503);
+    assert_eq!(server.get("/articles/hello", &[]).await.status, 503);
+    server.site_tx.send_replace(Some(Arc::new(test_site())));
+    let r = server.get("/articles/hello", &[]).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/articles/hello/"));
+    assert_eq!(server.get("/articles/nope", &[]).await.status, 404);
+    server.stop().await;
+}
