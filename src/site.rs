@@ -183,6 +183,17 @@ impl Asset {
         }
     }
 
+    /// Whether the representation for `coding` is made already, so [`Asset::variant`] (and,
+    /// for identity, [`Asset::compressible`]) returns at once instead of rendering or
+    /// compressing.
+    pub fn made(&self, coding: Coding) -> bool {
+        match coding {
+            Coding::Identity => self.identity.get().is_some(),
+            Coding::Gzip => self.gzip.get().is_some(),
+            Coding::Brotli => self.br.get().is_some(),
+        }
+    }
+
     /// The representation for `coding`, compressing on first use.
     pub fn variant(&self, coding: Coding) -> &Variant {
         match coding {

@@ -202,7 +202,7 @@ fn is_unreserved_or_sub_delim(b: u8) -> bool {
 /// The asset in the coding the client prefers, or a 304/412 for it. `accept_encoding`: whether
 /// the request has an `Accept-Encoding` header at all.
 fn serve(shared: &Shared, headers: &HeaderMap, accept_encoding: bool, asset: &Asset) -> Resp {
-    let compressible = asset.compressible();
+    let compressible = off_the_loop(asset.made(Coding::Identity), || asset.compressible());
     let coding = if compressible && accept_encoding {
         negotiate(
             headers
@@ -213,7 +213,7 @@ fn serve(shared: &Shared, headers: &HeaderMap, accept_encoding: bool, asset: &As
     } else {
         Coding::Identity
     };
-    let variant = asset.variant(coding);
+    let variant = off_the_loop(asset.made(coding), || asset.variant(coding));
     let outcome = conditional::evaluate(headers, &variant.etag, asset.last_modified);
     if outcome == Outcome::PreconditionFailed {
         return text(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
@@ -252,6 +252,23 @@ fn serve(shared: &Shared, headers: &HeaderMap, accept_encoding: bool, asset: &As
         h.insert(header::VARY, VARY);
     }
     resp
+}
+
+/// Run `work` so that it does not hold up the other connections of this worker thread, unless
+/// it is `ready` (nothing to compute). Rendering a lazy page or tag feed, or a first brotli of a
+/// big feed, takes milliseconds (hundreds for a feed of megabytes); on the multi-threaded
+/// runtime the worker's other tasks move to another thread meanwhile. The current-thread
+/// runtime (some tests) has no such escape, so there it simply runs.
+fn off_the_loop<R>(ready: bool, work: impl FnOnce() -> R) -> R {
+    if ready {
+        return work();
+    }
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
 }
 
 /// HEAD: the GET response's headers, `Content-Length` included, without its body.

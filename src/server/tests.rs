@@ -882,3 +882,59 @@ async fn the_article_redirect_is_503_before_the_first_publish() {
     assert_eq!(server.get("/articles/nope", &[]).await.status, 404);
     server.stop().await;
 }
+
+/// A lazy asset being rendered (or a first brotli being made) must not hold up the other
+/// connections of the worker thread: here the render waits until `/healthz` has been answered.
+/// The clients are plain blocking sockets on threads of their own, so that they never wait on
+/// the runtime under test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_slow_first_render_does_not_block_other_requests() {
+    use std::io::Write;
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let (started_tx, started) = std::sync::mpsc::channel::<()>();
+    let started_tx = std::sync::Mutex::new(started_tx);
+    let mut site = test_site();
+    site.assets.insert(
+        Arc::from("slow.html"),
+        Arc::new(Asset::lazy(
+            "text/html; charset=utf-8",
+            modified(),
+            Box::new(move || {
+                if let Ok(tx) = started_tx.lock() {
+                    let _ = tx.send(());
+                }
+                if let Ok(wait) = wait.lock() {
+                    let _ = wait.recv_timeout(LONG);
+                }
+                b"<p>rendered at last</p>".to_vec()
+            }),
+        )),
+    );
+    let server = TestServer::start(Some(site), |_| {}).await;
+    let addr = server.addr;
+    let fetch = move |target: &'static str| {
+        std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("timeout");
+            let req = format!("GET {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+            stream.write_all(req.as_bytes()).expect("send");
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).map(|_| Reply::parse(&raw))
+        })
+    };
+    let slow = fetch("/slow.html");
+    started.recv_timeout(LONG).expect("the render starts");
+    let health = fetch("/healthz").join().expect("no panic");
+    let _ = release.send(());
+    assert_eq!(
+        health.expect("healthz answered during the render").status,
+        200
+    );
+    let slow = slow.join().expect("no panic").expect("slow answer");
+    assert_eq!(slow.status, 200);
+    assert_eq!(slow.text(), "<p>rendered at last</p>");
+    server.stop().await;
+}
