@@ -820,6 +820,44 @@ fn if_modified_since_never_hides_a_change() {
 }
 
 #[test]
+fn if_modified_since_from_the_readers_clock_sees_a_new_article_dated_earlier() {
+    // Some readers send their own clock (or our `Date`) as If-Modified-Since. A new article is
+    // usually dated earlier than the moment it is published (`date: 2026-12-02` is midnight):
+    // Last-Modified must still move past every time a reader could have polled before it.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let paths = [
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/",
+        "/tags/news/rss.xml",
+    ];
+    for path in paths {
+        assert_eq!(fx.d.get(path, &[]).status, 200, "{path}");
+    }
+    let polled = httpdate::fmt_http_date(SystemTime::now());
+    // Last-Modified has one-second resolution.
+    thread::sleep(Duration::from_millis(1100));
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    fx.write(
+        "fresh.md",
+        &format!(
+            "---\ntitle: Fresh\ndate: {}\ntags: [news]\n---\n\nFiled earlier.\n",
+            an_hour_ago.to_rfc3339()
+        ),
+    );
+    fx.wait_for(&[("alpha", "Alpha"), ("fresh", "Fresh")]);
+    for path in paths {
+        let r = fx.d.get(path, &[("If-Modified-Since", &polled)]);
+        assert_eq!(
+            r.status, 200,
+            "{path}: 304 for the reader's poll time {polled}, yet an article was added since"
+        );
+    }
+}
+
+#[test]
 fn gzip_and_brotli_bodies_decode_to_the_identity_body() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
     fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
