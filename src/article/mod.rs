@@ -276,7 +276,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     let title = fm
         .title
         .or(body.title)
-        .map(xml_safe::xml_safe_owned)
+        .map(clean_text)
         .filter(|t| !t.trim().is_empty());
     let title = title.ok_or(ArticleErrorKind::NoTitle)?;
     let summary = match fm.summary {
@@ -285,17 +285,17 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     };
     let mut tags: Vec<String> = Vec::with_capacity(fm.tags.len());
     for tag in fm.tags {
-        let tag = xml_safe::xml_safe_owned(slug::nfc(tag.trim()).into_owned());
+        let tag = clean_text(slug::nfc(tag.trim()).into_owned());
         if !tag.is_empty() && !tags.contains(&tag) {
             tags.push(tag);
         }
     }
-    let clean = |s: Option<String>| s.map(xml_safe::xml_safe_owned).filter(|s| !s.is_empty());
+    let clean = |s: Option<String>| s.map(clean_text).filter(|s| !s.is_empty());
     // The daemon holds every article for its lifetime: drop the growth slack of the rendered
     // text (up to half of each buffer; serve at 100k articles: VmRSS 834 -> 744 MiB).
-    let mut content_html = xml_safe::xml_safe_owned(content_html);
+    let mut content_html = clean_text(content_html);
     content_html.shrink_to_fit();
-    let mut summary = xml_safe::xml_safe_owned(summary);
+    let mut summary = clean_text(summary);
     summary.shrink_to_fit();
     Ok(Article {
         path: src.path.clone(),
@@ -312,6 +312,19 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         draft: fm.draft,
         lang: clean(fm.lang),
     })
+}
+
+/// `s` without XML-forbidden characters ([`xml_safe`]) and without U+FFFD. [`decode`] refuses
+/// files holding U+FFFD, so any left came from an invalid character reference (`&#0;`, a
+/// surrogate, `\uFFFD` in front matter), which CommonMark and HTML turn into U+FFFD: dropped
+/// like a forbidden character, since readers take it for damaged text.
+fn clean_text(s: String) -> String {
+    let s = xml_safe::xml_safe_owned(s);
+    if s.contains('\u{FFFD}') {
+        s.replace('\u{FFFD}', "")
+    } else {
+        s
+    }
 }
 
 /// An `.html` body: the content of `<body>` (or the fragment), titled by `<title>`, the first

@@ -242,6 +242,37 @@ fn control_characters_are_removed_everywhere() {
 }
 
 #[test]
+fn invalid_character_references_leave_no_replacement_character() {
+    // `&#0;`, a surrogate or a code point past U+10FFFF decode to U+FFFD (CommonMark, HTML):
+    // the source has none (decode refuses it), so every one in the output came from such a
+    // reference, and feed readers take it for damaged text.
+    let refs = "&#0; &#xD800; &#1114112; &#xFFFD;";
+    let md = ok(
+        "r.md",
+        format!("---\ntitle: \"T\\uFFFDitle\"\nauthor: \"A\\uFFFD\"\ntags: [\"t\\uFFFDag\"]\n---\nx {refs} y\n"),
+    );
+    let html = ok("r.html", format!("<title>T{refs}</title><p>x {refs} y</p>"));
+    for a in [&md, &html] {
+        let fields = [
+            a.title.clone(),
+            a.summary.clone(),
+            a.author.clone().unwrap_or_default(),
+            a.tags.join(","),
+            a.content_html.html().into_owned(),
+        ];
+        for field in fields {
+            assert!(
+                !field.contains('\u{FFFD}'),
+                "{}: {field:?}",
+                a.path.display()
+            );
+        }
+    }
+    assert_eq!(md.title, "Title");
+    assert_eq!(md.tags, ["tag"]);
+}
+
+#[test]
 fn html_articles() {
     let doc = "<!DOCTYPE html><html><head><title>Doc title</title><script>x()</script></head><body><h1>Doc title</h1><p onclick=\"x()\">First <a href=\"next.html\">para</a>.</p><script>alert(1)</script><img src=\"javascript:alert(1)\" onerror=\"y()\"></body></html>";
     let a = ok("page.html", doc);
