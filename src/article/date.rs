@@ -6,15 +6,27 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
-    Timelike, Utc,
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta,
+    TimeZone, Timelike, Utc,
 };
 use chrono_tz::Tz;
 
 /// Parse a front-matter date: RFC 3339, `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` in `tz`.
 /// The error is a reason for the user.
 pub fn parse_date(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
-    parse_any(value, tz).map(without_leap_second)
+    let dt = parse_any(value, tz).map(without_leap_second)?;
+    if !in_feed_range(&dt) {
+        return Err("the year must be between 0001 and 9999, in UTC too".to_string());
+    }
+    Ok(dt)
+}
+
+/// Whether feeds can carry `dt`: a year from 1 to 9999, as written and in UTC. RFC 822 and
+/// xsd:dateTime (Atom's schema) have no year 0, and feedparser and the JSON Feed checkers
+/// reject it and years past 9999.
+pub fn in_feed_range(dt: &DateTime<FixedOffset>) -> bool {
+    let ok = |year: i32| (1..=9999).contains(&year);
+    ok(dt.year()) && ok(dt.naive_utc().year())
 }
 
 /// A leap second (`23:59:60`, which chrono keeps as 23:59:59 with a second's worth of extra
@@ -113,7 +125,9 @@ pub fn stem_date(stem: &str) -> Option<(NaiveDate, &str)> {
         Some('-' | '_') => &rest[1..],
         Some(_) => return None,
     };
-    let date = NaiveDate::parse_from_str(prefix, "%Y-%m-%d").ok()?;
+    let date = NaiveDate::parse_from_str(prefix, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.year() >= 1)?;
     Some((date, rest))
 }
 
@@ -194,6 +208,13 @@ mod tests {
             "10:00:00",
             "2024-05-01T25:00:00Z",
             "99999999999-01-01",
+            // Year 0 and years past 9999: RSS, Atom (xsd:dateTime) and most readers reject them.
+            "0000-01-01",
+            "0000-12-31T23:59:59-05:00",
+            "0001-01-01T00:30:00+01:00",
+            "9999-12-31T23:00:00-05:00",
+            "10000-01-01",
+            "+10000-01-01T00:00:00Z",
         ] {
             assert!(parse_date(input, SH).is_err(), "{input:?}");
         }
@@ -209,6 +230,7 @@ mod tests {
             ("2024-13-01-x", None),
             ("2024-05-01x", None),
             ("2024-5-1-x", None),
+            ("0000-01-01-x", None),
             ("新闻2024-05-01", None),
             ("短", None),
         ];

@@ -229,6 +229,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         Some(l) => date_of(l)?,
         None => stem_date
             .and_then(|(d, _)| date::midnight(d, opts.timezone))
+            .filter(date::in_feed_range)
             .unwrap_or_else(|| date::from_mtime(src.modified, opts.timezone)),
     };
     let updated = match &fm.updated {
