@@ -112,6 +112,8 @@ pub enum ArticleErrorKind {
     BadDate { value: String, reason: String },
     #[error("invalid slug {0:?}: a slug must not be empty, `.` or `..`, or contain `/`, `\\`, `?`, `#`, `%` or control characters")]
     BadSlug(String),
+    #[error("HTML nested more than {0} elements deep (sanitizing it would take minutes)")]
+    TooDeep(usize),
     #[error("no title: the file has no front matter title, heading or non-blank line")]
     NoTitle,
     #[error("not an article: unknown extension or an ignored file name")]
@@ -265,6 +267,9 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     let mut content_html = body.html;
     if format != Format::Text {
         if opts.sanitize_html && needs_sanitizing {
+            if sanitize::too_deep(&content_html) {
+                return Err(ArticleErrorKind::TooDeep(sanitize::MAX_DEPTH).into());
+            }
             content_html = sanitize::sanitize(&content_html);
         }
         if let Ok(base) = url::Url::parse(&link) {

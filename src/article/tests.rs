@@ -273,6 +273,31 @@ fn invalid_character_references_leave_no_replacement_character() {
 }
 
 #[test]
+fn html_nested_too_deep_to_sanitize_is_an_error_not_a_stall() {
+    let deep = "<div>".repeat(100_000);
+    let start = std::time::Instant::now();
+    for (name, text) in [
+        ("d.html", format!("<title>T</title>{deep}x")),
+        ("d.md", format!("# T\n\n{deep}x\n")),
+        ("q.md", format!("# T\n\n{}<b>x</b>\n", ">".repeat(100_000))),
+    ] {
+        assert_eq!(
+            err(name, text).kind,
+            ArticleErrorKind::TooDeep(sanitize::MAX_DEPTH),
+            "{name}"
+        );
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    // Unsanitized (trusted authors), nothing is refused.
+    let src = source("d.html", format!("<title>T</title>{deep}x"));
+    assert!(parse(&src, &opts(false)).is_ok());
+}
+
+#[test]
 fn html_articles() {
     let doc = "<!DOCTYPE html><html><head><title>Doc title</title><script>x()</script></head><body><h1>Doc title</h1><p onclick=\"x()\">First <a href=\"next.html\">para</a>.</p><script>alert(1)</script><img src=\"javascript:alert(1)\" onerror=\"y()\"></body></html>";
     let a = ok("page.html", doc);
