@@ -1,6 +1,6 @@
-//! Bytes to text: BOM sniffing (UTF-8, UTF-16 LE/BE), strict UTF-8, then legacy encodings
-//! guessed by chardetng with GB18030 as the fallback. Never lossy: a decode that needs a
-//! replacement character, or yields C1 controls, counts as a wrong guess.
+//! Bytes to text: BOM sniffing (UTF-8, UTF-16 LE/BE), UTF-16 without BOM, strict UTF-8, then
+//! legacy encodings guessed by chardetng with GB18030 as the fallback. Never lossy: a decode that
+//! needs a replacement character, or yields C1 controls, counts as a wrong guess.
 //!
 //! Line endings are normalized to `\n` (CRLF and lone CR), so that every later stage sees one
 //! kind of line and line numbers count the same way everywhere.
@@ -49,7 +49,9 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
         }
     }
     if bytes.contains(&0) {
-        return Err(ArticleErrorKind::Binary);
+        return utf16_without_bom(bytes)
+            .map(Cow::Owned)
+            .ok_or(ArticleErrorKind::Binary);
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(Cow::Borrowed(s));
@@ -89,6 +91,42 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
         }
     }
     Err(ArticleErrorKind::Undecodable)
+}
+
+/// UTF-16 saved without a BOM (some exporters and `iconv -t UTF-16LE` do): it decodes
+/// strictly to text with no control characters but tab and line breaks (so no U+0000, which a
+/// pair of NUL bytes in any binary file becomes) and few U+xx00 characters (ASCII read in the
+/// wrong byte order). The byte order with more NULs in the high bytes is tried first.
+fn utf16_without_bom(bytes: &[u8]) -> Option<String> {
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let nuls_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let order = if nuls_at(1) >= nuls_at(0) {
+        [UTF_16LE, UTF_16BE]
+    } else {
+        [UTF_16BE, UTF_16LE]
+    };
+    order.into_iter().find_map(|encoding| {
+        let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+        let clean = text.chars().all(|c| {
+            matches!(c, '\t' | '\n' | '\r')
+                || !(c.is_control() || super::xml_safe::is_forbidden(c) || c == '\u{FFFD}')
+        });
+        // Read in the wrong byte order, ASCII becomes U+xx00 characters: rare in real text.
+        let swapped = text
+            .chars()
+            .filter(|&c| c > '\u{FF}' && u32::from(c) & 0xFF == 0)
+            .count();
+        (clean && swapped * 8 <= text.chars().count()).then(|| text.into_owned())
+    })
 }
 
 /// Below this many double-byte characters, chardetng's guess between GBK and EUC-KR is weak.
@@ -281,6 +319,10 @@ mod tests {
             ("utf-8 bom", bom_utf8, ZH),
             ("utf-16le bom", utf16(ZH, false), ZH),
             ("utf-16be bom", utf16(ZH, true), ZH),
+            ("utf-16le", utf16(ZH, false)[2..].to_vec(), ZH),
+            ("utf-16be", utf16(ZH, true)[2..].to_vec(), ZH),
+            ("utf-16le french", utf16(FR, false)[2..].to_vec(), FR),
+            ("utf-16be japanese", utf16(JA, true)[2..].to_vec(), JA),
             ("gb18030", encode(GB18030, ZH), ZH),
             ("gbk", encode(encoding_rs::GBK, ZH), ZH),
             ("big5", encode(BIG5, TW), TW),
@@ -315,6 +357,17 @@ mod tests {
         let lone_surrogate = vec![0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00];
         let cases: Vec<(&str, Vec<u8>, ArticleErrorKind)> = vec![
             ("nul", b"abc\0def".to_vec(), ArticleErrorKind::Binary),
+            ("nul pair", b"ab\0\0".to_vec(), ArticleErrorKind::Binary),
+            (
+                "nul odd length",
+                b"a\0b\0c".to_vec(),
+                ArticleErrorKind::Binary,
+            ),
+            (
+                "utf-16-shaped controls",
+                b"\x01\0\x02\0a\0".to_vec(),
+                ArticleErrorKind::Binary,
+            ),
             (
                 "png",
                 b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),

@@ -201,6 +201,9 @@ fn encodings_end_to_end() {
         ("big5.txt", encode(BIG5, "臺北新聞\n\n今年春節期間，全市接待遊客人數創下歷史新高。"), "臺北新聞"),
         ("sjis.md", encode(SHIFT_JIS, "# 東京のニュース\n\n今年の正月休みに、市内を訪れた観光客の数は過去最高を記録しました。"), "東京のニュース"),
         ("lf.txt", [b"\xEF\xBB\xBF".as_slice(), "标题\r正文。\r".as_bytes()].concat(), "标题"),
+        // UTF-16 without a BOM, as some exporters write it.
+        ("u16le.txt", zh.encode_utf16().flat_map(u16::to_le_bytes).collect(), "春节假期"),
+        ("u16be.md", "---\r\ntitle: Café\r\n---\r\nx\r\n".encode_utf16().flat_map(u16::to_be_bytes).collect(), "Café"),
     ];
     for (name, bytes, title) in cases {
         let a = ok(name, bytes);
