@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, BIG5, EUC_KR, GB18030, SHIFT_JIS, UTF_16BE, UTF_16LE};
+use encoding_rs::{Encoding, BIG5, EUC_KR, GB18030, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_874};
 
 use super::ArticleErrorKind;
 
@@ -69,13 +69,17 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     // Short GBK text is also often taken for EUC-KR (both use the same byte ranges); with
     // few characters to go on, Chinese is the better bet for a newsroom's copy.
     let short = bytes.iter().filter(|b| **b >= 0x80).count() < 2 * SHORT_PAIRS;
-    let first = if (guess.is_single_byte() || (guess == EUC_KR && short)) && plausible_gb2312(bytes)
+    // Thai (windows-874) bytes pair up like GB2312 too; its spelling tells it apart.
+    let thai = thai(guess, bytes);
+    let first = if !thai
+        && (guess.is_single_byte() || (guess == EUC_KR && short))
+        && plausible_gb2312(bytes)
     {
         GB18030
     } else {
         guess
     };
-    if first.is_single_byte() && damaged_double_byte(bytes) {
+    if first.is_single_byte() && damaged_double_byte(bytes) && !thai {
         // Chinese cut mid-character or with a stray byte: every single-byte encoding decodes
         // it, as mojibake. Reported instead, like damaged UTF-8.
         return Err(ArticleErrorKind::Undecodable);
@@ -187,6 +191,33 @@ fn damaged_double_byte(bytes: &[u8]) -> bool {
     damaged(&big5) && big5.common * 10 >= big5.pairs * 3
 }
 
+/// Whether `bytes` are Thai in `encoding` (windows-874, as Thai Windows saves text), spelled the
+/// way Thai is: every vowel or tone mark written above or below sits on a consonant (at most
+/// two stacked). Thai bytes are all in the GB2312 range, so only this tells Thai from damaged
+/// Chinese, which puts marks anywhere.
+fn thai(encoding: &'static Encoding, bytes: &[u8]) -> bool {
+    if encoding != WINDOWS_874 {
+        return false;
+    }
+    let Some(text) = strict_decode(encoding, bytes) else {
+        return false;
+    };
+    let consonant = |c: char| ('\u{E01}'..='\u{E2E}').contains(&c);
+    let mark = |c: char| matches!(c, '\u{E31}' | '\u{E34}'..='\u{E3A}' | '\u{E47}'..='\u{E4E}');
+    let (mut before, mut prev) = (' ', ' ');
+    let mut marks = 0usize;
+    for c in text.chars() {
+        if mark(c) {
+            if !(consonant(prev) || (mark(prev) && consonant(before))) {
+                return false;
+            }
+            marks += 1;
+        }
+        (before, prev) = (prev, c);
+    }
+    marks > 0
+}
+
 /// What [`count_pairs`] found.
 #[derive(Default)]
 struct Pairs {
@@ -257,6 +288,7 @@ mod tests {
         "Сегодня утром на рынке было очень оживлённо, сообщает наш корреспондент из Москвы.";
     const EL: &str =
         "Σήμερα το πρωί η αγορά ήταν πολύ ζωντανή, αναφέρει ο ανταποκριτής μας από την Αθήνα.";
+    const TH: &str = "กรุงเทพฯ: ฝนตกหนักในหลายจังหวัดเมื่อวานนี้ ผู้สื่อข่าวรายงานว่าถนนหลายสายมีน้ำท่วมขัง";
     const DE: &str =
         "Größere Änderungen für Bürger: Die Straßenbahn fährt über die Brücke, sagt Jürgen Müßig.";
 
@@ -342,6 +374,12 @@ mod tests {
                 RU,
             ),
             ("windows-1253", encode(encoding_rs::WINDOWS_1253, EL), EL),
+            ("windows-874", encode(WINDOWS_874, TH), TH),
+            (
+                "windows-874 short",
+                encode(WINDOWS_874, "สวัสดีชาวโลก วันนี้เป็นอย่างไรบ้าง"),
+                "สวัสดีชาวโลก วันนี้เป็นอย่างไรบ้าง",
+            ),
             ("windows-1252 long", encode(WINDOWS_1252, DE), DE),
         ];
         for (name, bytes, want) in cases {
