@@ -11,7 +11,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-/// Parse a front-matter date: RFC 3339, `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` in `tz`.
+/// Parse a front-matter date: RFC 3339, `YYYY-MM-DD`, or `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` in `tz`
+/// or with an offset (`+08:00`, `+0800`, `Z`).
 /// The error is a reason for the user.
 pub fn parse_date(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
     let dt = parse_any(value, tz).map(without_leap_second)?;
@@ -48,14 +49,22 @@ fn parse_any(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt);
     }
+    // `Z` is UTC in every form with an offset (`2024-05-01T10:20Z`, without seconds).
+    let zulu = s
+        .strip_suffix(['Z', 'z'])
+        .map(|rest| format!("{}+00:00", rest.trim_end()));
     for fmt in [
         "%Y-%m-%d %H:%M:%S%.f%:z",
         "%Y-%m-%d %H:%M%:z",
         "%Y-%m-%dT%H:%M%:z",
         "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
     ] {
-        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
-            return Ok(dt);
+        for s in std::iter::once(s).chain(zulu.as_deref()) {
+            if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+                return Ok(dt);
+            }
         }
     }
     if let Some(naive) = parse_naive(s) {
@@ -176,6 +185,12 @@ mod tests {
                 "2024-05-01T10:20:30.500+02:00",
             ),
             ("2024-05-01 10:20", SH, "2024-05-01T10:20:00+08:00"),
+            // Odd but unambiguous: `Z` without seconds, an offset without its colon.
+            ("2024-05-01T10:20Z", SH, "2024-05-01T10:20:00+00:00"),
+            ("2024-05-01 10:20z", SH, "2024-05-01T10:20:00+00:00"),
+            ("2024-05-01 10:20:30 Z", SH, "2024-05-01T10:20:30+00:00"),
+            ("2024-05-01T10:20:30+0800", SH, "2024-05-01T10:20:30+08:00"),
+            ("2024-05-01 10:20:30-0530", SH, "2024-05-01T10:20:30-05:30"),
             // Leap seconds become the next second.
             ("2016-12-31T23:59:60Z", SH, "2017-01-01T00:00:00+00:00"),
             (
@@ -207,6 +222,8 @@ mod tests {
             "2024/05/01",
             "10:00:00",
             "2024-05-01T25:00:00Z",
+            "2024-05-01Z",
+            "2024-05-01T10Z",
             "99999999999-01-01",
             // Year 0 and years past 9999: RSS, Atom (xsd:dateTime) and most readers reject them.
             "0000-01-01",
