@@ -142,6 +142,14 @@ fn first_line(events: &[Event<'_>]) -> Option<String> {
     let mut line = String::new();
     for e in events {
         match e {
+            // Inline markup (`**bold** start`) is part of the line; a block's end ends it.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image,
+            ) => {}
             Event::SoftBreak | Event::HardBreak | Event::End(_) if !line.trim().is_empty() => break,
             e => line.push_str(text_of(e).unwrap_or("")),
         }
@@ -213,6 +221,13 @@ mod tests {
             ("Setext\n===\n\ntext", Some("Setext"), "<p>text</p>\n"),
             ("", None, ""),
             ("#\n\nx", Some("x"), "<h1></h1>\n<p>x</p>\n"),
+            // Inline markup does not end the first line.
+            (
+                "**Bold** start, *em* and [a link](x) ~~gone~~ `code` end\nnext",
+                Some("Bold start, em and a link gone code end"),
+                "<p><strong>Bold</strong> start, <em>em</em> and <a href=\"x\">a link</a> <del>gone</del> <code>code</code> end\nnext</p>\n",
+            ),
+            ("- *item* one\n- two\n", Some("item one"), "<ul>\n<li><em>item</em> one</li>\n<li>two</li>\n</ul>\n"),
         ];
         for (input, title, html) in cases {
             let r = render(input, true, true);
