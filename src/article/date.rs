@@ -19,8 +19,14 @@ pub fn parse_date(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> 
     if !in_feed_range(&dt) {
         return Err("the year must be between 0001 and 9999, in UTC too".to_string());
     }
+    if dt.offset().local_minus_utc().abs() > MAX_OFFSET {
+        return Err("the offset from UTC must be at most 14:00".to_string());
+    }
     Ok(dt)
 }
+
+/// The largest UTC offset xsd:dateTime (Atom's schema) allows; real zones span -12:00..+14:00.
+const MAX_OFFSET: i32 = 14 * 3600;
 
 /// Whether feeds can carry `dt`: a year from 1 to 9999, as written and in UTC. RFC 822 and
 /// xsd:dateTime (Atom's schema) have no year 0, and feedparser and the JSON Feed checkers
@@ -191,6 +197,7 @@ mod tests {
             ("2024-05-01 10:20:30 Z", SH, "2024-05-01T10:20:30+00:00"),
             ("2024-05-01T10:20:30+0800", SH, "2024-05-01T10:20:30+08:00"),
             ("2024-05-01 10:20:30-0530", SH, "2024-05-01T10:20:30-05:30"),
+            ("2024-05-01T10:20:30+14:00", SH, "2024-05-01T10:20:30+14:00"),
             // Leap seconds become the next second.
             ("2016-12-31T23:59:60Z", SH, "2017-01-01T00:00:00+00:00"),
             (
@@ -232,6 +239,9 @@ mod tests {
             "9999-12-31T23:00:00-05:00",
             "10000-01-01",
             "+10000-01-01T00:00:00Z",
+            // Offsets past ±14:00 (RFC 3339 allows them, xsd:dateTime does not).
+            "2024-05-01T10:20:30+23:59",
+            "2024-05-01T10:20:30-14:01",
         ] {
             assert!(parse_date(input, SH).is_err(), "{input:?}");
         }
