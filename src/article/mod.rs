@@ -28,7 +28,7 @@ mod date;
 
 pub use body::Body;
 pub use front_matter::is_language_tag;
-pub use slug::permalink;
+pub use slug::{permalink, truncate as truncate_slug, MAX_BYTES as MAX_SLUG_BYTES};
 pub use xml_safe::xml_safe;
 
 /// The raw material of one article, as read from disk.
@@ -110,7 +110,7 @@ pub enum ArticleErrorKind {
     UnclosedFrontMatter(&'static str),
     #[error("invalid date {value:?}: {reason}")]
     BadDate { value: String, reason: String },
-    #[error("invalid slug {0:?}: a slug must not be empty, `.` or `..`, or contain `/`, `\\`, `?`, `#`, `%` or control characters")]
+    #[error("invalid slug {0:?}: a slug must not be empty, `.` or `..`, over 246 bytes, or contain `/`, `\\`, `?`, `#`, `%` or control characters")]
     BadSlug(String),
     #[error("HTML nested more than {0} elements deep (sanitizing it would take minutes)")]
     TooDeep(usize),

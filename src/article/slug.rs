@@ -36,10 +36,25 @@ pub fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
     icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(s)
 }
 
+/// Longest slug, in bytes: a slug (and a tag's) is a directory name in the out dir, at most
+/// 255 bytes on common file systems, and a colliding slug gets a 9-byte suffix (`-1a2b3c4d`).
+pub const MAX_BYTES: usize = 255 - 9;
+
+/// `s` cut to at most [`MAX_BYTES`] bytes, at a character boundary.
+pub fn truncate(s: &mut String) {
+    if s.len() > MAX_BYTES {
+        let cut = (0..=MAX_BYTES)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
+        s.truncate(cut);
+    }
+}
+
 /// An explicit slug, checked. The error is the offending value.
 pub fn explicit(slug: &str) -> Result<String, String> {
     let s = dash_spaces(slug);
-    if s.is_empty() || s == "." || s == ".." || s.chars().any(is_bad) {
+    if s.is_empty() || s == "." || s == ".." || s.len() > MAX_BYTES || s.chars().any(is_bad) {
         return Err(slug.to_string());
     }
     Ok(s)
@@ -47,10 +62,11 @@ pub fn explicit(slug: &str) -> Result<String, String> {
 
 /// A slug from a file stem (date prefix already removed), repaired: bad characters become `-`.
 pub fn from_stem(stem: &str) -> String {
-    let s: String = dash_spaces(stem)
+    let mut s: String = dash_spaces(stem)
         .chars()
         .map(|c| if is_bad(c) { '-' } else { c })
         .collect();
+    truncate(&mut s);
     if s.is_empty() || s.chars().all(|c| c == '.') {
         return "article".to_string();
     }
@@ -71,7 +87,9 @@ mod tests {
 
     #[test]
     fn explicit_slugs() {
+        let long = "长".repeat(82);
         let cases = [
+            (long.as_str(), Ok(long.as_str())),
             ("hello-world", Ok("hello-world")),
             ("  春节 旅游  ", Ok("春节-旅游")),
             ("a.b_c~d", Ok("a.b_c~d")),
@@ -86,6 +104,7 @@ mod tests {
             ("100%", Err(())),
             ("a\u{1}b", Err(())),
             ("a\u{9F}b", Err(())),
+            (&*"长".repeat(83), Err(())),
         ];
         for (input, want) in cases {
             let got = explicit(input);
@@ -110,6 +129,9 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(from_stem(input), want, "{input:?}");
         }
+        // A long name is cut at a character boundary (a stem may be 255 bytes, before a suffix).
+        let long = format!("a{}", "长".repeat(84));
+        assert_eq!(from_stem(&long), format!("a{}", "长".repeat(81)));
     }
 
     #[test]

@@ -204,7 +204,8 @@ pub fn tag_feed_title(config: &Config, tag: &str) -> String {
 
 /// The path segment of a tag's feeds: lowercased; whitespace, control characters and
 /// `/` `\` `?` `#` `%` become `-`; runs of `-` collapse to one. Non-ASCII stays as is (it is
-/// percent-encoded in URLs only). Never empty, `.` or `..` (those become `-`).
+/// percent-encoded in URLs only). Never empty, `.` or `..` (those become `-`), never over
+/// [`crate::article::MAX_SLUG_BYTES`] (a directory name in the out dir).
 pub fn tag_slug(tag: &str) -> String {
     let mut out = String::with_capacity(tag.len());
     for c in tag.to_lowercase().chars() {
@@ -219,6 +220,7 @@ pub fn tag_slug(tag: &str) -> String {
         }
         out.push(c);
     }
+    crate::article::truncate_slug(&mut out);
     if out.is_empty() || out == "." || out == ".." {
         out = "-".to_string();
     }

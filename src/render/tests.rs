@@ -782,6 +782,9 @@ fn tag_slugs() {
     for (tag, want) in cases {
         assert_eq!(tag_slug(tag), want, "{tag:?}");
     }
+    // A directory name in the out dir: cut to fit, at a character boundary.
+    assert_eq!(tag_slug(&"x".repeat(300)), "x".repeat(246));
+    assert_eq!(tag_slug(&"标签".repeat(50)), "标签".repeat(41));
 }
 
 #[test]
