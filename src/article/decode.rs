@@ -63,6 +63,14 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    // An HTML file that names its encoding (`<meta charset=euc-kr>`) is taken at its word when
+    // the bytes decode cleanly in it and the guess agrees on the kind (double-byte CJK or
+    // single-byte): guessing has little to go on in a short page, while a template's stale
+    // `iso-8859-1` over GBK text would be mojibake.
+    let meta = meta_charset(bytes).filter(|m| m.is_single_byte() == guess.is_single_byte());
+    if let Some(text) = meta.and_then(|m| strict_decode(m, bytes)) {
+        return Ok(Cow::Owned(text));
+    }
     // chardetng needs more than a few characters; very short GBK text can look like KOI8 or
     // windows-1252. When the guess is a single-byte encoding but the bytes are all GB2312 pairs
     // with common (level-1) hanzi, Chinese is the better bet.
@@ -131,6 +139,43 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<String> {
             .count();
         (clean && swapped * 8 <= text.chars().count()).then(|| text.into_owned())
     })
+}
+
+/// The legacy encoding a `<meta charset=…>` or `<meta http-equiv=Content-Type content="…;
+/// charset=…">` in the first 1024 bytes names (where browsers look), if any.
+fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let lower = head.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = find(&lower[from..], b"<meta") {
+        let start = from + at + 5;
+        let end = find(&lower[start..], b">").map_or(lower.len(), |e| start + e);
+        let tag = &lower[start..end];
+        from = end;
+        let Some(c) = find(tag, b"charset") else {
+            continue;
+        };
+        let rest = tag[c + 7..].trim_ascii_start();
+        let Some(rest) = rest.strip_prefix(b"=") else {
+            continue;
+        };
+        let rest = rest.trim_ascii_start();
+        let rest = rest
+            .strip_prefix(b"\"")
+            .or(rest.strip_prefix(b"'"))
+            .unwrap_or(rest);
+        let len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+            .count();
+        return Encoding::for_label(&rest[..len])
+            .filter(|e| !matches!(e.name(), "UTF-8" | "UTF-16LE" | "UTF-16BE" | "replacement"));
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Below this many double-byte characters, chardetng's guess between GBK and EUC-KR is weak.
@@ -388,6 +433,36 @@ mod tests {
                 Err(e) => panic!("{name}: {e}"),
             }
         }
+    }
+
+    #[test]
+    fn html_meta_charset_is_honoured_when_the_bytes_fit() {
+        let page = |charset: &str, title: &str| {
+            format!("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\"><title>{title}</title></head><p>{title}</p>")
+        };
+        // Short Korean is taken for GBK by the guess; the page says otherwise.
+        let ko = page("EUC-KR", "뉴스");
+        assert_eq!(decode(&encode(EUC_KR, &ko)).as_deref(), Ok(ko.as_str()));
+        let ru = "<meta charset='windows-1251'><title>Привет</title>";
+        assert_eq!(
+            decode(&encode(encoding_rs::WINDOWS_1251, ru)).as_deref(),
+            Ok(ru)
+        );
+        // A single-byte label over double-byte text is ignored: the guess decides.
+        let stale = page(
+            "iso-8859-1",
+            "北京报道：今年春节期间，全市接待游客人数创下历史新高",
+        );
+        assert_eq!(
+            decode(&encode(GB18030, &stale)).as_deref(),
+            Ok(stale.as_str())
+        );
+        // A label that does not fit the bytes is ignored: the guess decides.
+        let zh = page(
+            "shift_jis",
+            "北京报道：今年春节期间，全市接待游客人数创下历史新高",
+        );
+        assert_eq!(decode(&encode(GB18030, &zh)).as_deref(), Ok(zh.as_str()));
     }
 
     #[test]
