@@ -63,6 +63,18 @@ fn filter<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, 
         // A style without `text-align` would be left as `style=""` by the property filter.
         return value.contains("text-align").then_some(Cow::Borrowed(value));
     }
+    if attribute == "srcset" {
+        // ammonia checks the schemes of `src` and `href` but not of `srcset` candidates.
+        let kept: Vec<String> = srcset_candidates(value)
+            .into_iter()
+            .filter(|(url, _)| url_allowed(url))
+            .map(|(url, descriptor)| match descriptor {
+                "" => url.to_string(),
+                d => format!("{url} {d}"),
+            })
+            .collect();
+        return (!kept.is_empty()).then(|| Cow::Owned(kept.join(", ")));
+    }
     if attribute != "class" {
         return Some(Cow::Borrowed(value));
     }
@@ -78,6 +90,45 @@ fn filter<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, 
     };
     let kept: Vec<&str> = value.split_ascii_whitespace().filter(keep).collect();
     (!kept.is_empty()).then(|| Cow::Owned(kept.join(" ")))
+}
+
+/// The `(url, descriptor)` candidates of a `srcset`, split as browsers split it: a URL is a
+/// run of non-whitespace (so `data:…,…` keeps its comma) less trailing commas; its
+/// descriptor runs to the next comma outside parentheses.
+fn srcset_candidates(srcset: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = srcset;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ',');
+        if rest.is_empty() {
+            return out;
+        }
+        let end = rest
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        let (word, after) = rest.split_at(end);
+        let url = word.trim_end_matches(',');
+        if url.len() < word.len() {
+            out.push((url, ""));
+            rest = after;
+            continue;
+        }
+        let mut depth = 0usize;
+        let stop = after
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    ',' => return depth == 0,
+                    _ => {}
+                }
+                false
+            })
+            .map_or(after.len(), |(i, _)| i);
+        out.push((url, after[..stop].trim()));
+        rest = &after[stop..];
+    }
 }
 
 /// `html` sanitized.
@@ -333,6 +384,15 @@ mod tests {
             (
                 r#"<input type="text" name="q">"#,
                 r#"<input type="checkbox">"#,
+            ),
+            // srcset candidates are judged one by one, like src.
+            (
+                r#"<img srcset="javascript:alert(1) 1x, a.png 2x,, https://x.org/a,b.png 3x, file:///etc/passwd, data:image/png;base64,AAAA 4x">"#,
+                r#"<img srcset="a.png 2x, https://x.org/a,b.png 3x">"#,
+            ),
+            (
+                r#"<picture><source srcset=" JaVaScript:alert(1) 1x"><img srcset="x:y 1x"></picture>"#,
+                "<picture><source><img></picture>",
             ),
         ];
         for (input, want) in cases {
