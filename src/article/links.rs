@@ -132,26 +132,24 @@ fn resolve(url: &str, base: &Url) -> Option<String> {
     }
 }
 
-/// `srcset` is a comma-separated list of `URL [descriptor]`.
+/// `srcset` is a comma-separated list of `URL [descriptor]`, split as browsers split it (a
+/// URL may hold commas: `a,b.png 1x`, `data:…,…`).
 fn resolve_srcset(srcset: &str, base: &Url) -> Option<String> {
     let mut changed = false;
-    let parts: Vec<String> = srcset
-        .split(',')
-        .map(|candidate| {
-            let candidate = candidate.trim();
-            let (url, descriptor) = candidate
-                .split_once(char::is_whitespace)
-                .unwrap_or((candidate, ""));
-            match resolve(url, base) {
+    let parts: Vec<String> = super::sanitize::srcset_candidates(srcset)
+        .into_iter()
+        .map(|(url, descriptor)| {
+            let url = match resolve(url, base) {
                 Some(abs) => {
                     changed = true;
-                    if descriptor.is_empty() {
-                        abs
-                    } else {
-                        format!("{abs} {}", descriptor.trim())
-                    }
+                    abs
                 }
-                None => candidate.to_string(),
+                None => url.to_string(),
+            };
+            if descriptor.is_empty() {
+                url
+            } else {
+                format!("{url} {descriptor}")
             }
         })
         .collect();
@@ -193,6 +191,10 @@ mod tests {
             (
                 r#"<img srcset="a.png 1x, /b.png 2x">"#,
                 r#"<img srcset="https://x.org/news/articles/%E6%98%A5/a.png 1x, https://x.org/b.png 2x">"#,
+            ),
+            (
+                r#"<img srcset="a,b.png 1x, https://o.org/c,d.png 2x,data:image/png;base64,AAAA 3x">"#,
+                r#"<img srcset="https://x.org/news/articles/%E6%98%A5/a,b.png 1x, https://o.org/c,d.png 2x, data:image/png;base64,AAAA 3x">"#,
             ),
             (
                 r#"<video poster="p.jpg" src="v.mp4"></video>"#,

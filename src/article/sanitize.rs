@@ -95,7 +95,7 @@ fn filter<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, 
 /// The `(url, descriptor)` candidates of a `srcset`, split as browsers split it: a URL is a
 /// run of non-whitespace (so `data:…,…` keeps its comma) less trailing commas; its
 /// descriptor runs to the next comma outside parentheses.
-fn srcset_candidates(srcset: &str) -> Vec<(&str, &str)> {
+pub fn srcset_candidates(srcset: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = srcset;
     loop {
