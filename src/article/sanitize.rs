@@ -63,6 +63,10 @@ fn filter<'u>(element: &str, attribute: &str, value: &'u str) -> Option<Cow<'u, 
         // A style without `text-align` would be left as `style=""` by the property filter.
         return value.contains("text-align").then_some(Cow::Borrowed(value));
     }
+    if attribute == "cite" {
+        // ammonia checks the scheme of `src` and `href`, not of `cite` (blockquote, q, del…).
+        return url_allowed(value).then_some(Cow::Borrowed(value));
+    }
     if attribute == "srcset" {
         // ammonia checks the schemes of `src` and `href` but not of `srcset` candidates.
         let kept: Vec<String> = srcset_candidates(value)
@@ -384,6 +388,10 @@ mod tests {
             (
                 r#"<input type="text" name="q">"#,
                 r#"<input type="checkbox">"#,
+            ),
+            (
+                r#"<blockquote cite="javascript:x">q</blockquote><q cite="https://ok/">q</q><del cite="data:,x">d</del>"#,
+                r#"<blockquote>q</blockquote><q cite="https://ok/">q</q><del>d</del>"#,
             ),
             // srcset candidates are judged one by one, like src.
             (
