@@ -157,7 +157,7 @@ pub fn too_deep(html: &str) -> bool {
     while let Some(at) = b[i..].iter().position(|&c| c == b'<') {
         i += at + 1;
         if b[i..].starts_with(b"!--") {
-            i = find(b, i + 3, b"-->").map_or(b.len(), |e| e + 3);
+            i = comment_end(b, i + 3);
             continue;
         }
         let end_tag = b.get(i) == Some(&b'/');
@@ -191,7 +191,9 @@ pub fn too_deep(html: &str) -> bool {
             }
             continue;
         }
-        if RAW_TEXT.contains(&&*name) {
+        // Inside SVG or MathML, `<style>` or `<title>` is an element like any other.
+        let foreign = || stack.iter().any(|n| n == "svg" || n == "math");
+        if RAW_TEXT.contains(&&*name) && !foreign() {
             let closer = format!("</{name}");
             i = find_ci(b, close, closer.as_bytes()).unwrap_or(b.len());
             continue;
@@ -347,6 +349,22 @@ const RAW_TEXT: [&str; 9] = [
     "plaintext",
 ];
 
+/// Where a comment whose text starts at `from` ends, as the parser ends it: after `-->` or
+/// `--!>`, or at once for `<!-->` and `<!--->`.
+fn comment_end(b: &[u8], from: usize) -> usize {
+    for abrupt in [b">".as_slice(), b"->"] {
+        if b[from..].starts_with(abrupt) {
+            return from + abrupt.len();
+        }
+    }
+    let close = find(b, from, b"-->").map(|e| e + 3);
+    let bang = find(b, from, b"--!>").map(|e| e + 4);
+    match (close, bang) {
+        (Some(c), Some(x)) => c.min(x),
+        (c, x) => c.or(x).unwrap_or(b.len()),
+    }
+}
+
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     b.get(from..)?
         .windows(needle.len())
@@ -419,6 +437,12 @@ mod tests {
             deep("<table><tr><td>", MAX_DEPTH / 3 + 1),
             deep("<ul><li><p>", MAX_DEPTH / 2 + 1),
             format!("<b>{}", deep("<div></b>", MAX_DEPTH + 1)),
+            // What the parser takes for markup is counted: after a comment ended by `--!>` or
+            // `<!-->`, inside SVG's `<title>` or `<style>`.
+            format!("<!-- x --!>{}-->", deep("<div>", MAX_DEPTH + 1)),
+            format!("<!-->{}-->", deep("<div>", MAX_DEPTH + 1)),
+            format!("<svg><title>{}", deep("<div>", MAX_DEPTH + 1)),
+            format!("<math><style>{}", deep("<div>", MAX_DEPTH + 1)),
             deep("<i><div></i></span>", MAX_DEPTH / 2 + 1),
         ] {
             assert!(too_deep(&html), "{}", &html[..40]);
