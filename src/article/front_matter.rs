@@ -151,6 +151,10 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
     let mut fm = FrontMatter::default();
     for (key, val) in entries {
         let line = key_line(syntax, text, &key, 0);
+        let val = match val {
+            Val::Num(n) => Val::Num(written_number(syntax, text, line).unwrap_or(n)),
+            val => val,
+        };
         let bad = |expected: &str, val: &Val| {
             Fail::at(
                 line,
@@ -275,6 +279,20 @@ fn file_lines(message: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A number as written on its key's line (`3.10`, `1.50e3`), when it is a plain scalar there:
+/// the parsed value would print as `3.1` or `1500.0`, another title, slug or GUID.
+fn written_number(syntax: Syntax, text: &str, line: Option<usize>) -> Option<String> {
+    let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
+    let source = text.split('\n').nth(line?.checked_sub(FIRST_LINE)?)?;
+    let (_, value) = source.split_once(sep)?;
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-._".contains(&b));
+    plain.then(|| value.to_string())
 }
 
 /// A string (or number) value, untrimmed; `Some(None)` for null, `None` for a wrong type.

@@ -115,6 +115,27 @@ fn value_shapes() {
 }
 
 #[test]
+fn numbers_keep_the_digits_as_written() {
+    // A slug or id re-printed from the parsed number would be another URL or GUID.
+    let text = "title: 3.10\nslug: 1.50  # comment\nid: 1.50e3\nauthor: &a 3.10\n";
+    let fm = parse(Syntax::Yaml, text).unwrap_or_else(|f| panic!("{f:?}"));
+    let slug = fm.slug.map(|s| s.value);
+    assert_eq!(
+        (fm.title.as_deref(), slug.as_deref(), fm.id.as_deref()),
+        (Some("3.10"), Some("1.50"), Some("1.50e3"))
+    );
+    // Not a plain scalar on its line: as parsed.
+    assert_eq!(fm.author.as_deref(), Some("3.1"));
+    let fm =
+        parse(Syntax::Toml, "title = 1.50\nslug = 1_000\n").unwrap_or_else(|f| panic!("{f:?}"));
+    let slug = fm.slug.map(|s| s.value);
+    assert_eq!(
+        (fm.title.as_deref(), slug.as_deref()),
+        (Some("1.50"), Some("1_000"))
+    );
+}
+
+#[test]
 fn wrong_types_name_key_and_line() {
     let cases = [
         (
