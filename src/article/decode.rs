@@ -13,7 +13,16 @@ use super::ArticleErrorKind;
 
 /// Decode `bytes` to text with `\n` line endings and no leading BOM.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
-    let text = decode_raw(bytes)?;
+    decode_with(bytes, false)
+}
+
+/// [`decode`] for an HTML file, whose `<meta charset>` is taken into account.
+pub fn decode_html(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
+    decode_with(bytes, true)
+}
+
+fn decode_with(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {
+    let text = decode_raw(bytes, html)?;
     let text = match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('\u{FEFF}').unwrap_or(s)),
         Cow::Owned(s) => match s.strip_prefix('\u{FEFF}') {
@@ -24,8 +33,8 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     Ok(normalize_newlines(text))
 }
 
-fn decode_raw(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
-    let text = decode_unchecked(bytes)?;
+fn decode_raw(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {
+    let text = decode_unchecked(bytes, html)?;
     // A file that already holds U+FFFD was damaged by an earlier lossy conversion: publishing
     // it would spread the damage (and some readers reject it).
     if text.contains('\u{FFFD}') {
@@ -34,7 +43,7 @@ fn decode_raw(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     Ok(text)
 }
 
-fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
+fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
             .map(Cow::Borrowed)
@@ -63,11 +72,14 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-    // An HTML file that names its encoding (`<meta charset=euc-kr>`) is taken at its word when
+    // An HTML file (not Markdown or text that may quote one) that names its encoding (`<meta charset=euc-kr>`) is taken at its word when
     // the bytes decode cleanly in it and the guess agrees on the kind (double-byte CJK or
     // single-byte): guessing has little to go on in a short page, while a template's stale
     // `iso-8859-1` over GBK text would be mojibake.
-    let meta = meta_charset(bytes).filter(|m| m.is_single_byte() == guess.is_single_byte());
+    let meta = html
+        .then(|| meta_charset(bytes))
+        .flatten()
+        .filter(|m| m.is_single_byte() == guess.is_single_byte());
     if let Some(text) = meta.and_then(|m| strict_decode(m, bytes)) {
         return Ok(Cow::Owned(text));
     }
@@ -442,10 +454,13 @@ mod tests {
         };
         // Short Korean is taken for GBK by the guess; the page says otherwise.
         let ko = page("EUC-KR", "뉴스");
-        assert_eq!(decode(&encode(EUC_KR, &ko)).as_deref(), Ok(ko.as_str()));
+        assert_eq!(
+            decode_html(&encode(EUC_KR, &ko)).as_deref(),
+            Ok(ko.as_str())
+        );
         let ru = "<meta charset='windows-1251'><title>Привет</title>";
         assert_eq!(
-            decode(&encode(encoding_rs::WINDOWS_1251, ru)).as_deref(),
+            decode_html(&encode(encoding_rs::WINDOWS_1251, ru)).as_deref(),
             Ok(ru)
         );
         // A single-byte label over double-byte text is ignored: the guess decides.
@@ -454,15 +469,24 @@ mod tests {
             "北京报道：今年春节期间，全市接待游客人数创下历史新高",
         );
         assert_eq!(
-            decode(&encode(GB18030, &stale)).as_deref(),
+            decode_html(&encode(GB18030, &stale)).as_deref(),
             Ok(stale.as_str())
+        );
+        // Only an HTML file's: a Markdown tutorial in Big5 may quote another page's.
+        let quoted = format!("{TW}\n\n    <meta charset=\"gb2312\">\n");
+        assert_eq!(
+            decode(&encode(BIG5, &quoted)).as_deref(),
+            Ok(quoted.as_str())
         );
         // A label that does not fit the bytes is ignored: the guess decides.
         let zh = page(
             "shift_jis",
             "北京报道：今年春节期间，全市接待游客人数创下历史新高",
         );
-        assert_eq!(decode(&encode(GB18030, &zh)).as_deref(), Ok(zh.as_str()));
+        assert_eq!(
+            decode_html(&encode(GB18030, &zh)).as_deref(),
+            Ok(zh.as_str())
+        );
     }
 
     #[test]

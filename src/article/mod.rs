@@ -180,7 +180,10 @@ struct Rendered {
 
 fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     let format = crate::scan::classify(&src.path).ok_or(ArticleErrorKind::NotAnArticle)?;
-    let text = decode::decode(&src.bytes)?;
+    let text = match format {
+        Format::Html => decode::decode_html(&src.bytes)?,
+        Format::Markdown | Format::Text => decode::decode(&src.bytes)?,
+    };
     let (fm, body) = match format {
         Format::Text => (front_matter::FrontMatter::default(), &*text),
         Format::Markdown | Format::Html => {
