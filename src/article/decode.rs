@@ -7,7 +7,9 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, BIG5, EUC_KR, GB18030, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_874};
+use encoding_rs::{
+    Encoding, BIG5, EUC_KR, GB18030, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1252, WINDOWS_874,
+};
 
 use super::ArticleErrorKind;
 
@@ -96,6 +98,10 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         && plausible_gb2312(bytes)
     {
         GB18030
+    } else if guess.is_single_byte() && guess != WINDOWS_1252 && symbols_only(guess, bytes) {
+        // English with a `£5` or `25°C ±2`: chardetng reads the lone symbols as letters of
+        // another single-byte encoding (`Ł5`, `ą2`), which no language writes alone.
+        WINDOWS_1252
     } else {
         guess
     };
@@ -217,12 +223,15 @@ fn strict_decode(encoding: &'static Encoding, bytes: &[u8]) -> Option<String> {
     Some(text.into_owned())
 }
 
+/// A GB2312 pair for [`count_pairs`]; common when a level-1 hanzi.
+fn gb2312_pair(lead: u8, trail: u8) -> Option<bool> {
+    let pair = (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail);
+    pair.then_some((0xB0..=0xD7).contains(&lead))
+}
+
 /// Whether every non-ASCII byte is part of a GB2312 pair and one pair is a level-1 hanzi.
 fn plausible_gb2312(bytes: &[u8]) -> bool {
-    let c = count_pairs(bytes, |lead, trail| {
-        let pair = (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail);
-        pair.then_some((0xB0..=0xD7).contains(&lead))
-    });
+    let c = count_pairs(bytes, gb2312_pair);
     c.stray == 0 && c.common > 0
 }
 
@@ -246,6 +255,33 @@ fn damaged_double_byte(bytes: &[u8]) -> bool {
     });
     // `common` counts pairs that are both frequent and have a high trail byte here.
     damaged(&big5) && big5.common * 10 >= big5.pairs * 3
+}
+
+/// Whether the single-byte `guess` reads the bytes that windows-1252 reads differently only
+/// as characters outside words: no letter of the guess's reading there has a letter beside it.
+/// Then they are windows-1252's symbols (`£`, `±`, `©`, `µ`), not the guess's letters (`Ł`,
+/// `ą`, `Š`, `ľ`), which a language writes inside words. False when windows-1252 cannot
+/// decode the bytes cleanly.
+fn symbols_only(guess: &'static Encoding, bytes: &[u8]) -> bool {
+    let (Some(theirs), Some(ours)) = (
+        strict_decode(guess, bytes),
+        strict_decode(WINDOWS_1252, bytes),
+    ) else {
+        return false;
+    };
+    // Single-byte encodings: one char per byte, so positions line up.
+    let theirs: Vec<char> = theirs.chars().collect();
+    let ours: Vec<char> = ours.chars().collect();
+    if theirs.len() != ours.len() {
+        return false;
+    }
+    let letter = |i: Option<usize>| {
+        i.and_then(|i| theirs.get(i))
+            .is_some_and(|c| c.is_alphabetic())
+    };
+    (0..theirs.len())
+        .filter(|&i| theirs[i] != ours[i])
+        .all(|i| !theirs[i].is_alphabetic() || !(letter(i.checked_sub(1)) || letter(Some(i + 1))))
 }
 
 /// Whether `bytes` are Thai in `encoding` (windows-874, as Thai Windows saves text), spelled the
@@ -444,6 +480,47 @@ mod tests {
                 Ok(got) => assert_eq!(got, want, "{name}"),
                 Err(e) => panic!("{name}: {e}"),
             }
+        }
+    }
+
+    #[test]
+    fn western_symbols_are_not_read_as_central_european_letters() {
+        let body = "The council said the new fee of {} would apply from Monday, and the average household would pay more.";
+        for symbol in [
+            "£5",
+            "25°C ±2",
+            "© 2024",
+            "µ = 5",
+            "¥120",
+            "½ off",
+            "£5 at the Café",
+        ] {
+            for text in [body.replace("{}", symbol), format!("Cost {symbol}")] {
+                assert_eq!(
+                    decode(&encode(WINDOWS_1252, &text)).as_deref(),
+                    Ok(text.as_str())
+                );
+            }
+        }
+        // Letters inside words still go to the guess.
+        for (encoding, text) in [
+            (
+                encoding_rs::WINDOWS_1250,
+                "Zażółć gęślą jaźń, był tu wczoraj.",
+            ),
+            (
+                encoding_rs::WINDOWS_1250,
+                "Příliš žluťoučký kůň úpěl ďábelské ódy.",
+            ),
+            (encoding_rs::WINDOWS_1251, RU),
+            (encoding_rs::WINDOWS_1253, EL),
+        ] {
+            assert_eq!(
+                decode(&encode(encoding, text)).as_deref(),
+                Ok(text),
+                "{}",
+                encoding.name()
+            );
         }
     }
 
