@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 
 use encoding_rs::{
-    Encoding, BIG5, EUC_KR, GB18030, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1252, WINDOWS_874,
+    Encoding, BIG5, EUC_KR, GB18030, ISO_2022_JP, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1252,
+    WINDOWS_874,
 };
 
 use super::ArticleErrorKind;
@@ -65,6 +66,16 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
             .ok_or(ArticleErrorKind::Binary);
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
+        // ISO-2022-JP (JIS, as Japanese mail and old tools write it) is 7-bit, so valid
+        // UTF-8: its escape sequences tell it apart, else the kanji would be ASCII garbage.
+        let jis = [b"\x1B$B".as_slice(), b"\x1B$@", b"\x1B(I"]
+            .iter()
+            .any(|esc| find(bytes, esc).is_some());
+        if jis {
+            if let Some(text) = strict_decode(ISO_2022_JP, bytes) {
+                return Ok(Cow::Owned(text));
+            }
+        }
         return Ok(Cow::Borrowed(s));
     }
     if mostly_utf8(bytes) {
@@ -452,6 +463,7 @@ mod tests {
             ("gbk", encode(encoding_rs::GBK, ZH), ZH),
             ("big5", encode(BIG5, TW), TW),
             ("shift_jis", encode(SHIFT_JIS, JA), JA),
+            ("iso-2022-jp", encode(ISO_2022_JP, JA), JA),
             ("euc-kr", encode(EUC_KR, KO), KO),
             ("windows-1252", encode(WINDOWS_1252, FR), FR),
             ("gb18030 short", encode(GB18030, "新闻"), "新闻"),
