@@ -68,9 +68,11 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     if let Ok(s) = std::str::from_utf8(bytes) {
         // ISO-2022-JP (JIS, as Japanese mail and old tools write it) is 7-bit, so valid
         // UTF-8: its escape sequences tell it apart, else the kanji would be ASCII garbage.
-        let jis = [b"\x1B$B".as_slice(), b"\x1B$@", b"\x1B(I"]
-            .iter()
-            .any(|esc| find(bytes, esc).is_some());
+        // (A memchr for ESC first: this runs on every UTF-8 file.)
+        let jis = bytes.contains(&0x1B)
+            && [b"\x1B$B".as_slice(), b"\x1B$@", b"\x1B(I"]
+                .iter()
+                .any(|esc| find(bytes, esc).is_some());
         if jis {
             if let Some(text) = strict_decode(ISO_2022_JP, bytes) {
                 return Ok(Cow::Owned(text));
