@@ -43,7 +43,8 @@ pub struct Loaded {
 /// that cannot be read gives a problem without `read`. A file whose path and fingerprint
 /// `known` accepts is not read at all. Files are parsed in batches, each handed to `batch`
 /// before the next is read (the parse cache moves their bodies out of memory there). An
-/// unreadable `dir` is an error.
+/// unreadable `dir` is an error. Also returns the article-named symlinks met (see
+/// [`scan::Walked::links`]).
 pub fn read_and_parse(
     root: &Path,
     dir: &Path,
@@ -51,8 +52,8 @@ pub fn read_and_parse(
     opts: &ParseOptions,
     known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
     batch: &mut (dyn FnMut(&mut [Loaded]) + Send),
-) -> io::Result<Vec<Loaded>> {
-    let paths = scan::article_paths(root, dir)?;
+) -> io::Result<(Vec<Loaded>, Vec<PathBuf>)> {
+    let scan::Walked { paths, links } = scan::walk(root, dir)?;
     let one =
         |path: &PathBuf| match scan::read_entry_unless(root, path, max_bytes, |fp| known(path, fp))
         {
@@ -99,7 +100,7 @@ pub fn read_and_parse(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
-    Ok(all)
+    Ok((all, links))
 }
 
 /// Files per batch of [`read_and_parse`]: big enough that the cores rarely wait for each other
@@ -111,8 +112,8 @@ pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
     let opts = parse_options(config);
     let max_bytes = config.articles.max_bytes;
-    let loaded =
-        read_and_parse(dir, dir, max_bytes, &opts, &|_, _| false, &mut |_| {}).map_err(|e| {
+    let (loaded, _) = read_and_parse(dir, dir, max_bytes, &opts, &|_, _| false, &mut |_| {})
+        .map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!("{}: cannot read articles directory: {e}", dir.display()),

@@ -27,6 +27,10 @@ pub struct Engine {
     store: Store,
     /// Last version parsed, by path, so a rescan only re-reads what changed.
     seen: BTreeMap<PathBuf, Fingerprint>,
+    /// Article-named symlinks in the tree (see [`scan::Walked::links`]), re-checked on every
+    /// batch: an edit of a link's target, or a dangling link's target appearing, sends no
+    /// event for the link.
+    links: BTreeMap<PathBuf, ()>,
     /// Problems already reported, so each is logged once per change.
     reported: BTreeSet<String>,
     /// The last snapshot rendered: its assets' ETags and Last-Modified times carry over to the
@@ -73,6 +77,7 @@ impl Engine {
             root,
             opts,
             seen: BTreeMap::new(),
+            links: BTreeMap::new(),
             reported: BTreeSet::new(),
             last: None,
             // Pages are rendered on first request (and by the writer, which does not keep them).
@@ -184,7 +189,7 @@ impl Engine {
         let known = |path: &Path, fp: Fingerprint| {
             fp.len <= max_bytes && cached.get(path).is_some_and(|(f, _)| f.unchanged(&fp))
         };
-        let mut loaded = read_and_parse(
+        let (mut loaded, links) = read_and_parse(
             &self.root,
             &self.root,
             max_bytes,
@@ -248,6 +253,7 @@ impl Engine {
         }
         self.store = Store::loaded(&self.root, articles, problems);
         self.seen = seen.into_iter().collect();
+        self.links = links.into_iter().map(|l| (l, ())).collect();
         stats.cache_outdated |= !cached.is_empty();
         // Drafts and future articles are never cached, so only a public article read from its
         // file (new, edited, or due since) or a cached file now gone or broken is a change.
@@ -283,33 +289,82 @@ impl Engine {
     /// changed what the store holds (a file saved with the same content changes nothing).
     pub fn apply<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) -> usize {
         let mut changed = 0;
+        let mut done = std::collections::HashSet::new();
         for path in paths {
             if !path.starts_with(&self.root) {
                 continue;
             }
-            let did = match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
-                Entry::Article(src, fp) => {
-                    self.seen.insert(src.path.clone(), fp);
-                    match article::parse(&src, &self.opts) {
-                        Ok(a) => self.store.upsert(a),
-                        Err(p) => self.store.fail(p),
-                    }
-                }
-                // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
-                Entry::Dir => self.sync_dir(path) > 0,
-                Entry::NotArticle => {
-                    store::remove_subtree(&mut self.seen, path);
-                    self.store.remove_subtree(path)
-                }
-                // Its version is noted too, so a rescan does not read it again until it changes.
-                Entry::Problem(p, fp) => {
-                    self.seen.insert(p.path.clone(), fp);
-                    self.store.fail(p)
-                }
-            };
-            changed += usize::from(did);
+            self.note_link(path);
+            changed += usize::from(self.apply_one(path));
+            done.insert(path);
         }
-        changed
+        changed + self.recheck_links(&done)
+    }
+
+    /// Re-check one path on disk; whether the store changed.
+    fn apply_one(&mut self, path: &Path) -> bool {
+        match scan::read_entry(&self.root, path, self.config.articles.max_bytes) {
+            Entry::Article(src, fp) => {
+                self.seen.insert(src.path.clone(), fp);
+                match article::parse(&src, &self.opts) {
+                    Ok(a) => self.store.upsert(a),
+                    Err(p) => self.store.fail(p),
+                }
+            }
+            // A new directory's files may predate its watch (`mkdir -p a/b && cp`): walk it.
+            Entry::Dir => self.sync_dir(path) > 0,
+            Entry::NotArticle => {
+                store::remove_subtree(&mut self.seen, path);
+                self.store.remove_subtree(path)
+            }
+            // Its version is noted too, so a rescan does not read it again until it changes.
+            Entry::Problem(p, fp) => {
+                self.seen.insert(p.path.clone(), fp);
+                self.store.fail(p)
+            }
+        }
+    }
+
+    /// Keep [`Engine::links`] up to date for a path an event named.
+    fn note_link(&mut self, path: &Path) {
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                if scan::classify(path).is_some() && !scan::is_ignored_path(&self.root, path) {
+                    self.links.insert(path.to_path_buf(), ());
+                }
+            }
+            Ok(m) if m.is_dir() => {}
+            // Gone (a file, or a directory with every link under it), or not a link any more.
+            _ => {
+                store::remove_subtree(&mut self.links, path);
+            }
+        }
+    }
+
+    /// Re-read the symlinked articles whose target changed, appeared or vanished since they
+    /// were read (one `stat` per link per batch). `done`: paths this batch read already.
+    fn recheck_links(&mut self, done: &std::collections::HashSet<&Path>) -> usize {
+        let stale: Vec<PathBuf> = self
+            .links
+            .keys()
+            .filter(|link| !done.contains(link.as_path()))
+            .filter(|link| {
+                let now = std::fs::metadata(link)
+                    .ok()
+                    .filter(std::fs::Metadata::is_file)
+                    .map(|m| Fingerprint::of(&m));
+                match (now, self.seen.get(*link)) {
+                    (Some(now), Some(seen)) => !seen.unchanged(&now),
+                    (Some(_), None) | (None, Some(_)) => true,
+                    (None, None) => false,
+                }
+            })
+            .cloned()
+            .collect();
+        stale
+            .iter()
+            .map(|link| usize::from(self.apply_one(link)))
+            .sum()
     }
 
     /// Walk everything again, re-reading only files whose fingerprint changed (after lost
@@ -331,8 +386,12 @@ impl Engine {
     /// Make the store match the files under `dir`. Returns how many paths changed what the
     /// store holds.
     fn sync_dir(&mut self, dir: &Path) -> usize {
-        let paths = match scan::article_paths(&self.root, dir) {
-            Ok(p) => p,
+        let paths = match scan::walk(&self.root, dir) {
+            Ok(walked) => {
+                store::remove_subtree(&mut self.links, dir);
+                self.links.extend(walked.links.into_iter().map(|l| (l, ())));
+                walked.paths
+            }
             Err(e) => {
                 tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory");
                 return 0;

@@ -214,14 +214,29 @@ fn link_stays_inside(root: &Path, path: &Path) -> bool {
 
 /// Every article file under `dir` (recursively, inside `root`), sorted, without reading them.
 pub fn article_paths(root: &Path, dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+    walk(root, dir).map(|w| w.paths)
+}
+
+/// What a walk of the articles directory finds.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Every article file, sorted (see [`article_paths`]).
+    pub paths: Vec<PathBuf>,
+    /// The symlinks with an article's name, followed or not (dangling, or pointing out of the
+    /// tree): an edit of a link's target sends no event for the link itself.
+    pub links: Vec<PathBuf>,
+}
+
+/// [`article_paths`], and the article-named symlinks met on the way.
+pub fn walk(root: &Path, dir: &Path) -> io::Result<Walked> {
+    let mut out = Walked::default();
     let mut seen = HashSet::new();
     fs::read_dir(dir)?;
     collect(root, dir, &mut seen, &mut out);
     Ok(out)
 }
 
-fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
+fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Walked) {
     // Guard against symlink loops: each real directory is walked once.
     let Ok(real) = fs::canonicalize(dir) else {
         return;
@@ -247,6 +262,9 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<P
             continue;
         }
         let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_symlink() && classify(&path).is_some() {
+            out.links.push(path.clone());
+        }
         let is_dir = if ft.is_symlink() {
             // Directory symlinks are never followed (see `read_entry`): which path an article
             // got would depend on the order `read_dir` returns entries in.
@@ -260,7 +278,7 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<P
         if is_dir {
             collect(root, &path, seen, out);
         } else if classify(&path).is_some() {
-            out.push(path);
+            out.paths.push(path);
         }
     }
 }

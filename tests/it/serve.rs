@@ -369,6 +369,23 @@ fn a_symlink_loop_or_directory_alias_publishes_nothing_twice() {
 }
 
 #[test]
+fn an_article_reached_through_a_symlink_follows_its_target() {
+    // Editing a link's target, or creating a dangling link's target, sends no event for the
+    // link itself; the daemon must still publish the new text. The targets are dot-files,
+    // never articles themselves: only the links publish them.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), (".source", &md("Linked"))]);
+    std::os::unix::fs::symlink(".source", fx.art("link.md")).expect("symlink");
+    std::os::unix::fs::symlink(".late-target", fx.art("late.md")).expect("dangling symlink");
+    fx.wait_for(&[("alpha", "Alpha"), ("link", "Linked")]);
+    fx.write(".source", &md("Linked two"));
+    fx.wait_for(&[("alpha", "Alpha"), ("link", "Linked two")]);
+    fx.write(".late-target", &md("Late"));
+    fx.wait_for(&[("alpha", "Alpha"), ("link", "Linked two"), ("late", "Late")]);
+    fs::remove_file(fx.art(".late-target")).expect("remove target");
+    fx.wait_for(&[("alpha", "Alpha"), ("link", "Linked two")]);
+}
+
+#[test]
 fn rename_out_of_the_tree_is_a_delete() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
     fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
