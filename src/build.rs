@@ -169,7 +169,9 @@ pub fn build(config: &Config) -> ExitCode {
     };
     for p in &mut problems {
         p.path = shown(&p.path);
-        if let ArticleErrorKind::SlugCollision { other, .. } = &mut p.kind {
+        if let ArticleErrorKind::SlugCollision { other, .. }
+        | ArticleErrorKind::IdCollision { other, .. } = &mut p.kind
+        {
             *other = shown(Path::new(other.as_str())).display().to_string();
         }
     }

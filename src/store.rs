@@ -220,6 +220,46 @@ impl Store {
             renamed.slug = assigned;
             articles.push((date, Arc::new(renamed)));
         }
+        // The same front matter `id` twice would have readers merge two articles into one: the
+        // oldest keeps it, the others fall back to their permalink (as a slug collision does).
+        if articles.iter().any(|(_, a)| a.id.is_some()) {
+            let mut ids: HashMap<&str, usize> = HashMap::new();
+            for (i, (date, a)) in articles.iter().enumerate() {
+                if let Some(id) = a.id.as_deref() {
+                    match ids.entry(id) {
+                        Entry::Occupied(mut owner) => {
+                            if *date < articles[*owner.get()].0 {
+                                owner.insert(i);
+                            }
+                        }
+                        Entry::Vacant(slot) => {
+                            slot.insert(i);
+                        }
+                    }
+                }
+            }
+            let losers: Vec<(usize, usize)> = articles
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, a))| {
+                    let owner = *ids.get(a.id.as_deref()?)?;
+                    (owner != i).then_some((i, owner))
+                })
+                .collect();
+            for (i, owner) in losers {
+                let other = articles[owner].1.path.display().to_string();
+                let mut renamed = Article::clone(&articles[i].1);
+                collisions.push(ArticleError {
+                    path: renamed.path.clone(),
+                    line: None,
+                    kind: ArticleErrorKind::IdCollision {
+                        id: renamed.id.take().unwrap_or_default(),
+                        other,
+                    },
+                });
+                articles[i].1 = Arc::new(renamed);
+            }
+        }
         // Paths are unique, so this order is total and an unstable sort gives one result. The
         // date sits beside each article: the sort reads an article only on a tie.
         articles.sort_unstable_by(|(da, a), (db, b)| {
@@ -293,6 +333,45 @@ mod tests {
             draft: false,
             lang: None,
         }
+    }
+
+    #[test]
+    fn a_repeated_id_stays_with_the_oldest_and_is_reported() {
+        let mut s = Store::new();
+        let with_id = |path: &str, slug: &str, day: u32, id: &str| Article {
+            id: Some(id.to_string()),
+            ..article(path, slug, day)
+        };
+        s.upsert(with_id("a.md", "a", 5, "urn:x"));
+        s.upsert(with_id("b.md", "b", 3, "urn:x"));
+        s.upsert(with_id("c.md", "c", 4, "urn:y"));
+        s.upsert(article("d.md", "d", 6));
+        let p = s.published(now());
+        let id_of = |slug: &str| {
+            p.articles
+                .iter()
+                .find(|a| a.slug == slug)
+                .map(|a| a.id.clone())
+        };
+        assert_eq!(id_of("b"), Some(Some("urn:x".to_string())));
+        assert_eq!(
+            id_of("a"),
+            Some(None),
+            "the newer one falls back to its permalink"
+        );
+        assert_eq!(id_of("c"), Some(Some("urn:y".to_string())));
+        assert_eq!(p.articles.len(), 4);
+        assert_eq!(
+            p.collisions,
+            vec![ArticleError {
+                path: PathBuf::from("a.md"),
+                line: None,
+                kind: ArticleErrorKind::IdCollision {
+                    id: "urn:x".to_string(),
+                    other: "b.md".to_string(),
+                },
+            }]
+        );
     }
 
     fn now() -> DateTime<Utc> {

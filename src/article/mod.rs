@@ -124,6 +124,8 @@ pub enum ArticleErrorKind {
         other: String,
         assigned: String,
     },
+    #[error("id {id:?} is also used by {other}; this article's id is its permalink instead")]
+    IdCollision { id: String, other: String },
 }
 
 impl fmt::Display for ArticleError {
