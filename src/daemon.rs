@@ -203,6 +203,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         if new.server != config.server || new.watch != config.watch {
                             tracing::warn!("[server] and [watch] settings take effect after a restart; the rest is reloaded");
                         }
+                        // `config` keeps describing the running daemon, so the next reload
+                        // compares against what is in effect (and shutdown uses its grace).
+                        new.server = config.server.clone();
+                        new.watch = config.watch.clone();
                         if !new.site.base_url_explicit {
                             new.site.base_url = base_url_for(addr);
                         }

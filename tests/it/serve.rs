@@ -1019,6 +1019,43 @@ fn sighup_with_a_broken_config_keeps_the_old_one() {
 }
 
 #[test]
+fn sighup_says_a_server_change_needs_a_restart_until_it_has_one() {
+    let fx = Fx::start_with(
+        &[("alpha.md", &md("Alpha"))],
+        Some("[site]\ntitle = \"A\"\n"),
+    );
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let warnings = |d: &Daemon| d.log().matches("take effect after a restart").count();
+    let reload = |config: &str, title: &str| {
+        fx.dir.write("feedpub.toml", config);
+        fx.d.signal("HUP");
+        let ok = wait_until(DEADLINE, || {
+            feed_title(&fx.d, "rss.xml").as_deref() == Some(title)
+        });
+        assert!(ok, "{title} never appeared\n--- stderr:\n{}", fx.d.log());
+    };
+    let pending = "[site]\ntitle = \"B\"\n[server]\nmax_connections = 5\n";
+    reload(pending, "B");
+    assert_eq!(warnings(&fx.d), 1, "no restart warning\n{}", fx.d.log());
+    // Still not applied: a second reload of the same file must say so again.
+    reload(&pending.replace("\"B\"", "\"C\""), "C");
+    assert_eq!(
+        warnings(&fx.d),
+        2,
+        "restart warning not repeated\n{}",
+        fx.d.log()
+    );
+    // Back to the settings the daemon runs with: nothing needs a restart.
+    reload("[site]\ntitle = \"D\"\n", "D");
+    assert_eq!(
+        warnings(&fx.d),
+        2,
+        "spurious restart warning\n{}",
+        fx.d.log()
+    );
+}
+
+#[test]
 fn sigterm_exits_0_promptly_with_an_idle_keep_alive_connection() {
     let mut fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
     let mut conn = Conn::connect(fx.d.addr).expect("connect");
