@@ -22,7 +22,7 @@
 
 use std::io;
 use std::net::TcpListener;
-use std::os::fd::{FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::time::Duration;
 
 use sd_notify::NotifyState;
@@ -126,8 +126,37 @@ pub fn inherited_listener() -> io::Result<Option<TcpListener>> {
             format!("fd {fd} passed by systemd is not a TCP socket: {e}"),
         ));
     }
+    // A datagram socket (`ListenDatagram=`) or one not listening has an address too, but every
+    // accept() would fail: refuse it at start-up rather than log accept errors forever.
+    if !is_listening(&listener)? {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("fd {fd} passed by systemd is not a listening TCP socket (use ListenStream=)"),
+        ));
+    }
     listener.set_nonblocking(true)?;
     Ok(Some(listener))
+}
+
+/// Whether `listener` is a stream socket in the listening state (`SO_ACCEPTCONN`).
+fn is_listening(listener: &TcpListener) -> io::Result<bool> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the fd is owned by `listener` and open for the duration of the call; `value` and
+    // `len` are valid for writes and `len` holds the size of `value`.
+    let rc = unsafe {
+        libc::getsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ACCEPTCONN,
+            (&raw mut value).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(value != 0)
 }
 
 /// Take ownership of an inherited fd as a listener.

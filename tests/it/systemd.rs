@@ -469,6 +469,18 @@ fn socket_activation_with_a_non_socket_fd_is_a_clear_error() {
 }
 
 #[test]
+fn socket_activation_with_a_datagram_socket_is_a_clear_error() {
+    let t = TestDir::new();
+    write_articles(&t);
+    // A `.socket` unit with `ListenDatagram=`: an IPv4 socket, but nothing to accept on it.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let cmd = socket_activated(&t, "exec 3<&0 </dev/null", Stdio::from(OwnedFd::from(udp)));
+    let mut d = Daemon::spawn(cmd);
+    d.wait_line("not a listening TCP socket");
+    assert_eq!(d.wait_exit(), Some(1));
+}
+
+#[test]
 fn production_config_is_valid_for_its_layout() {
     let t = TestDir::new();
     write_articles(&t);
