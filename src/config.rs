@@ -295,6 +295,16 @@ impl Config {
             v.listen = parse_listen(listen).map_err(|reason| r.bad("server", "listen", reason))?;
         }
         r.string("server", "cache_control", &mut v.cache_control)?;
+        if hyper::header::HeaderValue::from_str(&v.cache_control).is_err() {
+            return Err(r.bad(
+                "server",
+                "cache_control",
+                format!(
+                    "{:?} cannot be sent as an HTTP header value (control characters)",
+                    v.cache_control
+                ),
+            ));
+        }
         r.uint(
             "server",
             "header_read_timeout_ms",
@@ -673,6 +683,17 @@ mod tests {
                 "{text:?}: got {got:?}, want it to contain {want:?}"
             );
         }
+    }
+
+    #[test]
+    fn cache_control_must_be_a_header_value() {
+        let got = err("[server]\ncache_control = \"public\\nmax-age=1\"\n");
+        assert!(
+            got.starts_with("config/feedpub.toml: key \"server.cache_control\": "),
+            "{got}"
+        );
+        let ok = Config::parse("[server]\ncache_control = \"no-cache\"\n", "x").expect("parses");
+        assert_eq!(ok.server.cache_control, "no-cache");
     }
 
     #[test]
