@@ -23,6 +23,9 @@
 use std::io;
 use std::net::TcpListener;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::time::Duration;
 
 use sd_notify::NotifyState;
@@ -30,9 +33,27 @@ use sd_notify::NotifyState;
 /// Send `states` to the service manager; failures are logged, never returned (a lost status
 /// line must not take the daemon down).
 fn send(states: &[NotifyState<'_>]) {
-    if let Err(e) = sd_notify::notify(states) {
+    if let Err(e) = notify(states) {
         tracing::warn!("cannot notify systemd ({}): {e}", describe(states));
     }
+}
+
+/// `sd_notify::notify`, plus what sd_notify(3) specifies and that crate does not do: a
+/// `NOTIFY_SOCKET` starting with `@` names a socket in the abstract namespace.
+fn notify(states: &[NotifyState<'_>]) -> io::Result<()> {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return Ok(());
+    };
+    let sock = UnixDatagram::unbound()?;
+    match path.as_bytes().strip_prefix(b"@") {
+        Some(name) => sock.connect_addr(&SocketAddr::from_abstract_name(name)?)?,
+        None => sock.connect(&path)?,
+    }
+    let msg: String = states.iter().map(|s| format!("{s}\n")).collect();
+    if sock.send(msg.as_bytes())? != msg.len() {
+        return Err(io::Error::new(io::ErrorKind::WriteZero, "incomplete write"));
+    }
+    Ok(())
 }
 
 fn describe(states: &[NotifyState<'_>]) -> String {
@@ -94,7 +115,7 @@ pub fn spawn_watchdog() -> Option<tokio::task::JoinHandle<()>> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = sd_notify::notify(&[NotifyState::Watchdog]) {
+            if let Err(e) = notify(&[NotifyState::Watchdog]) {
                 tracing::debug!("cannot send WATCHDOG=1: {e}");
             }
         }

@@ -379,6 +379,40 @@ fn notify_protocol_ready_status_reload_watchdog_stopping() {
 }
 
 #[test]
+fn notify_socket_in_the_abstract_namespace_gets_ready_and_stopping() {
+    use std::os::linux::net::SocketAddrExt;
+    let t = TestDir::new();
+    write_articles(&t);
+    // sd_notify(3): a NOTIFY_SOCKET starting with `@` is an abstract socket.
+    let name = format!("feedpub-test-{}-{:?}", std::process::id(), Instant::now());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+        .expect("abstract address");
+    let sock = UnixDatagram::bind_addr(&addr).expect("bind abstract notify socket");
+    sock.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let rx = notes(sock);
+    let mut cmd = t.feedpub(&[
+        "serve",
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    cmd.env("NOTIFY_SOCKET", format!("@{name}"))
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("LISTEN_PID")
+        .env_remove("LISTEN_FDS");
+    let mut d = Daemon::spawn(cmd);
+    let (mut seen, mut pings) = (Vec::new(), Vec::new());
+    wait_note(&rx, "READY=1", &mut seen, &mut pings);
+    d.signal("TERM");
+    wait_note(&rx, "STOPPING=1", &mut seen, &mut pings);
+    assert_eq!(d.wait_exit(), Some(0));
+}
+
+#[test]
 fn without_notify_socket_nothing_is_sent_and_serving_works() {
     let t = TestDir::new();
     write_articles(&t);
