@@ -75,12 +75,6 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
         .map_or(req.uri().path(), |pq| pq.as_str());
     let route = route(target);
     let class = route.class();
-    // One pass over the header names instead of a hashed lookup for a header most requests
-    // lack (this runs on every request).
-    let accept_encoding = req
-        .headers()
-        .keys()
-        .any(|name| name == header::ACCEPT_ENCODING);
     // RFC 9112 §3.2: an HTTP/1.1 request without Host, and any request with more than one
     // Host or an invalid one, must get 400.
     let mut hosts = req.headers().get_all(header::HOST).iter();
@@ -134,7 +128,7 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
                 return (class, starting());
             };
             match site.get(&key) {
-                Some(asset) => (class, serve(shared, req.headers(), accept_encoding, asset)),
+                Some(asset) => (class, serve(shared, req.headers(), asset)),
                 None if class == RouteClass::Other => (RouteClass::NotFound, not_found()),
                 None => (class, not_found()),
             }
@@ -199,10 +193,12 @@ fn is_unreserved_or_sub_delim(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)
 }
 
-/// The asset in the coding the client prefers, or a 304/412 for it. `accept_encoding`: whether
-/// the request has an `Accept-Encoding` header at all.
-fn serve(shared: &Shared, headers: &HeaderMap, accept_encoding: bool, asset: &Asset) -> Resp {
+/// The asset in the coding the client prefers, or a 304/412 for it.
+fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
     let compressible = off_the_loop(asset.made(Coding::Identity), || asset.compressible());
+    // A pass over the few header names is cheaper than a hashed lookup of a header that most
+    // requests lack (this runs on every request).
+    let accept_encoding = headers.keys().any(|name| name == header::ACCEPT_ENCODING);
     let coding = if compressible && accept_encoding {
         negotiate(
             headers
