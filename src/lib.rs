@@ -17,6 +17,7 @@
 //! * `gzip`: gzip that recompresses only the chunks of a feed that changed since last time.
 //! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
 //! * `systemd`: sd_notify readiness/status/watchdog and socket activation; no-ops outside systemd.
+//! * `memfile`: a response body in a memfd, sent by the kernel with `sendfile`.
 //! * `limits`: raises the open-file limit a server with many connections needs.
 //! * `watch`: notify bridged into tokio, with debouncing and rescan on overflow.
 
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod gzip;
 pub mod limits;
 pub mod logging;
+pub mod memfile;
 pub mod output;
 pub mod parallel;
 pub mod render;

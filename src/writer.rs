@@ -94,11 +94,13 @@ pub async fn run(mut jobs: watch::Receiver<Option<Job>>, metrics: Arc<Metrics>) 
 /// What was deflated for each hot feed last time, so an edit recompresses only what changed.
 type Gzips = HashMap<&'static str, gzip::Cache>;
 
-/// Compress the feeds every reader polls, then write what changed.
+/// Compress the feeds every reader polls (and copy them into memfds for `sendfile`), then write
+/// what changed.
 fn write(out: &mut Output, gzips: &mut Gzips, site: &Site) -> Result<WriteStats, WriteError> {
     for key in crate::render::HOT_KEYS {
         if let Some(asset) = site.get(key) {
             asset.precompress_with(gzips.entry(key).or_default());
+            asset.keep_in_memfd();
         }
     }
     out.write(site)

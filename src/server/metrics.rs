@@ -36,6 +36,7 @@ pub struct Metrics {
     articles: AtomicU64,
     problems: AtomicU64,
     write_errors: AtomicU64,
+    sendfile_bytes: AtomicU64,
 }
 
 impl Metrics {
@@ -95,6 +96,11 @@ impl Metrics {
         self.requests[class.index()][slot].fetch_add(1, Relaxed);
     }
 
+    /// `n` bytes of a response body left by `sendfile` (see `zerocopy`).
+    pub(crate) fn record_sendfile(&self, n: usize) {
+        self.sendfile_bytes.fetch_add(n as u64, Relaxed);
+    }
+
     pub(crate) fn connection_opened(&self) {
         self.connections_total.fetch_add(1, Relaxed);
         self.connections_open.fetch_add(1, Relaxed);
@@ -148,6 +154,12 @@ impl Metrics {
             "feedpub_http_connections_open",
             "HTTP connections open now.",
             self.connections_open.load(Relaxed),
+        )?;
+        counter(
+            out,
+            "feedpub_http_sendfile_bytes_total",
+            "Response body bytes sent by the kernel from memfds (sendfile) rather than copied.",
+            self.sendfile_bytes.load(Relaxed),
         )?;
         counter(
             out,

@@ -7,7 +7,7 @@
 //!
 //! Modules: `route` (path → route, pure), `negotiate` (`Accept-Encoding`, pure), `conditional`
 //! (RFC 9110 preconditions, pure), `respond` (request → response), `metrics` (Prometheus text),
-//! `idle` (the no-progress IO timeout).
+//! `idle` (the no-progress IO timeout), `zerocopy` (bodies sent with `sendfile`).
 //!
 //! Limits, each from [`ServerSettings`]:
 //! * `header_read_timeout_ms`: a request head must arrive within this long (hyper, with a timer:
@@ -28,6 +28,7 @@ mod respond;
 pub mod route;
 #[cfg(test)]
 mod tests;
+mod zerocopy;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -145,13 +146,15 @@ pub async fn run(
             tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
         }
         let conn_shared = shared.clone();
+        let body_file = zerocopy::Slot::default();
+        let io = zerocopy::SendfileIo::new(stream, body_file.clone(), shared.metrics.clone());
         let service = service_fn(move |req| {
-            std::future::ready(Ok::<_, Infallible>(respond::handle(&conn_shared, &req)))
+            let mut resp = respond::handle(&conn_shared, &req);
+            zerocopy::take_sendable(&body_file, &mut resp);
+            std::future::ready(Ok::<_, Infallible>(resp))
         });
-        let conn = builder.serve_connection(
-            TokioIo::new(idle::IdleIo::new(stream, idle_timeout)),
-            service,
-        );
+        let conn =
+            builder.serve_connection(TokioIo::new(idle::IdleIo::new(io, idle_timeout)), service);
         let conn = graceful.watch(conn);
         let open = OpenConnection::new(shared.metrics.clone(), slot);
         tasks.spawn(async move {

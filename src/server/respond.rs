@@ -16,6 +16,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::conditional::{self, Outcome};
 use super::negotiate::negotiate;
 use super::route::{route, Route, RouteClass};
+use super::zerocopy::Sendable;
 use super::Shared;
 use crate::site::{Asset, Coding};
 
@@ -237,6 +238,10 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
             if is_html {
                 h.insert(header::CONTENT_SECURITY_POLICY, CSP);
             }
+            if let Some(file) = variant.file() {
+                resp.extensions_mut()
+                    .insert(Sendable(std::sync::Arc::clone(file)));
+            }
             resp
         }
     };
@@ -275,6 +280,7 @@ fn strip_body(resp: &mut Resp) {
             .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     *resp.body_mut() = Full::default();
+    resp.extensions_mut().remove::<Sendable>();
 }
 
 /// 503 before the first build is published.

@@ -8,3 +8,4 @@ mod props;
 mod serve;
 mod systemd;
 mod util;
+mod zerocopy;
