@@ -82,7 +82,7 @@ pub struct FrontMatter {
 
 /// Both syntaxes' values, reduced to what the checks need.
 #[derive(Debug)]
-enum Val {
+pub(super) enum Val {
     Null,
     Str(String),
     Num(String),
@@ -213,6 +213,14 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
 }
 
 fn yaml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    if let Some(entries) = super::simple_yaml::parse(text) {
+        return Ok(entries);
+    }
+    yaml_parser_entries(text)
+}
+
+/// [`yaml_entries`] by the YAML parser, for any YAML.
+pub(super) fn yaml_parser_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
     let value: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
         let message = e.to_string();
         // A duplicate key is reported at the mapping; point at the second occurrence instead.

@@ -19,6 +19,7 @@ mod html_doc;
 mod links;
 mod markdown;
 mod sanitize;
+mod simple_yaml;
 pub(crate) mod slug;
 mod summary;
 mod text;
