@@ -43,7 +43,8 @@ pub struct Loaded {
 /// that cannot be read gives a problem without `read`. A file whose path and fingerprint
 /// `known` accepts is not read at all. Files are parsed in batches, each handed to `batch`
 /// before the next is read (the parse cache moves their bodies out of memory there). An
-/// unreadable `dir` is an error. Also returns the article-named symlinks met (see
+/// unreadable `dir` is an error; a subdirectory that cannot be listed is a problem at its path,
+/// after the files. Also returns the article-named symlinks met (see
 /// [`scan::Walked::links`]).
 pub fn read_and_parse(
     root: &Path,
@@ -53,7 +54,11 @@ pub fn read_and_parse(
     known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
     batch: &mut (dyn FnMut(&mut [Loaded]) + Send),
 ) -> io::Result<(Vec<Loaded>, Vec<PathBuf>)> {
-    let scan::Walked { paths, links } = scan::walk(root, dir)?;
+    let scan::Walked {
+        paths,
+        links,
+        unreadable,
+    } = scan::walk(root, dir)?;
     let one =
         |path: &PathBuf| match scan::read_entry_unless(root, path, max_bytes, |fp| known(path, fp))
         {
@@ -75,7 +80,7 @@ pub fn read_and_parse(
             Some(scan::Entry::Dir | scan::Entry::NotArticle) => None,
         };
     // `batch` runs on its own thread, on one batch while the next is parsed.
-    let total = paths.len();
+    let total = paths.len() + unreadable.len();
     let all = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Loaded>>(1);
         let consumer = scope.spawn(move || {
@@ -96,9 +101,19 @@ pub fn read_and_parse(
             }
         }
         drop(tx);
-        consumer
+        let mut all = consumer
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        all.extend(unreadable.into_iter().map(|(path, reason)| Loaded {
+            result: Some(Err(ArticleError {
+                path: path.clone(),
+                line: None,
+                kind: ArticleErrorKind::UnreadableDir(reason),
+            })),
+            path,
+            read: None,
+        }));
+        all
     });
     Ok((all, links))
 }

@@ -386,11 +386,11 @@ impl Engine {
     /// Make the store match the files under `dir`. Returns how many paths changed what the
     /// store holds.
     fn sync_dir(&mut self, dir: &Path) -> usize {
-        let paths = match scan::walk(&self.root, dir) {
+        let (paths, unreadable) = match scan::walk(&self.root, dir) {
             Ok(walked) => {
                 store::remove_subtree(&mut self.links, dir);
                 self.links.extend(walked.links.into_iter().map(|l| (l, ())));
-                walked.paths
+                (walked.paths, walked.unreadable)
             }
             Err(e) => {
                 tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory");
@@ -398,16 +398,28 @@ impl Engine {
             }
         };
         let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();
+        // What lies under a directory that cannot be listed now (a chmod, an I/O error) was not
+        // seen, not deleted: its articles stay published, and the directory is a problem.
+        let hidden = |p: &Path| unreadable.iter().any(|(d, _)| p.starts_with(d));
         let mut removed = 0;
         for gone in self
             .store
             .paths_under(dir)
             .into_iter()
-            .filter(|p| !present.contains(p))
+            .filter(|p| !present.contains(p) && !hidden(p))
         {
             self.store.remove(&gone);
             self.seen.remove(&gone);
             removed += 1;
+        }
+        for (path, reason) in unreadable {
+            let kind = article::ArticleErrorKind::UnreadableDir(reason);
+            let error = ArticleError {
+                path,
+                line: None,
+                kind,
+            };
+            removed += usize::from(self.store.fail(error));
         }
         let changed: Vec<&Path> = paths
             .iter()

@@ -225,6 +225,9 @@ pub struct Walked {
     /// The symlinks with an article's name, followed or not (dangling, or pointing out of the
     /// tree): an edit of a link's target sends no event for the link itself.
     pub links: Vec<PathBuf>,
+    /// Directories under the walked one that could not be listed (permissions, I/O errors), and
+    /// why: their articles are missing from `paths`, which must not read as deleted.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// [`article_paths`], and the article-named symlinks met on the way.
@@ -248,6 +251,7 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Walke
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory; its articles are skipped");
+            out.unreadable.push((dir.to_path_buf(), e.to_string()));
             return;
         }
     };

@@ -99,6 +99,8 @@ pub struct ArticleError {
 pub enum ArticleErrorKind {
     #[error("cannot read file: {0}")]
     Io(String),
+    #[error("cannot read directory: {0}; the articles in it are not published")]
+    UnreadableDir(String),
     #[error("file is {size} bytes, over the limit of {limit} bytes (articles.max_bytes)")]
     TooLarge { size: u64, limit: u64 },
     #[error("binary file (contains NUL bytes), not an article")]

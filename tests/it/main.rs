@@ -7,5 +7,6 @@ mod load;
 mod props;
 mod serve;
 mod systemd;
+mod unreadable;
 mod util;
 mod zerocopy;

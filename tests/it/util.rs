@@ -229,7 +229,11 @@ impl Daemon {
     pub fn start(cwd: &Path, args: &[&str]) -> Daemon {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
-        let mut cmd = feedpub(cwd, &all);
+        Daemon::spawn(feedpub(cwd, &all))
+    }
+
+    /// Run `cmd`, a `feedpub serve` command line, and wait for its `listening on` line.
+    pub fn spawn(mut cmd: Command) -> Daemon {
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = ChildGuard(cmd.spawn().expect("spawn feedpub serve"));
         let stderr = child.0.stderr.take().expect("piped stderr");

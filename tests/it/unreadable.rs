@@ -1,0 +1,157 @@
+//! A subdirectory of the articles that cannot be listed (mode 700, owned by another editor):
+//! `check` and `build` report it and exit 1, and a running daemon keeps its articles published
+//! rather than reading them as deleted. feedpub runs as `nobody` here (through `setpriv` when
+//! the tests run as root, where permissions would not stop it).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use std::time::Duration;
+
+use crate::util::{http_get, run, wait_until, Daemon, BIN};
+
+fn is_root() -> bool {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// `feedpub ARGS` as an unprivileged user.
+fn unprivileged(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// `<tmp>/articles/{top.md, locked/inside.md}` and a writable `<tmp>/out`, all readable by
+/// `nobody` for now.
+fn tree() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    fs::create_dir_all(root.join("articles/locked")).expect("mkdir");
+    fs::create_dir_all(root.join("out")).expect("mkdir");
+    let md = |title: &str| {
+        format!("---\ntitle: {title}\ndate: 2024-03-01T08:00:00+08:00\n---\n\nText.\n")
+    };
+    fs::write(root.join("articles/top.md"), md("Top")).expect("write");
+    fs::write(root.join("articles/locked/inside.md"), md("Inside")).expect("write");
+    for dir in ["", "articles", "articles/locked", "out"] {
+        chmod(&root.join(dir), 0o777);
+    }
+    tmp
+}
+
+#[test]
+fn check_and_build_report_a_directory_they_cannot_list() {
+    let tmp = tree();
+    chmod(&tmp.path().join("articles/locked"), 0o700);
+    if is_root() {
+        // Owned by root, mode 700: `nobody` cannot list it.
+        std::os::unix::fs::chown(tmp.path().join("articles/locked"), Some(0), Some(0))
+            .expect("chown");
+    } else {
+        chmod(&tmp.path().join("articles/locked"), 0o000);
+    }
+    let check = run(unprivileged(
+        tmp.path(),
+        &["check", "--articles", "articles"],
+    ));
+    check.expect_code(1);
+    let out = check.output();
+    assert!(
+        out.contains("articles/locked: cannot read directory: Permission denied"),
+        "{out}"
+    );
+    let build = run(unprivileged(
+        tmp.path(),
+        &["build", "--articles", "articles", "--out", "out"],
+    ));
+    build.expect_code(1);
+    assert!(
+        build
+            .output()
+            .contains("articles/locked: cannot read directory"),
+        "{}",
+        build.output()
+    );
+    let rss = fs::read_to_string(tmp.path().join("out/rss.xml")).expect("rss.xml written");
+    assert!(rss.contains("Top"), "{rss}");
+    chmod(&tmp.path().join("articles/locked"), 0o777);
+}
+
+#[test]
+fn a_daemon_keeps_the_articles_of_a_directory_it_can_no_longer_list() {
+    let tmp = tree();
+    // Poll mode: a full rescan every 100 ms, which walks past the locked directory.
+    fs::write(
+        tmp.path().join("feedpub.toml"),
+        "[watch]\npoll_interval_ms = 100\n",
+    )
+    .expect("config");
+    let d = Daemon::spawn(unprivileged(
+        tmp.path(),
+        &[
+            "serve",
+            "--config",
+            "feedpub.toml",
+            "--listen",
+            "127.0.0.1:0",
+            "--articles",
+            "articles",
+            "--out",
+            "out",
+        ],
+    ));
+    let addr = d.addr;
+    let feed = || {
+        http_get(addr, "/feed.json", &[])
+            .map(|r| String::from_utf8_lossy(&r.body).to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || feed().contains("Inside")),
+        "never published: {}",
+        feed()
+    );
+    chmod(&tmp.path().join("articles/locked"), 0o000);
+    if is_root() {
+        std::os::unix::fs::chown(tmp.path().join("articles/locked"), Some(0), Some(0))
+            .expect("chown");
+    }
+    // Several rescans later the article is still there, and the directory is a problem.
+    let problem = wait_until(Duration::from_secs(10), || {
+        http_get(addr, "/metrics", &[])
+            .is_ok_and(|r| String::from_utf8_lossy(&r.body).contains("feedpub_article_problems 1"))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let now = feed();
+    chmod(&tmp.path().join("articles/locked"), 0o777);
+    assert!(
+        problem,
+        "the unreadable directory was never counted as a problem"
+    );
+    assert!(now.contains("Inside"), "dropped from the feed: {now}");
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            http_get(addr, "/metrics", &[]).is_ok_and(|r| {
+                String::from_utf8_lossy(&r.body).contains("feedpub_article_problems 0")
+            })
+        }),
+        "the problem stayed after the directory became readable again"
+    );
+}
