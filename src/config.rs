@@ -556,6 +556,13 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(format!("{url:?} must not have a query or fragment"));
     }
+    // It is written into every link of every feed and page: a password there would be
+    // published to every reader.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "{url:?} must not hold a user name or password (they would appear in every link)"
+        ));
+    }
     let mut s = parsed.to_string();
     if !s.ends_with('/') {
         s.push('/');
@@ -650,6 +657,14 @@ mod tests {
                 "key \"site.timezone\": unknown time zone",
             ),
             ("[site]\nbase_url = \"ftp://x/\"\n", "key \"site.base_url\""),
+            (
+                "[site]\nbase_url = \"https://editor:s3cret@news.example/\"\n",
+                "must not hold a user name or password",
+            ),
+            (
+                "[site]\nbase_url = \"https://editor@news.example/\"\n",
+                "must not hold a user name or password",
+            ),
             (
                 "[server]\nlisten = \"localhost\"\n",
                 "key \"server.listen\"",
