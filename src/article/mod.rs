@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset};
@@ -133,11 +133,30 @@ pub enum ArticleErrorKind {
 
 impl fmt::Display for ArticleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = printable_path(&self.path);
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.kind),
-            None => write!(f, "{}: {}", self.path.display(), self.kind),
+            Some(line) => write!(f, "{path}:{line}: {}", self.kind),
+            None => write!(f, "{path}: {}", self.kind),
         }
     }
+}
+
+/// `path` for a one-line message: control characters (a newline in a file name) escaped, so
+/// `check` prints exactly one line per problem.
+fn printable_path(path: &Path) -> Cow<'_, str> {
+    let shown = path.to_string_lossy();
+    if !shown.chars().any(char::is_control) {
+        return shown;
+    }
+    Cow::Owned(
+        shown
+            .chars()
+            .map(|c| match c {
+                c if c.is_control() => c.escape_default().to_string(),
+                c => c.to_string(),
+            })
+            .collect(),
+    )
 }
 
 impl std::error::Error for ArticleError {}

@@ -451,3 +451,27 @@ fn names_and_tags_made_on_macos_nfd_match_the_nfc_ones() {
     assert_eq!(nfd.slug, nfc.slug);
     assert_eq!(nfd.tags, nfc.tags);
 }
+
+#[test]
+fn a_problem_is_one_line_whatever_the_file_name() {
+    let e = ArticleError {
+        path: PathBuf::from("news/a\nb\u{1b}[31m.md"),
+        line: Some(3),
+        kind: ArticleErrorKind::NoTitle,
+    };
+    let shown = e.to_string();
+    assert!(
+        !shown.contains('\n') && !shown.contains('\u{1b}'),
+        "{shown:?}"
+    );
+    assert!(
+        shown.starts_with("news/a\\nb\\u{1b}[31m.md:3: no title"),
+        "{shown}"
+    );
+    let plain = ArticleError {
+        path: PathBuf::from("新闻/稿件.txt"),
+        line: None,
+        kind: ArticleErrorKind::NoTitle,
+    };
+    assert!(plain.to_string().starts_with("新闻/稿件.txt: no title"));
+}
