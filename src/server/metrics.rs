@@ -14,7 +14,7 @@ use hyper::StatusCode;
 use super::route::RouteClass;
 
 /// The statuses the server answers with; anything else is counted under `other`.
-const STATUSES: [u16; 8] = [200, 301, 304, 404, 405, 412, 503, 0];
+const STATUSES: [u16; 11] = [200, 301, 304, 400, 404, 405, 412, 414, 431, 503, 0];
 
 /// Upper bounds (seconds) of the rebuild duration histogram buckets, `+Inf` aside.
 const BUCKETS: [f64; 11] = [

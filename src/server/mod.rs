@@ -159,6 +159,10 @@ pub async fn run(
         let open = OpenConnection::new(shared.metrics.clone(), slot);
         tasks.spawn(async move {
             if let Err(e) = conn.await {
+                // hyper answered a request it could not parse itself; count it like the others.
+                if let Some(status) = automatic_status(&e) {
+                    open.metrics.record_request(RouteClass::Other, status);
+                }
                 // Timeouts, resets, malformed requests: the client's problem, not ours.
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
@@ -221,6 +225,23 @@ impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.metrics.connection_closed();
     }
+}
+
+/// The status of the response hyper sends on its own for a request it cannot parse (see
+/// hyper's `Server::on_error`): 431 for a head over `MAX_BUF_SIZE`, 414 for a URI over its
+/// limit, 400 for the rest; none for an HTTP/2 preface or an internal error.
+fn automatic_status(e: &hyper::Error) -> Option<hyper::StatusCode> {
+    use hyper::StatusCode;
+    if e.is_parse_too_large() {
+        // hyper tells the two apart only in its message.
+        return Some(if e.to_string().starts_with("URI too long") {
+            StatusCode::URI_TOO_LONG
+        } else {
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        });
+    }
+    let internal = e.to_string().starts_with("internal error");
+    (e.is_parse() && !e.is_parse_version_h2() && !internal).then_some(StatusCode::BAD_REQUEST)
 }
 
 /// Accept errors that concern one connection only and need no pause.

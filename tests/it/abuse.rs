@@ -373,3 +373,40 @@ fn absurd_range_and_conditional_headers_never_cause_a_5xx() {
     assert_responsive(&d, "after absurd headers");
     assert_no_panic(&d);
 }
+
+#[test]
+fn requests_hyper_refuses_itself_are_counted_in_metrics() {
+    let (_site, d) = start("");
+    let resp = http_raw(d.addr, b"GARBAGE\r\n\r\n").expect("garbage");
+    assert!(String::from_utf8_lossy(&resp).starts_with("HTTP/1.1 400"));
+    // A head past the 64 KiB limit, still unfinished: sent in two parts with a pause, so the
+    // server has read all of it when it refuses (unread bytes would turn its close into a reset).
+    let mut s = TcpStream::connect(d.addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut head = b"GET /rss.xml HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 60 * 1024));
+    s.write_all(&head).expect("first part");
+    thread::sleep(Duration::from_millis(200));
+    s.write_all(&[b'a'; 6 * 1024]).expect("second part");
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    assert!(
+        String::from_utf8_lossy(&resp).starts_with("HTTP/1.1 431"),
+        "{:?}",
+        tail(&String::from_utf8_lossy(&resp), 200)
+    );
+    let counted = |status: &str| {
+        metric(
+            &d,
+            &format!("feedpub_http_requests_total{{route=\"other\",status=\"{status}\"}}"),
+        )
+    };
+    assert!(
+        crate::util::wait_until(Duration::from_secs(5), || counted("400") == Some(1.0)
+            && counted("431") == Some(1.0)),
+        "400: {:?}, 431: {:?}",
+        counted("400"),
+        counted("431")
+    );
+}
