@@ -195,9 +195,10 @@ fn special_word(key: &str) -> bool {
     )
 }
 
-/// YAML's printable characters, less tab and carriage return (kept out of the subset).
+/// YAML's printable characters, less tab and carriage return (kept out of the subset), and
+/// less U+2028 and U+2029, which the YAML parser reads as line breaks (as it does U+0085).
 fn printable(c: char) -> bool {
-    matches!(c, '\n' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
+    matches!(c, '\n' | ' '..='~' | '\u{a0}'..='\u{2027}' | '\u{202a}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 #[cfg(test)]
@@ -314,6 +315,109 @@ mod tests {
             "<<: *base",
         ] {
             assert!(parse(text).is_none(), "{text:?}");
+        }
+    }
+
+    /// Edge cases, each compared with the YAML parser whenever the subset reads it.
+    #[test]
+    fn agrees_with_the_yaml_parser_on_edge_cases() {
+        #[rustfmt::skip]
+        let cases: &[&str] = &[
+            "title: a\u{2028}b", "title: a\u{2029}b", "title: a\u{2028} b", "# c\u{2028}title: x",
+            "title: a # c\u{2028}b: c", "title: \"a\u{2028}b\"", "title: 'a\u{2028}b'",
+            "title: \u{a0}a", "title: a\u{a0}", "title: \u{3000}a\u{3000}", "tags: [\u{a0}a\u{a0}]",
+            "tags: [a\u{2028}b]", "tags:\n- a\u{2028}- b", "title: =", "title: <<", "title: y",
+            "title: yes", "title: on", "y: a", "n: b", "on: c", "yes: d", "title: ~x",
+            "title: a ~", "title: 2024-03-01T08:00:00Z", "title: 2024-03-01 08:00:00",
+            "title: 1234-5:6abcdefg", "title: 0000-00-00T:", "title: 2024-03-01t08:00:00z",
+            "title: 12:30:00", "title: 1_000", "title: 0b1", "title: +.inf", "title: inf",
+            "title: nan", "title: NaN", "title: Infinity", "title: infinity", "inf: a", "nan: b",
+            "title: e5", "title: _1", "title: a\n\n  b", "title: a\n  # c\n  b",
+            "title: a\n  # c", "title:\n  # c\ntags: x", "title:\n# c\n  - a",
+            "title: \"a\"  ", "title: 'a'  # c", "tags: []", "tags: [ ]", "tags: [a]  ",
+            "tags: [a] # c", "tags: [a]#c", "tags: ['a''b']", "tags: [\"\"]", "tags: ['']",
+            "tags: [\"a\" ]", "tags: [ \"a\",\"b\" ]", "tags: [a ,b]", "tags: [a\u{a0}, b]",
+            "tags: [a'b]", "tags: [a\"b]", "tags: [a b c]", "tags: [a - b]", "tags: [a*b]",
+            "tags: [a&b]", "tags: [a!b]", "tags: [a|b]", "tags: [a>b]", "tags: [a%b]",
+            "tags: [a@b]", "tags: [a`b]", "tags: [a?b]", "tags: [a-]", "tags: [~]",
+            "tags: [null, true]", "tags: ['a', \"b\"]", "title: \"\"", "title: ''",
+            "title: ' '", "title: \" \"", "title: '#'", "title: \"#\"", "title: a'", "title: a\"",
+            "title: a #", "title: a#", "title: a # ", "title: a  #b", "title: a:", "title: a: ",
+            "title: a:b:c", "title: a :b", "title: a ? b", "title: a - b", "title: a -",
+            "title: ?", "title: a\n", "title: a\n\n", "\ntitle: a", "\n\n", "", "#", " ",
+            "   \n", "title:", "title:   ", "title:\ntags: a", "tags:\n- a\n- b",
+            "tags:\n - a\n - b", "tags:\n   - a\n   - b\ntitle: c", "tags:\n  - a\n\n  - b",
+            "tags:\n  - a\n# c\n  - b", "tags:\n  -  a", "tags:\n  - a  # c", "tags:\n  - 'a' # c",
+            "tags:\n  - [a]", "tags:\n  - ~", "tags:\n  - null", "tags:\n  - true",
+            "tags:\n-\n- a", "tags:\n- a\n-", "tags:\n  - a\n  -", "a-: b", "_: c", "a_b-c: d",
+            "A: b", "Title: a\ntitle: b", "x: 1\ny: 2", "title: a\n...", "title: a\n---",
+            "title: a\n--- ", "title: ---", "title: ...", "title: a...", "title: %a",
+            "title: a%", "title: @a", "title: a@", "title: `a", "title: a`", "title: !a",
+            "title: a!", "title: *a", "title: a*", "title: &a", "title: a&", "title: |a",
+            "title: a|", "title: >a", "title: a>", "title: {a", "title: a{", "title: }a",
+            "title: a}", "title: ]a", "title: a]", "title: [a", "title: a[", "title: ,a",
+            "title: a,", "title: a,b", "title: \"a\"b", "title: 'a'b", "title: 'a''", 
+            "title: '''", "title: ''''", "title: 'a''b'", "title: \"a'b\"", "title: 'a\"b'",
+            "title: a\u{85}", "title: a\u{feff}", "\u{feff}title: a", "title: a\u{fffe}",
+            "title: \u{1F600}", "title: a\u{e000}", "title: a\u{d7ff}",
+            "title: true # c", "title: null#c", "title: True", "title: tRue", "title: NUll",
+            "title: ~ # c", "title: \"~\"", "title: 'null'", "tags: ['~', \"true\"]",
+            "draft: yes", "draft: no", "draft: on", "draft: off", "draft: Y",
+            "k123: a", "k: a\nk2:\n  - b\nk3: [c]\nk4: 'd'\nk5: \"e\"",
+            "title: a\n  \n", "title: a\n   ", "title:\n  ", "tags:\n  - a\n  ",
+            "title: a\nb", "title: a\n b", "title: a\n\tb", "title: a\n  - b",
+        ];
+        let mut bad = Vec::new();
+        for text in cases {
+            if let Some(fast) = parse(text) {
+                match yaml_parser_entries(text) {
+                    Ok(slow) if format!("{fast:?}") == format!("{slow:?}") => {}
+                    slow => bad.push(format!("{text:?}: subset {fast:?}, YAML parser {slow:?}")),
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    /// Characters that matter to YAML: indicators, quotes, escapes, spaces and line breaks of
+    /// every kind, non-ASCII text.
+    #[rustfmt::skip]
+    const CHARS: &[char] = &[
+        'a', 'b', 'y', 'n', 'e', '0', '1', '9', ' ', ' ', ':', '#', '-', '.', '+', '_', '~', ',',
+        '[', ']', '{', '}', '"', '\'', '\\', '&', '*', '!', '|', '>', '?', '%', '@', '`', '<',
+        '=', '\t', '\r', '\n', '\u{85}', '\u{a0}', '\u{2028}', '\u{2029}', '\u{3000}',
+        '\u{feff}', '中', '\u{1F600}',
+    ];
+
+    /// A line of front matter: a key and a value, a list item or a continuation, each with
+    /// random text from [`CHARS`].
+    fn random_line() -> impl Strategy<Value = String> {
+        let text = prop::collection::vec(prop::sample::select(CHARS), 0..12)
+            .prop_map(|cs| cs.into_iter().collect::<String>());
+        let key = prop::sample::select(&KEYS[..12]);
+        prop_oneof![
+            4 => (key.clone(), text.clone()).prop_map(|(k, v)| format!("{k}: {v}")),
+            1 => key.prop_map(|k| format!("{k}:")),
+            2 => (0..3usize, text.clone()).prop_map(|(i, v)| format!("{}- {v}", " ".repeat(i))),
+            1 => (text.clone(), text.clone()).prop_map(|(a, b)| format!("tags: [{a}, {b}]")),
+            1 => (0..3usize, text.clone()).prop_map(|(i, v)| format!("{}{v}", " ".repeat(i))),
+            1 => Just(String::new()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// Random text in the places the subset reads: where it reads something, the YAML
+        /// parser reads the same.
+        #[test]
+        fn agrees_with_the_yaml_parser_on_random_text(lines in prop::collection::vec(random_line(), 1..6)) {
+            let text = lines.join("\n");
+            if let Some(fast) = parse(&text) {
+                match yaml_parser_entries(&text) {
+                    Ok(slow) => prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{:?}", text),
+                    Err(e) => prop_assert!(false, "{text:?}: the YAML parser fails ({e:?}), the subset read {fast:?}"),
+                }
+            }
         }
     }
 }
