@@ -548,6 +548,14 @@ fn parse_listen(s: &str) -> Result<SocketAddr, String> {
 pub fn normalize_base_url(url: &str) -> Result<String, String> {
     let parsed =
         url::Url::parse(url.trim()).map_err(|e| format!("{url:?} is not an absolute URL: {e}"))?;
+    // It is written into every link of every feed and page: a password there would be
+    // published to every reader. Checked first, and the URL not repeated, so that no message
+    // (printed, logged) shows the password either.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(
+            "must not hold a user name or password (they would appear in every link)".to_string(),
+        );
+    }
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(format!(
             "{url:?} must be an http:// or https:// URL with a host"
@@ -555,13 +563,6 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(format!("{url:?} must not have a query or fragment"));
-    }
-    // It is written into every link of every feed and page: a password there would be
-    // published to every reader.
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(format!(
-            "{url:?} must not hold a user name or password (they would appear in every link)"
-        ));
     }
     let mut s = parsed.to_string();
     if !s.ends_with('/') {
@@ -766,5 +767,18 @@ mod tests {
             bad,
             Err(ConfigError::BadFlag { flag: "listen", .. })
         ));
+    }
+
+    #[test]
+    fn a_refused_base_url_does_not_show_its_password() {
+        for url in [
+            "https://editor:s3cret@news.example/",
+            "https://editor:s3cret@news.example/?q",
+            "ftp://editor:s3cret@news.example/",
+        ] {
+            let e = normalize_base_url(url).expect_err(url);
+            assert!(!e.contains("s3cret"), "{e}");
+            assert!(e.contains("user name or password"), "{e}");
+        }
     }
 }
