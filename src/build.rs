@@ -77,6 +77,11 @@ pub fn read_and_parse(
                 read: Some(fp),
                 result: Some(Err(problem)),
             }),
+            Some(scan::Entry::Unreachable(problem)) => Some(Loaded {
+                path: path.clone(),
+                read: None,
+                result: Some(Err(problem)),
+            }),
             Some(scan::Entry::Dir | scan::Entry::NotArticle) => None,
         };
     // `batch` runs on its own thread, on one batch while the next is parsed.

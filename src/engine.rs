@@ -322,6 +322,8 @@ impl Engine {
                 self.seen.insert(p.path.clone(), fp);
                 self.store.fail(p)
             }
+            // Not known to be gone: its last good version stays published.
+            Entry::Unreachable(p) => self.store.fail(p),
         }
     }
 

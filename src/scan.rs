@@ -66,6 +66,9 @@ pub enum Entry {
     NotArticle,
     /// An article file that cannot be read, and the version that could not be.
     Problem(ArticleError, Fingerprint),
+    /// A path that cannot even be looked at (its directory is listable but not searchable, an
+    /// I/O error): not known to be gone, so not a deletion.
+    Unreachable(ArticleError),
 }
 
 /// What identifies one version of a file without reading it: its modification and change
@@ -134,7 +137,14 @@ pub fn read_entry_unless(
     }
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(_) => return Some(Entry::NotArticle),
+        Err(e) if gone(&e) => return Some(Entry::NotArticle),
+        Err(e) => {
+            return Some(Entry::Unreachable(ArticleError {
+                path: path.to_path_buf(),
+                line: None,
+                kind: ArticleErrorKind::Io(e.to_string()),
+            }))
+        }
     };
     let meta = if meta.file_type().is_symlink() {
         if !link_stays_inside(root, path) {
@@ -204,6 +214,15 @@ fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, 
     Ok(bytes)
 }
 
+/// Whether `e` says the path is not there (deleted, or a directory on the way replaced by a
+/// file), rather than that it cannot be looked at.
+fn gone(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
 /// Whether the symlink at `path` resolves to somewhere inside `root`.
 fn link_stays_inside(root: &Path, path: &Path) -> bool {
     match (fs::canonicalize(root), fs::canonicalize(path)) {
@@ -241,8 +260,14 @@ pub fn walk(root: &Path, dir: &Path) -> io::Result<Walked> {
 
 fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Walked) {
     // Guard against symlink loops: each real directory is walked once.
-    let Ok(real) = fs::canonicalize(dir) else {
-        return;
+    let real = match fs::canonicalize(dir) {
+        Ok(real) => real,
+        Err(e) if gone(&e) => return,
+        Err(e) => {
+            tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory; its articles are skipped");
+            out.unreadable.push((dir.to_path_buf(), e.to_string()));
+            return;
+        }
     };
     if !seen.insert(real) {
         return;
@@ -305,7 +330,7 @@ mod tests {
         for path in article_paths(root, dir)? {
             match read_entry(root, &path, max_bytes) {
                 Entry::Article(src, _) => out.sources.push(src),
-                Entry::Problem(p, _) => out.problems.push(p),
+                Entry::Problem(p, _) | Entry::Unreachable(p) => out.problems.push(p),
                 Entry::Dir | Entry::NotArticle => {}
             }
         }

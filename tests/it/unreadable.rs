@@ -155,3 +155,38 @@ fn a_daemon_keeps_the_articles_of_a_directory_it_can_no_longer_list() {
         "the problem stayed after the directory became readable again"
     );
 }
+
+#[test]
+fn a_directory_that_can_be_listed_but_not_entered_is_reported_too() {
+    let tmp = tree();
+    let locked = tmp.path().join("articles/locked");
+    fs::create_dir(locked.join("sub")).expect("mkdir");
+    fs::write(
+        locked.join("sub/deep.md"),
+        "---\ntitle: Deep\ndate: 2024-03-01T08:00:00+08:00\n---\n\nText.\n",
+    )
+    .expect("write");
+    chmod(&locked.join("sub"), 0o777);
+    // Readable (its names can be listed) but not searchable: nothing in it can be looked at.
+    if is_root() {
+        std::os::unix::fs::chown(&locked, Some(0), Some(0)).expect("chown");
+        chmod(&locked, 0o744);
+    } else {
+        chmod(&locked, 0o644);
+    }
+    let check = run(unprivileged(
+        tmp.path(),
+        &["check", "--articles", "articles"],
+    ));
+    chmod(&locked, 0o777);
+    check.expect_code(1);
+    let out = check.output();
+    assert!(
+        out.contains("articles/locked/inside.md: cannot read file: Permission denied"),
+        "{out}"
+    );
+    assert!(
+        out.contains("articles/locked/sub: cannot read directory: Permission denied"),
+        "{out}"
+    );
+}
