@@ -141,18 +141,28 @@ impl fmt::Display for ArticleError {
     }
 }
 
-/// `path` for a one-line message: control characters (a newline in a file name) escaped, so
-/// `check` prints exactly one line per problem.
+/// `path` for a one-line message: control characters (a newline in a file name), line and
+/// paragraph separators and bidi overrides (which can make a name read as another) escaped, so
+/// `check` prints exactly one honest line per problem.
 fn printable_path(path: &Path) -> Cow<'_, str> {
     let shown = path.to_string_lossy();
-    if !shown.chars().any(char::is_control) {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{61c}'
+            )
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !shown.chars().any(hidden) {
         return shown;
     }
     Cow::Owned(
         shown
             .chars()
             .map(|c| match c {
-                c if c.is_control() => c.escape_default().to_string(),
+                c if hidden(c) => c.escape_default().to_string(),
                 c => c.to_string(),
             })
             .collect(),

@@ -474,4 +474,14 @@ fn a_problem_is_one_line_whatever_the_file_name() {
         kind: ArticleErrorKind::NoTitle,
     };
     assert!(plain.to_string().starts_with("新闻/稿件.txt: no title"));
+    let bidi = ArticleError {
+        path: PathBuf::from("invoice\u{202e}fdp.md\u{2028}x"),
+        line: None,
+        kind: ArticleErrorKind::NoTitle,
+    };
+    assert!(
+        bidi.to_string()
+            .starts_with("invoice\\u{202e}fdp.md\\u{2028}x: no title"),
+        "{bidi}"
+    );
 }
