@@ -396,7 +396,18 @@ impl Engine {
             }
             Err(e) => {
                 tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory");
-                return 0;
+                // A subdirectory that went unreadable (a chmod sends an event for it): its
+                // articles stay, and it is a problem until it can be listed again.
+                if dir == self.root || scan::gone(&e) {
+                    return 0;
+                }
+                let kind = article::ArticleErrorKind::UnreadableDir(e.to_string());
+                let error = ArticleError {
+                    path: dir.to_path_buf(),
+                    line: None,
+                    kind,
+                };
+                return usize::from(self.store.fail(error));
             }
         };
         let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();

@@ -216,7 +216,7 @@ fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, 
 
 /// Whether `e` says the path is not there (deleted, or a directory on the way replaced by a
 /// file), rather than that it cannot be looked at.
-fn gone(e: &io::Error) -> bool {
+pub fn gone(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory

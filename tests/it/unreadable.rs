@@ -96,13 +96,19 @@ fn check_and_build_report_a_directory_they_cannot_list() {
 
 #[test]
 fn a_daemon_keeps_the_articles_of_a_directory_it_can_no_longer_list() {
-    let tmp = tree();
     // Poll mode: a full rescan every 100 ms, which walks past the locked directory.
-    fs::write(
-        tmp.path().join("feedpub.toml"),
-        "[watch]\npoll_interval_ms = 100\n",
-    )
-    .expect("config");
+    keeps_the_articles("[watch]\npoll_interval_ms = 100\n");
+}
+
+#[test]
+fn a_daemon_watching_with_inotify_reports_a_directory_chmod_made_unreadable() {
+    // The chmod sends an event for the directory itself; no full rescan happens.
+    keeps_the_articles("");
+}
+
+fn keeps_the_articles(config: &str) {
+    let tmp = tree();
+    fs::write(tmp.path().join("feedpub.toml"), config).expect("config");
     let d = Daemon::spawn(unprivileged(
         tmp.path(),
         &[
