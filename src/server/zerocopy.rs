@@ -8,7 +8,7 @@
 //! through `writev` as before, so a miss costs speed, never correctness.
 
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{ready, Context, Poll};
@@ -57,17 +57,7 @@ impl SendfileIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let fd = self.stream.as_raw_fd();
-        loop {
-            ready!(self.stream.poll_write_ready(cx))?;
-            match self
-                .stream
-                .try_io(Interest::WRITABLE, || send_more(fd, bufs))
-            {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
+        self.poll_raw_write(cx, |fd| send_more(fd, bufs))
     }
 
     fn poll_sendfile(
@@ -77,13 +67,20 @@ impl SendfileIo {
         offset: u64,
         len: usize,
     ) -> Poll<io::Result<usize>> {
+        self.poll_raw_write(cx, |fd| file.send_to(fd, offset, len))
+    }
+
+    /// One non-blocking write by `write` on the socket's descriptor, waiting for the socket to
+    /// be writable as tokio's own writes do.
+    fn poll_raw_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut write: impl FnMut(RawFd) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
         let fd = self.stream.as_raw_fd();
         loop {
             ready!(self.stream.poll_write_ready(cx))?;
-            match self
-                .stream
-                .try_io(Interest::WRITABLE, || file.send_to(fd, offset, len))
-            {
+            match self.stream.try_io(Interest::WRITABLE, || write(fd)) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 other => return Poll::Ready(other),
             }
@@ -92,7 +89,7 @@ impl SendfileIo {
 }
 
 /// `sendmsg` of `bufs` with `MSG_MORE`: the kernel waits for the next send to fill a packet.
-fn send_more(fd: std::os::fd::RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+fn send_more(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid (no name, no control data); `IoSlice` is ABI
     // compatible with `iovec` (std guarantees it on Unix), and `bufs` outlives the call.
     let sent = unsafe {

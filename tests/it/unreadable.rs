@@ -6,11 +6,11 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use std::time::Duration;
 
-use crate::util::{http_get, run, wait_until, Daemon, BIN};
+use crate::util::{http_get, run, wait_until, with_args, Daemon, BIN};
 
 fn is_root() -> bool {
     // SAFETY: geteuid takes no arguments and cannot fail.
@@ -19,19 +19,14 @@ fn is_root() -> bool {
 
 /// `feedpub ARGS` as an unprivileged user.
 fn unprivileged(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = if is_root() {
+    let cmd = if is_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
         c
     } else {
         Command::new(BIN)
     };
-    cmd.args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    cmd
+    with_args(cmd, cwd, args)
 }
 
 fn chmod(path: &Path, mode: u32) {

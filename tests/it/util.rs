@@ -96,7 +96,12 @@ impl Default for TestDir {
 
 /// A `feedpub ARGS` command running in `cwd`, with a clean logging environment.
 pub fn feedpub(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
+    with_args(Command::new(BIN), cwd, args)
+}
+
+/// `cmd` (feedpub, or a wrapper that runs it) with `args`, run in `cwd` with a clean logging
+/// environment.
+pub fn with_args(mut cmd: Command, cwd: &Path, args: &[&str]) -> Command {
     cmd.args(args)
         .current_dir(cwd)
         .env_remove("RUST_LOG")
