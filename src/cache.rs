@@ -271,7 +271,7 @@ pub fn load(path: &Path, key: u64) -> Result<Entries, CacheError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = match std::fs::File::open(path) {
+    let file = match crate::output::open_regular(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
         Err(e) => return Err(read_error(e)),

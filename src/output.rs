@@ -53,7 +53,8 @@ pub struct WriteStats {
 impl Output {
     /// Open the out dir, reading the manifest of an earlier run when there is one.
     pub fn open(dir: &Path) -> Output {
-        let written = fs::read_to_string(dir.join(MANIFEST))
+        let written = open_regular(&dir.join(MANIFEST))
+            .and_then(io::read_to_string)
             .map(|text| parse_manifest(&text))
             .unwrap_or_default();
         Output {
@@ -187,6 +188,20 @@ impl Output {
 const WRITERS: usize = 4;
 /// Below this many files, threads cost more than they save.
 const PARALLEL_MIN: usize = 32;
+
+/// Open one of feedpub's own files for reading, refusing anything but a regular file: opening
+/// a FIFO put in its place would wait for a writer forever (a build or a start hung on one).
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
 
 fn same_len(path: &Path, len: usize) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == len as u64)

@@ -1174,3 +1174,36 @@ fn problems_name_files_as_the_articles_dir_was_given() {
         absolute.stderr
     );
 }
+
+#[test]
+fn a_fifo_in_place_of_the_cache_or_the_manifest_is_ignored_not_waited_on() {
+    // Opening a FIFO for reading blocks until a writer comes: a build (or a daemon's first
+    // load) hung for good on one left at `.feedpub-cache` or `.feedpub-manifest` (found by
+    // putting one there by hand).
+    for name in [".feedpub-cache", ".feedpub-manifest"] {
+        let t = TestDir::new();
+        t.write(
+            "articles/a.md",
+            md("A", "date: 2026-01-01T00:00:00Z\n", "Body."),
+        );
+        fs::create_dir_all(t.path("feeds")).expect("mkdir feeds");
+        let fifo =
+            std::ffi::CString::new(t.path("feeds").join(name).as_os_str().as_encoded_bytes())
+                .expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+        let mut child = crate::util::ChildGuard(
+            t.feedpub(&["build"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn feedpub"),
+        );
+        let done = crate::util::wait_until(std::time::Duration::from_secs(20), || {
+            child.0.try_wait().ok().flatten().is_some()
+        });
+        assert!(done, "the build hung on a FIFO at {name}");
+        let feeds = Feeds::load(&t.path("feeds"));
+        assert_eq!(entry_titles(&feeds.rss), ["A"], "{name}");
+    }
+}
