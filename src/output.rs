@@ -109,7 +109,7 @@ impl Output {
             }
             todo.push((key, asset));
         }
-        todo.sort_by(|a, b| a.0.cmp(b.0));
+        todo.sort_by(|a, b| write_order(a.0, b.0));
         let (dir, written) = (&self.dir, &self.written);
         // A lazy page not rendered yet is rendered here, written and dropped: the writer never
         // holds more than one page per thread.
@@ -186,6 +186,13 @@ impl Output {
 
 /// Writer threads: file creation is mostly waiting on the filesystem, so a few more than cores.
 const WRITERS: usize = 4;
+/// The order files are written in: the top-level files (the feeds every reader polls, the
+/// home page) first, then the rest by path. On a disk that fills up part-way, the feeds are
+/// then new and some pages old, rather than the other way round.
+fn write_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a.contains('/'), a).cmp(&(b.contains('/'), b))
+}
+
 /// Below this many files, threads cost more than they save.
 const PARALLEL_MIN: usize = 32;
 
@@ -363,6 +370,30 @@ mod tests {
             );
         }
         s
+    }
+
+    #[test]
+    fn the_top_level_feeds_are_written_before_the_pages() {
+        let mut keys = vec![
+            "articles/a/index.html",
+            "tags/news/rss.xml",
+            "rss.xml",
+            "atom.xml",
+            "articles/b/index.html",
+            "index.html",
+        ];
+        keys.sort_by(|a, b| write_order(a, b));
+        assert_eq!(
+            keys,
+            [
+                "atom.xml",
+                "index.html",
+                "rss.xml",
+                "articles/a/index.html",
+                "articles/b/index.html",
+                "tags/news/rss.xml"
+            ]
+        );
     }
 
     #[test]
