@@ -333,10 +333,12 @@ fn five_thousand_files_then_a_thousand_deleted_converge_and_memory_returns() {
     }
     wait_for_titles(&d, &BTreeSet::new(), "all deleted");
     // The daemon trims glibc's arenas once the replaced, larger snapshot is no longer used by any
-    // request (measured here: baseline 19 MiB, peak 71 MiB, after 25-39 MiB). That happens just
-    // after the empty feed is served, so poll. Generous bound: at least a quarter of the growth
-    // must be handed back.
-    let bound = baseline + (peak.saturating_sub(baseline)) * 3 / 4;
+    // request. That happens just after the empty feed is served, so poll. How much comes back
+    // depends on how the arenas fragmented (measured on 2026-12-02, the same on the commit
+    // before that session: baseline 19-20 MiB, peak 54-72 MiB, after 24-51 MiB, i.e. 20-90% of
+    // the growth handed back, the low end when the test runs beside the others). Generous
+    // bound: a tenth of the growth; a snapshot kept alive would hand back nothing.
+    let bound = baseline + (peak.saturating_sub(baseline)) * 9 / 10;
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut after = rss_kib(pid);
     while after > bound && Instant::now() < deadline {
