@@ -109,14 +109,10 @@ pub fn read_and_parse(
         let mut all = consumer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        all.extend(unreadable.into_iter().map(|(path, reason)| Loaded {
-            result: Some(Err(ArticleError {
-                path: path.clone(),
-                line: None,
-                kind: ArticleErrorKind::UnreadableDir(reason),
-            })),
-            path,
+        all.extend(unreadable.into_iter().map(|problem| Loaded {
+            path: problem.path.clone(),
             read: None,
+            result: Some(Err(problem)),
         }));
         all
     });

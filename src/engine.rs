@@ -401,19 +401,13 @@ impl Engine {
                 if dir == self.root || scan::gone(&e) {
                     return 0;
                 }
-                let kind = article::ArticleErrorKind::UnreadableDir(e.to_string());
-                let error = ArticleError {
-                    path: dir.to_path_buf(),
-                    line: None,
-                    kind,
-                };
-                return usize::from(self.store.fail(error));
+                return usize::from(self.store.fail(scan::unreadable_dir(dir, &e)));
             }
         };
         let present: std::collections::HashSet<&PathBuf> = paths.iter().collect();
         // What lies under a directory that cannot be listed now (a chmod, an I/O error) was not
         // seen, not deleted: its articles stay published, and the directory is a problem.
-        let hidden = |p: &Path| unreadable.iter().any(|(d, _)| p.starts_with(d));
+        let hidden = |p: &Path| unreadable.iter().any(|d| p.starts_with(&d.path));
         let mut removed = 0;
         for gone in self
             .store
@@ -425,14 +419,8 @@ impl Engine {
             self.seen.remove(&gone);
             removed += 1;
         }
-        for (path, reason) in unreadable {
-            let kind = article::ArticleErrorKind::UnreadableDir(reason);
-            let error = ArticleError {
-                path,
-                line: None,
-                kind,
-            };
-            removed += usize::from(self.store.fail(error));
+        for problem in unreadable {
+            removed += usize::from(self.store.fail(problem));
         }
         let changed: Vec<&Path> = paths
             .iter()

@@ -214,6 +214,15 @@ fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, 
     Ok(bytes)
 }
 
+/// The problem of a directory under the articles dir that cannot be listed or entered.
+pub fn unreadable_dir(dir: &Path, e: &io::Error) -> ArticleError {
+    ArticleError {
+        path: dir.to_path_buf(),
+        line: None,
+        kind: ArticleErrorKind::UnreadableDir(e.to_string()),
+    }
+}
+
 /// Whether `e` says the path is not there (deleted, or a directory on the way replaced by a
 /// file), rather than that it cannot be looked at.
 pub fn gone(e: &io::Error) -> bool {
@@ -244,9 +253,10 @@ pub struct Walked {
     /// The symlinks with an article's name, followed or not (dangling, or pointing out of the
     /// tree): an edit of a link's target sends no event for the link itself.
     pub links: Vec<PathBuf>,
-    /// Directories under the walked one that could not be listed (permissions, I/O errors), and
-    /// why: their articles are missing from `paths`, which must not read as deleted.
-    pub unreadable: Vec<(PathBuf, String)>,
+    /// Directories under the walked one that could not be listed (permissions, I/O errors), as
+    /// problems (see [`unreadable_dir`]): their articles are missing from `paths`, which must not
+    /// read as deleted.
+    pub unreadable: Vec<ArticleError>,
 }
 
 /// [`article_paths`], and the article-named symlinks met on the way.
@@ -265,7 +275,7 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Walke
         Err(e) if gone(&e) => return,
         Err(e) => {
             tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory; its articles are skipped");
-            out.unreadable.push((dir.to_path_buf(), e.to_string()));
+            out.unreadable.push(unreadable_dir(dir, &e));
             return;
         }
     };
@@ -276,7 +286,7 @@ fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Walke
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory; its articles are skipped");
-            out.unreadable.push((dir.to_path_buf(), e.to_string()));
+            out.unreadable.push(unreadable_dir(dir, &e));
             return;
         }
     };

@@ -232,16 +232,19 @@ impl Drop for OpenConnection {
 /// limit, 400 for the rest; none for an HTTP/2 preface or an internal error.
 fn automatic_status(e: &hyper::Error) -> Option<hyper::StatusCode> {
     use hyper::StatusCode;
+    if !e.is_parse() || e.is_parse_version_h2() {
+        return None;
+    }
+    // hyper tells these apart only in its message.
+    let message = e.to_string();
     if e.is_parse_too_large() {
-        // hyper tells the two apart only in its message.
-        return Some(if e.to_string().starts_with("URI too long") {
+        return Some(if message.starts_with("URI too long") {
             StatusCode::URI_TOO_LONG
         } else {
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
         });
     }
-    let internal = e.to_string().starts_with("internal error");
-    (e.is_parse() && !e.is_parse_version_h2() && !internal).then_some(StatusCode::BAD_REQUEST)
+    (!message.starts_with("internal error")).then_some(StatusCode::BAD_REQUEST)
 }
 
 /// Accept errors that concern one connection only and need no pause.
