@@ -3,6 +3,7 @@
 //! Scoped std threads rather than a thread-pool crate: the jobs are coarse (whole files), the
 //! callers are synchronous, and a panic in a job is re-raised in the caller, never swallowed.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 /// The number of cores, for CPU-bound work.
@@ -12,6 +13,10 @@ pub fn cores() -> usize {
 
 /// `f` over `jobs` on up to `threads` threads (none when fewer than `min_jobs` jobs); results in
 /// the order of `jobs`.
+///
+/// Each thread takes the next job not yet taken, rather than a fixed share: jobs differ a lot
+/// in cost (a tag feed of 50 full articles against one small page, a 6 KB Markdown file
+/// against a 1 KB text file), and a fixed share left one thread working alone at the end.
 pub fn map<T: Sync, R: Send>(
     jobs: &[T],
     threads: usize,
@@ -22,22 +27,38 @@ pub fn map<T: Sync, R: Send>(
     if threads <= 1 || jobs.len() < min_jobs {
         return jobs.iter().map(f).collect();
     }
-    let chunk = jobs.len().div_ceil(threads);
-    let f = &f;
-    thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+    let next = AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let done: Vec<Vec<(usize, R)>> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut results = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        results.push((i, f(job)));
+                    }
+                    results
+                })
+            })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| match h.join() {
+            .map(|h| match h.join() {
                 Ok(results) => results,
                 // A panic in a job is a bug; surface it rather than lose its results silently.
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
-    })
+    });
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(jobs.len()).collect();
+    for (i, r) in done.into_iter().flatten() {
+        slots[i] = Some(r);
+    }
+    // Every index below `jobs.len()` was taken by exactly one thread, which either stored its
+    // result or panicked (re-raised above).
+    slots.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -50,5 +71,32 @@ mod tests {
             assert_eq!(got, jobs.iter().map(|j| j * 2).collect::<Vec<_>>());
         }
         assert!(super::map(&[] as &[u32], 4, 0, |j| *j).is_empty());
+    }
+
+    #[test]
+    fn a_slow_job_does_not_hold_up_the_jobs_after_it() {
+        // Job 0 waits for every other job to finish. With fixed shares its thread also owned
+        // jobs 1-15, which could then never run: the wait would time out.
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::{Duration, Instant};
+        let jobs: Vec<usize> = (0..64).collect();
+        let finished = AtomicUsize::new(0);
+        let got = super::map(&jobs, 4, 1, |&j| {
+            if j == 0 {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while finished.load(Ordering::SeqCst) < jobs.len() - 1 && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                return finished.load(Ordering::SeqCst);
+            }
+            finished.fetch_add(1, Ordering::SeqCst);
+            j
+        });
+        assert_eq!(
+            got[0], 63,
+            "the other threads ran every other job meanwhile"
+        );
+        assert_eq!(&got[1..], &jobs[1..]);
     }
 }
