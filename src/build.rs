@@ -37,28 +37,22 @@ pub struct Loaded {
     pub result: Option<Result<Article, ArticleError>>,
 }
 
-/// Read and parse every article file under `dir` (recursively, inside `root`), spread over the
-/// available cores (parsing is pure and independent), in path order. Each file's bytes are
-/// dropped as soon as it is parsed, so the directory is never in memory as raw bytes; a file
+/// Read and parse the article files `paths` (as walked by [`scan::walk`] under `root`), spread
+/// over the available cores (parsing is pure and independent), in path order. Each file's bytes
+/// are dropped as soon as it is parsed, so the directory is never in memory as raw bytes; a file
 /// that cannot be read gives a problem without `read`. A file whose path and fingerprint
 /// `known` accepts is not read at all. Files are parsed in batches, each handed to `batch`
-/// before the next is read (the parse cache moves their bodies out of memory there). An
-/// unreadable `dir` is an error; a subdirectory that cannot be listed is a problem at its path,
-/// after the files. Also returns the article-named symlinks met (see
-/// [`scan::Walked::links`]).
+/// before the next is read (the parse cache moves their bodies out of memory there). The
+/// directories the walk could not list (`unreadable`) come last, as problems at their paths.
 pub fn read_and_parse(
     root: &Path,
-    dir: &Path,
+    paths: &[PathBuf],
+    unreadable: Vec<ArticleError>,
     max_bytes: u64,
     opts: &ParseOptions,
     known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
     batch: &mut (dyn FnMut(&mut [Loaded]) + Send),
-) -> io::Result<(Vec<Loaded>, Vec<PathBuf>)> {
-    let scan::Walked {
-        paths,
-        links,
-        unreadable,
-    } = scan::walk(root, dir)?;
+) -> Vec<Loaded> {
     let one =
         |path: &PathBuf| match scan::read_entry_unless(root, path, max_bytes, |fp| known(path, fp))
         {
@@ -86,7 +80,7 @@ pub fn read_and_parse(
         };
     // `batch` runs on its own thread, on one batch while the next is parsed.
     let total = paths.len() + unreadable.len();
-    let all = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Loaded>>(1);
         let consumer = scope.spawn(move || {
             let mut all = Vec::with_capacity(total);
@@ -115,8 +109,7 @@ pub fn read_and_parse(
             result: Some(Err(problem)),
         }));
         all
-    });
-    Ok((all, links))
+    })
 }
 
 /// Files per batch of [`read_and_parse`]: big enough that the cores rarely wait for each other
@@ -128,13 +121,21 @@ pub fn load(config: &Config) -> io::Result<Store> {
     let dir = &config.articles.dir;
     let opts = parse_options(config);
     let max_bytes = config.articles.max_bytes;
-    let (loaded, _) = read_and_parse(dir, dir, max_bytes, &opts, &|_, _| false, &mut |_| {})
-        .map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("{}: cannot read articles directory: {e}", dir.display()),
-            )
-        })?;
+    let walked = scan::walk(dir, dir).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("{}: cannot read articles directory: {e}", dir.display()),
+        )
+    })?;
+    let loaded = read_and_parse(
+        dir,
+        &walked.paths,
+        walked.unreadable,
+        max_bytes,
+        &opts,
+        &|_, _| false,
+        &mut |_| {},
+    );
     let mut store = Store::with_root(dir);
     for loaded in loaded {
         match loaded.result {

@@ -172,7 +172,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 if !rescan && !batch.paths.iter().any(|p| p.starts_with(watcher.dir())) {
                     continue;
                 }
-                if rescan {
+                // A watch that had to leave out an unreadable directory is redone when a
+                // directory changes: it may be new, or readable now.
+                let regrown = watcher.is_partial() && batch.paths.iter().any(|p| p.is_dir());
+                if rescan || regrown {
                     if let Err(e) = watcher.rewatch() {
                         tracing::error!("{e}");
                     }

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 
-use crate::article::{self, ArticleError, ParseOptions};
+use crate::article::{self, Article, ArticleError, ParseOptions};
 use crate::build::{self, parse_options, read_and_parse};
 use crate::cache;
 use crate::config::Config;
@@ -124,8 +124,21 @@ impl Engine {
     /// while the files are parsed, and each body moves into it as soon as it is written: such
     /// a start holds the bodies in the page cache, like a restart, instead of all in memory.
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
-        self.store = Store::with_root(&self.root);
+        let old = std::mem::replace(&mut self.store, Store::with_root(&self.root));
         self.seen.clear();
+        let walked = scan::walk(&self.root, &self.root)?;
+        // What lies under a directory that cannot be listed now was not seen, not deleted (as
+        // in a rescan): a reload keeps the articles it had there, a start takes them from the
+        // cache. The rest of the old store goes now, before the new one is built. Kept articles
+        // get no fingerprint: they may have been parsed with settings this reload changed, so
+        // they are never cached, and are parsed again once their directory can be read.
+        let kept: Vec<Arc<Article>> = walked
+            .unreadable
+            .iter()
+            .flat_map(|dir| old.articles_under(&dir.path))
+            .map(Arc::clone)
+            .collect();
+        drop(old);
         self.cache_key = cache::key(&self.opts, &self.config);
         let loaded = self
             .cache_key
@@ -189,14 +202,16 @@ impl Engine {
         let known = |path: &Path, fp: Fingerprint| {
             fp.len <= max_bytes && cached.get(path).is_some_and(|(f, _)| f.unchanged(&fp))
         };
-        let (mut loaded, links) = read_and_parse(
+        let hidden: Vec<PathBuf> = walked.unreadable.iter().map(|p| p.path.clone()).collect();
+        let mut loaded = read_and_parse(
             &self.root,
-            &self.root,
+            &walked.paths,
+            walked.unreadable,
             max_bytes,
             &self.opts,
             &known,
             &mut move_bodies,
-        )?;
+        );
         // Written while parsing: outdated only by what it had to leave out.
         let spilled = match spill {
             Some(w) => {
@@ -251,9 +266,23 @@ impl Engine {
                 }
             }
         }
+        let kept_paths: BTreeSet<PathBuf> = kept.iter().map(|a| a.path.clone()).collect();
+        articles.extend(kept.into_iter().map(Arc::unwrap_or_clone));
+        let from_hidden: Vec<PathBuf> = cached
+            .keys()
+            .filter(|p| hidden.iter().any(|d| p.starts_with(d)) && !kept_paths.contains(*p))
+            .cloned()
+            .collect();
+        for path in from_hidden {
+            if let Some((fp, a)) = cached.remove(&path) {
+                stats.from_cache += 1;
+                seen.push((path, fp));
+                articles.push(a);
+            }
+        }
         self.store = Store::loaded(&self.root, articles, problems);
         self.seen = seen.into_iter().collect();
-        self.links = links.into_iter().map(|l| (l, ())).collect();
+        self.links = walked.links.into_iter().map(|l| (l, ())).collect();
         stats.cache_outdated |= !cached.is_empty();
         // Drafts and future articles are never cached, so only a public article read from its
         // file (new, edited, or due since) or a cached file now gone or broken is a change.

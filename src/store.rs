@@ -125,6 +125,14 @@ impl Store {
         paths
     }
 
+    /// Every article under `dir`, the last good versions of broken files included.
+    pub fn articles_under<'a>(
+        &'a self,
+        dir: &'a Path,
+    ) -> impl Iterator<Item = &'a Arc<Article>> + 'a {
+        subtree(&self.articles, dir).filter_map(|p| self.articles.get(p))
+    }
+
     /// The articles whose file is currently good (not the last good version of a broken file).
     pub fn good(&self) -> impl Iterator<Item = &Arc<Article>> {
         self.articles

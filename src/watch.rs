@@ -46,7 +46,11 @@ pub struct Signal {
 pub struct DirWatcher {
     inner: Box<dyn notify::Watcher + Send>,
     dir: PathBuf,
-    watching_dir: bool,
+    /// The watches on the directory: itself, recursively; or, when a directory under it cannot
+    /// be read, each part around that one (see [`DirWatcher::rewatch`]). Empty while missing.
+    watched: Vec<PathBuf>,
+    /// Whether some directory under it could not be watched.
+    partial: bool,
 }
 
 /// What the daemon should look at after a quiet period.
@@ -103,7 +107,8 @@ pub fn start(
     let mut w = DirWatcher {
         inner,
         dir: PathBuf::new(),
-        watching_dir: false,
+        watched: Vec::new(),
+        partial: false,
     };
     w.retarget(dir)?;
     Ok((w, rx, signal))
@@ -139,10 +144,7 @@ impl DirWatcher {
         if dir == self.dir {
             return Ok(());
         }
-        if self.watching_dir {
-            let _ = self.inner.unwatch(&self.dir);
-            self.watching_dir = false;
-        }
+        self.unwatch_all();
         if let Some(old_parent) = self.dir.parent() {
             let _ = self.inner.unwatch(old_parent);
         }
@@ -157,23 +159,69 @@ impl DirWatcher {
     }
 
     /// (Re)establish the recursive watch on the directory, e.g. after it was recreated.
-    /// A missing directory is not an error: it is watched again when it comes back.
+    /// A missing directory is not an error: it is watched again when it comes back. Nor is a
+    /// directory under it that cannot be read (another user's, mode 700): the rest is watched
+    /// around it, and the scan reports it as a problem.
     pub fn rewatch(&mut self) -> Result<(), WatchError> {
-        if self.watching_dir {
-            let _ = self.inner.unwatch(&self.dir);
-            self.watching_dir = false;
-        }
+        self.unwatch_all();
         if !self.dir.is_dir() {
             tracing::warn!(path = %self.dir.display(), "articles directory is missing; waiting for it to come back");
             return Ok(());
         }
-        match self.inner.watch(&self.dir, RecursiveMode::Recursive) {
-            Ok(()) => {
-                self.watching_dir = true;
-                Ok(())
-            }
-            Err(e) => Err(map_error(&self.dir, e)),
+        let dir = self.dir.clone();
+        self.watch_tree(&dir)
+    }
+
+    /// Whether some directory under the watched one could not be watched. Then a new
+    /// directory, or one that became readable, gets no watch by itself: the daemon calls
+    /// [`DirWatcher::rewatch`] when an event names a directory.
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    fn unwatch_all(&mut self) {
+        for dir in std::mem::take(&mut self.watched) {
+            let _ = self.inner.unwatch(&dir);
         }
+        self.partial = false;
+    }
+
+    /// Watch `dir` recursively. notify stops at the first directory it cannot read, so when
+    /// one under `dir` refuses, `dir` is watched on its own and each subdirectory the same way.
+    fn watch_tree(&mut self, dir: &Path) -> Result<(), WatchError> {
+        let e = match self.inner.watch(dir, RecursiveMode::Recursive) {
+            Ok(()) => {
+                self.watched.push(dir.to_path_buf());
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        let denied = matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied);
+        if !denied || dir == self.dir && e.paths.iter().all(|p| p == dir) {
+            return Err(map_error(dir, e));
+        }
+        self.partial = true;
+        // What notify watched before it stopped.
+        let _ = self.inner.unwatch(dir);
+        if e.paths.iter().any(|p| p == dir) {
+            tracing::warn!(path = %dir.display(), reason = %e, "cannot watch directory; changes in it are seen once it can be read");
+            return Ok(());
+        }
+        self.inner
+            .watch(dir, RecursiveMode::NonRecursive)
+            .map_err(|e| map_error(dir, e))?;
+        self.watched.push(dir.to_path_buf());
+        let subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        for sub in subdirs {
+            self.watch_tree(&sub)?;
+        }
+        Ok(())
     }
 
     /// Whether an event path concerns the watched directory itself (not something inside it).

@@ -191,3 +191,147 @@ fn a_directory_that_can_be_listed_but_not_entered_is_reported_too() {
         "{out}"
     );
 }
+
+/// A restart, or a reload that parses everything again (the time zone changed), while a
+/// directory cannot be listed: its articles stay, from the parse cache or the running daemon.
+#[test]
+fn a_restart_or_a_reload_keeps_the_articles_of_a_directory_it_cannot_list() {
+    let tmp = tree();
+    let config = tmp.path().join("feedpub.toml");
+    // A fixed base URL: the parse cache is only used with the settings it was made with.
+    let settings =
+        |tz: &str| format!("[site]\nbase_url = \"http://feeds.example/\"\ntimezone = \"{tz}\"\n");
+    fs::write(&config, settings("UTC")).expect("config");
+    // Files changed less than 2 s ago are not trusted to the cache (a write within the same
+    // clock tick could follow unseen), and the first start is killed before it could save them.
+    std::thread::sleep(Duration::from_millis(2500));
+    let serve = || {
+        Daemon::spawn(unprivileged(
+            tmp.path(),
+            &[
+                "serve",
+                "--config",
+                "feedpub.toml",
+                "--listen",
+                "127.0.0.1:0",
+                "--articles",
+                "articles",
+                "--out",
+                "out",
+            ],
+        ))
+    };
+    let feed = |d: &Daemon| {
+        http_get(d.addr, "/feed.json", &[])
+            .map(|r| String::from_utf8_lossy(&r.body).to_string())
+            .unwrap_or_default()
+    };
+    let problems = |d: &Daemon, n: u32| {
+        http_get(d.addr, "/metrics", &[]).is_ok_and(|r| {
+            String::from_utf8_lossy(&r.body).contains(&format!("feedpub_article_problems {n}"))
+        })
+    };
+    let lock = |mode: u32| {
+        chmod(&tmp.path().join("articles/locked"), mode);
+        if is_root() {
+            std::os::unix::fs::chown(tmp.path().join("articles/locked"), Some(0), Some(0))
+                .expect("chown");
+        }
+    };
+    let d = serve();
+    let published = wait_until(Duration::from_secs(20), || {
+        feed(&d).contains("Inside") && tmp.path().join("out/.feedpub-cache").exists()
+    });
+    assert!(published, "never published and cached: {}", feed(&d));
+    drop(d);
+    lock(0o000);
+    let d = serve();
+    let restarted = wait_until(Duration::from_secs(20), || problems(&d, 1));
+    let after_restart = feed(&d);
+    fs::write(&config, settings("Asia/Shanghai")).expect("config");
+    // SAFETY: kill with a valid pid and signal has no memory effects.
+    assert_eq!(unsafe { libc::kill(d.pid() as i32, libc::SIGHUP) }, 0);
+    let reloaded = wait_until(Duration::from_secs(10), || {
+        d.log().contains("SIGHUP") && problems(&d, 1)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let after_reload = feed(&d);
+    lock(0o777);
+    assert!(
+        restarted,
+        "the restart did not start or report the directory: {}",
+        d.log()
+    );
+    assert!(
+        after_restart.contains("Inside") && after_restart.contains("Top"),
+        "dropped by the restart: {after_restart}\n{}",
+        d.log()
+    );
+    assert!(reloaded, "no reload, or no problem: {}", d.log());
+    assert!(
+        after_reload.contains("Inside") && after_reload.contains("Top"),
+        "dropped by the reload: {after_reload}"
+    );
+}
+
+/// Started while a directory cannot be listed, the daemon watches everything around it, and
+/// still sees a directory made afterwards, and the locked one once it is opened.
+#[test]
+fn a_daemon_started_beside_an_unreadable_directory_watches_the_rest_and_later_it() {
+    let tmp = tree();
+    chmod(&tmp.path().join("articles/locked"), 0o000);
+    if is_root() {
+        std::os::unix::fs::chown(tmp.path().join("articles/locked"), Some(0), Some(0))
+            .expect("chown");
+    }
+    let d = Daemon::spawn(unprivileged(
+        tmp.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--articles",
+            "articles",
+            "--out",
+            "out",
+        ],
+    ));
+    let feed = || {
+        http_get(d.addr, "/feed.json", &[])
+            .map(|r| String::from_utf8_lossy(&r.body).to_string())
+            .unwrap_or_default()
+    };
+    let md =
+        |title: &str| format!("---\ntitle: {title}\ndate: 2024-03-02T08:00:00Z\n---\n\nText.\n");
+    assert!(
+        wait_until(Duration::from_secs(20), || feed().contains("Top")),
+        "never published: {}",
+        d.log()
+    );
+    let fresh = tmp.path().join("articles/fresh/deeper");
+    fs::create_dir_all(&fresh).expect("mkdir");
+    fs::write(fresh.join("new.md"), md("Fresh")).expect("write");
+    let saw_new_dir = wait_until(Duration::from_secs(10), || feed().contains("Fresh"));
+    fs::write(fresh.join("second.md"), md("Second")).expect("write");
+    let watched_new_dir = wait_until(Duration::from_secs(10), || feed().contains("Second"));
+    chmod(&tmp.path().join("articles/locked"), 0o777);
+    let saw_unlocked = wait_until(Duration::from_secs(10), || feed().contains("Inside"));
+    fs::write(tmp.path().join("articles/locked/later.md"), md("Later")).expect("write");
+    let watched_unlocked = wait_until(Duration::from_secs(10), || feed().contains("Later"));
+    assert!(saw_new_dir, "a new directory was not seen: {}", feed());
+    assert!(
+        watched_new_dir,
+        "a new directory was not watched: {}",
+        feed()
+    );
+    assert!(
+        saw_unlocked,
+        "the opened directory was not read: {}",
+        feed()
+    );
+    assert!(
+        watched_unlocked,
+        "the opened directory was not watched: {}",
+        feed()
+    );
+}
