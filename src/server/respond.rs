@@ -5,6 +5,7 @@
 //! HEAD is handled once, at the end, by dropping the body and keeping its `Content-Length`.
 //! Bodies are `Bytes` clones of the snapshot's, never copies.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -70,11 +71,14 @@ pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
 }
 
 fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or(req.uri().path(), |pq| pq.as_str());
-    let route = route(target);
+    let target = match req.uri().path_and_query() {
+        // Only an absolute-form target (`GET http://host?q`) starts with `?` here (hyper
+        // refuses it in origin form); its empty path means `/` (RFC 9110 §4.2.3).
+        Some(pq) if pq.as_str().starts_with('?') => Cow::Owned(format!("/{}", pq.as_str())),
+        Some(pq) => Cow::Borrowed(pq.as_str()),
+        None => Cow::Borrowed(req.uri().path()),
+    };
+    let route = route(&target);
     let class = route.class();
     // RFC 9112 §3.2: an HTTP/1.1 request without Host, and any request with more than one
     // Host or an invalid one, must get 400.

@@ -750,6 +750,24 @@ async fn duplicate_or_invalid_host_is_a_bad_request() {
     server.stop().await;
 }
 
+/// An absolute-form target with an empty path and a query (`GET http://host?q`) names `/`, as
+/// `GET http://host` does; it used to route the bare query and answer 404.
+#[tokio::test]
+async fn absolute_form_with_an_empty_path_and_a_query_is_the_index() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    for target in [
+        "http://test",
+        "http://test?utm=1",
+        "http://test:80?",
+        "/?utm=1",
+    ] {
+        let reply = server.get(target, &[]).await;
+        assert_eq!(reply.status, 200, "{target}");
+        assert!(reply.text().contains("<title>Home</title>"), "{target}");
+    }
+    server.stop().await;
+}
+
 /// Slugs and tags are NFC (`article::slug`), so a path sent in NFD (typed or copied on macOS,
 /// or by a client that normalizes that way) names the same article or tag feed.
 #[tokio::test]
