@@ -166,16 +166,19 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     return Err(DaemonError::Stopped("the file watcher"));
                 };
                 // An event on the directory itself (deleted, recreated, moved, replaced by a
-                // symlink) invalidates the watch: watch it again and walk it all.
-                let rescan = batch.rescan || batch.paths.iter().any(|p| watcher.is_dir_itself(p));
+                // symlink) invalidates the watch: watch it again and walk it all. So does a
+                // directory event while the watch leaves out an unreadable directory: it may be
+                // a new one or that one opened (and events while the watch is redone are lost).
+                let regrow = watcher.is_partial()
+                    && batch.paths.iter().any(|p| p.starts_with(watcher.dir()) && p.is_dir());
+                let rescan = batch.rescan
+                    || regrow
+                    || batch.paths.iter().any(|p| watcher.is_dir_itself(p));
                 // The parent watch also reports siblings of the directory: nothing to do for them.
                 if !rescan && !batch.paths.iter().any(|p| p.starts_with(watcher.dir())) {
                     continue;
                 }
-                // A watch that had to leave out an unreadable directory is redone when a
-                // directory changes: it may be new, or readable now.
-                let regrown = watcher.is_partial() && batch.paths.iter().any(|p| p.is_dir());
-                if rescan || regrown {
+                if rescan {
                     if let Err(e) = watcher.rewatch() {
                         tracing::error!("{e}");
                     }
