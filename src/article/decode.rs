@@ -242,9 +242,10 @@ fn gb2312_pair(lead: u8, trail: u8) -> Option<bool> {
     pair.then_some((0xB0..=0xD7).contains(&lead))
 }
 
-/// Whether every non-ASCII byte is part of a GB2312 pair and one pair is a level-1 hanzi.
+/// Whether every non-ASCII byte is part of a GB2312 pair (or a GB18030 four-byte sequence)
+/// and one pair is a level-1 hanzi.
 fn plausible_gb2312(bytes: &[u8]) -> bool {
-    let c = count_pairs(bytes, gb2312_pair);
+    let c = count_pairs(bytes, true, gb2312_pair);
     c.stray == 0 && c.common > 0
 }
 
@@ -254,14 +255,14 @@ fn plausible_gb2312(bytes: &[u8]) -> bool {
 /// ASCII often enough that accented Latin letters followed by ASCII do not look like Big5).
 fn damaged_double_byte(bytes: &[u8]) -> bool {
     let damaged = |c: &Pairs| (1..=2).contains(&c.stray) && c.pairs >= 8;
-    let gb = count_pairs(bytes, |lead, trail| {
+    let gb = count_pairs(bytes, true, |lead, trail| {
         let pair = (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail);
         pair.then_some((0xA1..=0xD7).contains(&lead))
     });
     if damaged(&gb) && gb.common * 10 >= gb.pairs * 7 {
         return true;
     }
-    let big5 = count_pairs(bytes, |lead, trail| {
+    let big5 = count_pairs(bytes, false, |lead, trail| {
         let pair = (0xA1..=0xF9).contains(&lead)
             && ((0x40..=0x7E).contains(&trail) || (0xA1..=0xFE).contains(&trail));
         pair.then_some((0xA1..=0xC6).contains(&lead) && trail >= 0xA1)
@@ -333,14 +334,19 @@ struct Pairs {
 }
 
 /// Double-byte pairs in `bytes` as `pair(lead, trail)` sees them (`None`: not a pair;
-/// `Some(common)`), and the non-ASCII bytes that are in no pair.
-fn count_pairs(bytes: &[u8], pair: impl Fn(u8, u8) -> Option<bool>) -> Pairs {
+/// `Some(common)`), and the non-ASCII bytes that are in no pair. With `gb18030`, a four-byte
+/// sequence (an emoji, a rare hanzi) is skipped rather than counted as two strays.
+fn count_pairs(bytes: &[u8], gb18030: bool, pair: impl Fn(u8, u8) -> Option<bool>) -> Pairs {
     let mut c = Pairs::default();
     let mut i = 0;
     while i < bytes.len() {
         let lead = bytes[i];
         if lead < 0x80 {
             i += 1;
+            continue;
+        }
+        if gb18030 && four_byte_gb18030(&bytes[i..]) {
+            i += 4;
             continue;
         }
         match bytes.get(i + 1).and_then(|&t| pair(lead, t)) {
@@ -356,6 +362,12 @@ fn count_pairs(bytes: &[u8], pair: impl Fn(u8, u8) -> Option<bool>) -> Pairs {
         }
     }
     c
+}
+
+/// Whether `bytes` start with a GB18030 four-byte sequence: lead, digit, lead, digit.
+fn four_byte_gb18030(bytes: &[u8]) -> bool {
+    let lead = |b: &u8| (0x81..=0xFE).contains(b);
+    matches!(bytes, [a, b, c, d, ..] if lead(a) && b.is_ascii_digit() && lead(c) && d.is_ascii_digit())
 }
 
 /// CRLF and lone CR become LF. Borrows when there is no CR.
@@ -469,6 +481,16 @@ mod tests {
             ("euc-kr", encode(EUC_KR, KO), KO),
             ("windows-1252", encode(WINDOWS_1252, FR), FR),
             ("gb18030 short", encode(GB18030, "新闻"), "新闻"),
+            (
+                "gb18030 short four-byte",
+                encode(GB18030, "新闻😀"),
+                "新闻😀",
+            ),
+            (
+                "gb18030 short rare hanzi",
+                encode(GB18030, "新闻𠀀"),
+                "新闻𠀀",
+            ),
             ("windows-1252 short", encode(WINDOWS_1252, "Größe"), "Größe"),
             (
                 "windows-1251",
