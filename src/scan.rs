@@ -36,10 +36,12 @@ pub fn classify(path: &Path) -> Option<Format> {
 }
 
 /// Names that are never articles, whatever their extension: dot-files (and dot-dirs), editor
-/// backups (`foo~`), swap and partial files, Emacs lock/autosave files (`#foo#`), and vim's
-/// `4913` probe (vim writes it to test that the directory is writable, then deletes it).
+/// backups (`foo~`), swap and partial files, Emacs lock/autosave files (`#foo#`), Office
+/// owner files (`~$foo.txt`, binary, while Word has the file open), and vim's `4913` probe (vim
+/// writes it to test that the directory is writable, then deletes it).
 pub fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.')
+        || name.starts_with("~$")
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
         || name == "4913"
@@ -362,6 +364,7 @@ mod tests {
             ("a.tmp", None),
             ("a.md.part", None),
             ("#a.md#", None),
+            ("~$news.txt", None),
             ("4913", None),
             ("a.png", None),
             ("README", None),
