@@ -123,6 +123,11 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         // it, as mojibake. Reported instead, like damaged UTF-8.
         return Err(ArticleErrorKind::Undecodable);
     }
+    if first == WINDOWS_1252 && utf8_latin1(bytes) {
+        // UTF-8 with windows-1252 punctuation pasted in (Word's `’` and `“”` in a UTF-8 file):
+        // read as windows-1252, its UTF-8 letters become `Ã©`. Reported, like damaged UTF-8.
+        return Err(ArticleErrorKind::Undecodable);
+    }
     let mut tried: Vec<&'static Encoding> = Vec::with_capacity(6);
     for encoding in [first, guess, GB18030, BIG5, SHIFT_JIS, EUC_KR] {
         if tried.contains(&encoding) {
@@ -221,6 +226,14 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
         broken += usize::from(!chunk.invalid().is_empty());
     }
     valid > 0 && valid >= broken
+}
+
+/// Whether `bytes` hold a UTF-8 Latin-1 character (`é` is `C3 A9`): in windows-1252 that is
+/// `Ã` or `Â` before a symbol (`Ã©`), which real text hardly ever writes.
+fn utf8_latin1(bytes: &[u8]) -> bool {
+    bytes
+        .windows(2)
+        .any(|w| matches!(w, [0xC2 | 0xC3, 0x80..=0xBF]))
 }
 
 /// Decode with `encoding`, or `None` if the bytes are malformed in it or the result looks like
@@ -434,11 +447,13 @@ mod tests {
 
     #[test]
     fn damaged_utf8_is_undecodable_not_mojibake() {
-        let cases: [&[u8]; 4] = [
+        let cases: [&[u8]; 5] = [
             "\u{FFFD}\u{FFFD}\u{FFFD} title".as_bytes(),
             b"---\ntitle: One bad byte\n---\nHello \xff world, caf\xc3\xa9 is fine.\n",
             b"\xEF\xBB\xBFbad \xef\xbf\xbd",
             "北京\u{FFFD}报道".as_bytes(),
+            // UTF-8 with more windows-1252 quotes than UTF-8 letters (mojibake `CafÃ©` before).
+            b"Caf\xc3\xa9 news\n\nThe caf\xc3\xa9 said it\x92s \x93new\x94.\n",
         ];
         for bytes in cases {
             assert_eq!(
@@ -450,6 +465,8 @@ mod tests {
         // Legacy text is not mistaken for damaged UTF-8.
         assert_eq!(decode(&encode(GB18030, ZH)).as_deref(), Ok(ZH));
         assert_eq!(decode(&encode(WINDOWS_1252, FR)).as_deref(), Ok(FR));
+        let pt = "SÃO PAULO – A NAÇÃO, diz o “Estadão”: não há solução.";
+        assert_eq!(decode(&encode(WINDOWS_1252, pt)).as_deref(), Ok(pt));
     }
 
     #[test]
