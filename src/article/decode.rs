@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 
 use encoding_rs::{
-    Encoding, BIG5, EUC_KR, GB18030, ISO_2022_JP, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1252,
+    Encoding, BIG5, EUC_KR, GB18030, ISO_2022_JP, ISO_8859_13, ISO_8859_2, ISO_8859_4, SHIFT_JIS,
+    UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1252, WINDOWS_1254, WINDOWS_1257, WINDOWS_1258,
     WINDOWS_874,
 };
 
@@ -123,9 +124,10 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         // it, as mojibake. Reported instead, like damaged UTF-8.
         return Err(ArticleErrorKind::Undecodable);
     }
-    if first == WINDOWS_1252 && utf8_latin1(bytes) {
+    if LATIN.contains(&first) && utf8_latin1(bytes) {
         // UTF-8 with windows-1252 punctuation pasted in (Word's `’` and `“”` in a UTF-8 file):
-        // read as windows-1252, its UTF-8 letters become `Ã©`. Reported, like damaged UTF-8.
+        // read as a Latin encoding, its UTF-8 letters become `Ã©` or `Ăź`. Reported, like
+        // damaged UTF-8.
         return Err(ArticleErrorKind::Undecodable);
     }
     let mut tried: Vec<&'static Encoding> = Vec::with_capacity(6);
@@ -228,8 +230,21 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
     valid > 0 && valid >= broken
 }
 
-/// Whether `bytes` hold a UTF-8 Latin-1 character (`é` is `C3 A9`): in windows-1252 that is
-/// `Ã` or `Â` before a symbol (`Ã©`), which real text hardly ever writes.
+/// The Latin-script single-byte encodings chardetng guesses.
+const LATIN: [&Encoding; 8] = [
+    WINDOWS_1250,
+    WINDOWS_1252,
+    WINDOWS_1254,
+    WINDOWS_1257,
+    WINDOWS_1258,
+    ISO_8859_2,
+    ISO_8859_4,
+    ISO_8859_13,
+];
+
+/// Whether `bytes` hold a UTF-8 Latin-1 character (`é` is `C3 A9`): in a Latin encoding that
+/// is a capital (`Ã`, `Ă`, `Â`, `Ć`) before a symbol or a small letter (`Ã©`, `Ăź`), which real
+/// text hardly ever writes. (Not in Cyrillic ones: Ukrainian `Гі` is `C3 B3`.)
 fn utf8_latin1(bytes: &[u8]) -> bool {
     bytes
         .windows(2)
@@ -447,13 +462,15 @@ mod tests {
 
     #[test]
     fn damaged_utf8_is_undecodable_not_mojibake() {
-        let cases: [&[u8]; 5] = [
+        let cases: [&[u8]; 6] = [
             "\u{FFFD}\u{FFFD}\u{FFFD} title".as_bytes(),
             b"---\ntitle: One bad byte\n---\nHello \xff world, caf\xc3\xa9 is fine.\n",
             b"\xEF\xBB\xBFbad \xef\xbf\xbd",
             "北京\u{FFFD}报道".as_bytes(),
             // UTF-8 with more windows-1252 quotes than UTF-8 letters (mojibake `CafÃ©` before).
             b"Caf\xc3\xa9 news\n\nThe caf\xc3\xa9 said it\x92s \x93new\x94.\n",
+            // ... and with pound signs, taken for windows-1250 (`StraĂźe and Ł 5`).
+            b"Title\n\nStra\xc3\x9fe and \xa3 5 and \xa3 5 end.\n",
         ];
         for bytes in cases {
             assert_eq!(
