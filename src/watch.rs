@@ -211,12 +211,14 @@ impl DirWatcher {
             .watch(dir, RecursiveMode::NonRecursive)
             .map_err(|e| map_error(dir, e))?;
         self.watched.push(dir.to_path_buf());
+        // Real directories only: the scan never follows a directory symlink, and following
+        // one here could loop.
         let subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
             .map(|entry| entry.path())
-            .filter(|p| p.is_dir())
             .collect();
         for sub in subdirs {
             self.watch_tree(&sub)?;
