@@ -237,6 +237,7 @@ impl Engine {
                 }
             }
         }
+        let start = Instant::now();
         let mut stats = LoadStats {
             cache_outdated: spilled && unspilled > 0,
             ..LoadStats::default()
@@ -287,6 +288,7 @@ impl Engine {
         // Drafts and future articles are never cached, so only a public article read from its
         // file (new, edited, or due since) or a cached file now gone or broken is a change.
         self.unseen_changes = had_cache && (public_parsed || !cached.is_empty());
+        tracing::debug!(ms = start.elapsed().as_millis() as u64, "store built");
         Ok(stats)
     }
 
@@ -495,7 +497,7 @@ impl Engine {
                         first_moves,
                     );
                 });
-        tracing::debug!(?stats, "rendered");
+        tracing::debug!(?stats, ms = start.elapsed().as_millis() as u64, "rendered");
         let problems: Vec<&ArticleError> = self
             .store
             .problems()

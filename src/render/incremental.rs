@@ -246,17 +246,16 @@ impl Renderer {
             }
             keep
         });
-        let rendered = match (self.lazy, &self.config) {
-            (true, Some(shared)) => todo
-                .iter()
-                .map(|a| lazy_article_page(Arc::clone(shared), Arc::clone(a)))
-                .collect(),
-            _ => parallel::map(&todo, parallel::cores(), PARALLEL_MIN, |a| {
-                render_article_page(config, a)
-            }),
-        };
-        for (article, mut asset) in todo.into_iter().zip(rendered) {
-            let key = format!("articles/{}/index.html", article.slug);
+        // Lazy pages too are made on every core: a first render makes one per article.
+        let lazy = self.config.as_ref().filter(|_| self.lazy);
+        let rendered = parallel::map(&todo, parallel::cores(), PARALLEL_MIN, |a| {
+            let key = format!("articles/{}/index.html", a.slug);
+            match lazy {
+                Some(shared) => (key, lazy_article_page(Arc::clone(shared), Arc::clone(a))),
+                None => (key, render_article_page(config, a)),
+            }
+        });
+        for (article, (key, mut asset)) in todo.into_iter().zip(rendered) {
             fresh(&key, &mut asset);
             let key: Arc<str> = Arc::from(key);
             self.view.insert(Arc::clone(&key), Arc::new(asset));
