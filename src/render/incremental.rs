@@ -246,16 +246,19 @@ impl Renderer {
             }
             keep
         });
-        // Lazy pages too are made on every core: a first render makes one per article.
-        let lazy = self.config.as_ref().filter(|_| self.lazy);
-        let rendered = parallel::map(&todo, parallel::cores(), PARALLEL_MIN, |a| {
-            let key = format!("articles/{}/index.html", a.slug);
-            match lazy {
-                Some(shared) => (key, lazy_article_page(Arc::clone(shared), Arc::clone(a))),
-                None => (key, render_article_page(config, a)),
-            }
-        });
-        for (article, (key, mut asset)) in todo.into_iter().zip(rendered) {
+        // Lazy pages are made on this thread: made on every core, a first render at 50,000
+        // articles left 40 MB more in the other threads' malloc arenas for ~0.1 s less.
+        let rendered = match (self.lazy, &self.config) {
+            (true, Some(shared)) => todo
+                .iter()
+                .map(|a| lazy_article_page(Arc::clone(shared), Arc::clone(a)))
+                .collect(),
+            _ => parallel::map(&todo, parallel::cores(), PARALLEL_MIN, |a| {
+                render_article_page(config, a)
+            }),
+        };
+        for (article, mut asset) in todo.into_iter().zip(rendered) {
+            let key = format!("articles/{}/index.html", article.slug);
             fresh(&key, &mut asset);
             let key: Arc<str> = Arc::from(key);
             self.view.insert(Arc::clone(&key), Arc::new(asset));
