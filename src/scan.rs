@@ -166,8 +166,16 @@ pub fn read_entry_unless(
     if meta.is_dir() {
         return Some(Entry::Dir);
     }
-    if !meta.is_file() || classify(path).is_none() {
+    if classify(path).is_none() {
         return Some(Entry::NotArticle);
+    }
+    if !meta.is_file() {
+        // Never opened: opening a FIFO would wait for a writer forever.
+        return Some(Entry::Unreachable(ArticleError {
+            path: path.to_path_buf(),
+            line: None,
+            kind: ArticleErrorKind::NotAFile,
+        }));
     }
     let fp = Fingerprint::of(&meta);
     if known(fp) {

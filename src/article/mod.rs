@@ -105,6 +105,8 @@ pub enum ArticleErrorKind {
     TooLarge { size: u64, limit: u64 },
     #[error("binary file (contains NUL bytes), not an article")]
     Binary,
+    #[error("not a regular file (a FIFO, socket or device); not read, not published")]
+    NotAFile,
     #[error("cannot decode text: not UTF-8, UTF-16 with BOM, or a recognised legacy encoding")]
     Undecodable,
     #[error("front matter: {0}")]

@@ -1207,3 +1207,29 @@ fn a_fifo_in_place_of_the_cache_or_the_manifest_is_ignored_not_waited_on() {
         assert_eq!(entry_titles(&feeds.rss), ["A"], "{name}");
     }
 }
+
+#[test]
+fn a_fifo_with_an_article_name_is_reported_not_read() {
+    // Opening it would wait for a writer forever; skipping it silently hid it from `check`.
+    let t = TestDir::new();
+    t.write(
+        "articles/a.md",
+        md("A", "date: 2026-01-01T00:00:00Z\n", "Body."),
+    );
+    let fifo = std::ffi::CString::new(t.path("articles/pipe.md").as_os_str().as_encoded_bytes())
+        .expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+    let check = t.run(&["check"]);
+    check.expect_code(1);
+    assert!(
+        check
+            .output()
+            .contains("pipe.md: not a regular file (a FIFO, socket or device)"),
+        "{}",
+        check.output()
+    );
+    t.run(&["build"]).expect_code(1);
+    let feeds = Feeds::load(&t.path("feeds"));
+    assert_eq!(entry_titles(&feeds.rss), ["A"]);
+}
