@@ -3,12 +3,12 @@
 //! Order of start-up matters: bind the socket (so `/healthz` answers 503 at once), load the
 //! articles, start the watcher while the first build is published, then rescan (compare every
 //! file's fingerprint with the one it was read at) and publish again if anything differs. So a
-//! file written once the watch is in place is seen by the watcher, and one written before (during
-//! the load, or as `/healthz` turns 200) by the rescan. The watcher does not run during the load because inotify reports every
-//! open, our own reads included: at 100,000 articles waking its thread for each cost ~15% of the
-//! start. After that one loop reacts to three things: a debounced batch of
-//! changed paths, the timer of the next future-dated article, and signals (SIGHUP reloads the
-//! config and rescans; SIGTERM/SIGINT shut down gracefully).
+//! file written once the watch is in place is seen by the watcher, and one written before
+//! (during the load, or as `/healthz` turns 200) by the rescan. The watcher does not run during
+//! the load because inotify reports every open, our own reads included: at 100,000 articles
+//! waking its thread for each cost ~15% of the start. After that one loop reacts to three
+//! things: a debounced batch of changed paths, the timer of the next future-dated article, and
+//! signals (SIGHUP reloads the config and rescans; SIGTERM/SIGINT shut down gracefully).
 //!
 //! The loop is the only writer: it owns the [`Engine`] and publishes each new snapshot with one
 //! `watch::Sender::send_replace`, so requests always see one complete build. The snapshot then

@@ -267,15 +267,18 @@ impl Engine {
                 }
             }
         }
+        // Under an unreadable directory: what the reload had, else what the cache holds. Either
+        // way the cache's entries there are accounted for, not left over as changes.
         let kept_paths: BTreeSet<PathBuf> = kept.iter().map(|a| a.path.clone()).collect();
         articles.extend(kept.into_iter().map(Arc::unwrap_or_clone));
-        let from_hidden: Vec<PathBuf> = cached
+        let under_hidden: Vec<PathBuf> = cached
             .keys()
-            .filter(|p| hidden.iter().any(|d| p.starts_with(d)) && !kept_paths.contains(*p))
+            .filter(|p| hidden.iter().any(|d| p.starts_with(d)))
             .cloned()
             .collect();
-        for path in from_hidden {
-            if let Some((fp, a)) = cached.remove(&path) {
+        for path in under_hidden {
+            let entry = cached.remove(&path);
+            if let Some((fp, a)) = entry.filter(|_| !kept_paths.contains(&path)) {
                 stats.from_cache += 1;
                 seen.push((path, fp));
                 articles.push(a);
