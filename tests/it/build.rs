@@ -1187,11 +1187,7 @@ fn a_fifo_in_place_of_the_cache_or_the_manifest_is_ignored_not_waited_on() {
             md("A", "date: 2026-01-01T00:00:00Z\n", "Body."),
         );
         fs::create_dir_all(t.path("feeds")).expect("mkdir feeds");
-        let fifo =
-            std::ffi::CString::new(t.path("feeds").join(name).as_os_str().as_encoded_bytes())
-                .expect("path");
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+        mkfifo(&t.path("feeds").join(name));
         let mut child = crate::util::ChildGuard(
             t.feedpub(&["build"])
                 .stdout(std::process::Stdio::null())
@@ -1216,10 +1212,7 @@ fn a_fifo_with_an_article_name_is_reported_not_read() {
         "articles/a.md",
         md("A", "date: 2026-01-01T00:00:00Z\n", "Body."),
     );
-    let fifo = std::ffi::CString::new(t.path("articles/pipe.md").as_os_str().as_encoded_bytes())
-        .expect("path");
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+    mkfifo(&t.path("articles/pipe.md"));
     let check = t.run(&["check"]);
     check.expect_code(1);
     assert!(
@@ -1232,4 +1225,10 @@ fn a_fifo_with_an_article_name_is_reported_not_read() {
     t.run(&["build"]).expect_code(1);
     let feeds = Feeds::load(&t.path("feeds"));
     assert_eq!(entry_titles(&feeds.rss), ["A"]);
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0, "mkfifo");
 }
