@@ -136,19 +136,16 @@ pub fn load(config: &Config) -> io::Result<Store> {
         &|_, _| false,
         &mut |_| {},
     );
-    let mut store = Store::with_root(dir);
+    let (mut articles, mut problems) = (Vec::new(), Vec::new());
     for loaded in loaded {
         match loaded.result {
-            Some(Ok(article)) => {
-                store.upsert(article);
-            }
-            Some(Err(problem)) => {
-                store.fail(problem);
-            }
+            Some(Ok(article)) => articles.push(article),
+            Some(Err(problem)) => problems.push(problem),
             None => {}
         }
     }
-    Ok(store)
+    // In bulk: one path at a time compared path components ~17 times per file at 100,000.
+    Ok(Store::loaded(dir, articles, problems))
 }
 
 /// Every problem of a store at this moment (parse problems, then slug collisions), in path order.
