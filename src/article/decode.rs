@@ -8,14 +8,14 @@
 use std::borrow::Cow;
 
 use encoding_rs::{
-    Encoding, BIG5, EUC_KR, GB18030, ISO_2022_JP, ISO_8859_13, ISO_8859_2, ISO_8859_4, SHIFT_JIS,
-    UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1252, WINDOWS_1254, WINDOWS_1257, WINDOWS_1258,
-    WINDOWS_874,
+    Encoding, BIG5, EUC_JP, EUC_KR, GB18030, ISO_2022_JP, ISO_8859_13, ISO_8859_2, ISO_8859_4,
+    SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1250, WINDOWS_1252, WINDOWS_1254, WINDOWS_1257,
+    WINDOWS_1258, WINDOWS_874,
 };
 
-use super::ArticleErrorKind;
+use super::{cjk, ArticleErrorKind};
 
-/// Decode `bytes` to text with `\n` line endings and no leading BOM.
+/// Decode `bytes` to text with `\n` line endings and no BOM.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     decode_with(bytes, false)
 }
@@ -27,12 +27,14 @@ pub fn decode_html(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
 
 fn decode_with(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {
     let text = decode_raw(bytes, html)?;
+    // A BOM is no text, leading or inside (two files joined by `cat`, each with its BOM).
     let text = match text {
-        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('\u{FEFF}').unwrap_or(s)),
-        Cow::Owned(s) => match s.strip_prefix('\u{FEFF}') {
-            Some(rest) => Cow::Owned(rest.to_string()),
-            None => Cow::Owned(s),
+        Cow::Borrowed(s) => match s.strip_prefix('\u{FEFF}').unwrap_or(s) {
+            rest if rest.contains('\u{FEFF}') => Cow::Owned(rest.replace('\u{FEFF}', "")),
+            rest => Cow::Borrowed(rest),
         },
+        Cow::Owned(s) if s.contains('\u{FEFF}') => Cow::Owned(s.replace('\u{FEFF}', "")),
+        Cow::Owned(s) => Cow::Owned(s),
     };
     Ok(normalize_newlines(text))
 }
@@ -79,10 +81,33 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
                 return Ok(Cow::Owned(text));
             }
         }
+        // UTF-16 of a few hanzi can be all bytes below 0x80 (`张堃` is `20 5F 03 58`): valid
+        // UTF-8, but with control characters no text file holds.
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C'))
+        {
+            if let Some(text) = utf16_cjk(bytes, 0) {
+                return Ok(Cow::Owned(text));
+            }
+        }
         return Ok(Cow::Borrowed(s));
     }
-    if mostly_utf8(bytes) {
-        // UTF-8 with a few broken bytes: any legacy decode would be mojibake of the rest.
+    // Short CJK text: chardetng has too few characters to go on, so the readings are weighed
+    // by how often the language writes their characters.
+    let short = bytes.iter().filter(|b| **b >= 0x80).count() < 2 * SHORT_PAIRS;
+    let cjk = if short { short_cjk(bytes) } else { None };
+    let cjk_score = cjk.as_ref().map_or(0, |c| c.score);
+    if let Some(text) = utf16_cjk(bytes, cjk_score) {
+        return Ok(Cow::Owned(text));
+    }
+    let convincing = cjk.as_ref().is_some_and(|c| c.convincing);
+    let (long, broken) = utf8_sequences(bytes);
+    if (mostly_utf8(bytes) || (short && long > 0)) && !(convincing && long <= broken) {
+        // UTF-8 with a few broken bytes: any legacy decode would be mojibake of the rest (in
+        // a short text, one valid three-byte sequence is enough to tell). But a few GBK hanzi
+        // often hold valid UTF-8 sequences by chance (`张堃当选` is `D5 [C5 88] [D2 B5] B1
+        // [D1 A1]`): a convincing CJK reading wins unless three-byte sequences (Chinese
+        // UTF-8's) outnumber the broken spots.
         return Err(ArticleErrorKind::Undecodable);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
@@ -99,18 +124,19 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     if let Some(text) = meta.and_then(|m| strict_decode(m, bytes)) {
         return Ok(Cow::Owned(text));
     }
-    // chardetng needs more than a few characters; very short GBK text can look like KOI8 or
-    // windows-1252. When the guess is a single-byte encoding but the bytes are all GB2312 pairs
-    // with common (level-1) hanzi, Chinese is the better bet.
-    // Short GBK text is also often taken for EUC-KR (both use the same byte ranges); with
-    // few characters to go on, Chinese is the better bet for a newsroom's copy.
-    let short = bytes.iter().filter(|b| **b >= 0x80).count() < 2 * SHORT_PAIRS;
     // Thai (windows-874) bytes pair up like GB2312 too; its spelling tells it apart.
     let thai = thai(guess, bytes);
-    let first = if !thai
-        && (guess.is_single_byte() || (guess == EUC_KR && short))
-        && plausible_gb2312(bytes)
+    // chardetng's guess among GBK, EUC-KR, Big5 and Shift_JIS is weak on a few characters (and
+    // ties go to EUC-KR); a single-byte guess (KOI8, windows-1252) for short CJK text is
+    // overruled only by a convincing CJK reading.
+    if let Some(c) =
+        cjk.filter(|c| !thai && (CJK.contains(&guess) || (guess.is_single_byte() && c.convincing)))
     {
+        return Ok(Cow::Owned(c.text));
+    }
+    // When the guess is a single-byte encoding but the bytes are all GB2312 pairs with common
+    // (level-1) hanzi, Chinese is the better bet.
+    let first = if !thai && guess.is_single_byte() && plausible_gb2312(bytes) {
         GB18030
     } else if guess.is_single_byte() && guess != WINDOWS_1252 && symbols_only(guess, bytes) {
         // English with a `£5` or `25°C ±2`: chardetng reads the lone symbols as letters of
@@ -164,19 +190,34 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<String> {
     } else {
         [UTF_16BE, UTF_16LE]
     };
-    order.into_iter().find_map(|encoding| {
+    // Both orders can decode cleanly (`两会开幕\n` has as many NULs low as high: `开` is
+    // U+5F00): the one with more characters of a known script wins, ties to the NUL count's.
+    let known = |text: &str| {
+        text.chars()
+            .filter(|&c| {
+                matches!(c, '\0'..='\u{4FF}' | '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}' | '\u{FF00}'..='\u{FFEF}')
+            })
+            .count()
+    };
+    let mut readings = order.into_iter().filter_map(|encoding| {
         let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
         let clean = text.chars().all(|c| {
             matches!(c, '\t' | '\n' | '\r')
                 || !(c.is_control() || super::xml_safe::is_forbidden(c) || c == '\u{FFFD}')
         });
-        // Read in the wrong byte order, ASCII becomes U+xx00 characters: rare in real text.
+        // Read in the wrong byte order, ASCII becomes U+xx00 characters: rare in real text
+        // (frequent ones, `一` U+4E00, `开` U+5F00, are real).
         let swapped = text
             .chars()
-            .filter(|&c| c > '\u{FF}' && u32::from(c) & 0xFF == 0)
+            .filter(|&c| c > '\u{FF}' && u32::from(c) & 0xFF == 0 && !cjk::frequent(c))
             .count();
         (clean && swapped * 8 <= text.chars().count()).then(|| text.into_owned())
-    })
+    });
+    let first = readings.next()?;
+    match readings.next() {
+        Some(second) if known(&second) > known(&first) => Some(second),
+        _ => Some(first),
+    }
 }
 
 /// The legacy encoding a `<meta charset=…>` or `<meta http-equiv=Content-Type content="…;
@@ -218,6 +259,88 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Below this many double-byte characters, chardetng's guess between GBK and EUC-KR is weak.
 const SHORT_PAIRS: usize = 16;
+
+/// The double-byte CJK encodings chardetng guesses.
+const CJK: [&Encoding; 6] = [GB18030, encoding_rs::GBK, BIG5, SHIFT_JIS, EUC_JP, EUC_KR];
+
+/// The best CJK reading of short bytes, by [`cjk::score`].
+struct CjkReading {
+    text: String,
+    score: i64,
+    /// Frequent enough (half the characters frequent, or all common) to outweigh other
+    /// evidence: a single-byte guess, or valid UTF-8 sequences that may be chance.
+    convincing: bool,
+}
+
+/// The reading of `bytes` in GB18030, Big5, Shift_JIS, EUC-JP or EUC-KR (ties in that order:
+/// a Chinese newsroom's copy first) with the best [`cjk::score`], if any decodes cleanly.
+fn short_cjk(bytes: &[u8]) -> Option<CjkReading> {
+    let mut best: Option<CjkReading> = None;
+    for encoding in [GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR] {
+        let Some(text) = strict_decode(encoding, bytes) else {
+            continue;
+        };
+        let score = cjk::score(encoding, &text);
+        if best.as_ref().is_none_or(|b| score > b.score) {
+            let chars = text.chars().filter(|c| !c.is_ascii()).count();
+            let convincing = chars > 0 && score >= 2 * i64::try_from(chars).unwrap_or(i64::MAX);
+            best = Some(CjkReading {
+                text,
+                score,
+                convincing,
+            });
+        }
+    }
+    best
+}
+
+/// The valid UTF-8 sequences of three or four bytes (CJK, emoji) in `bytes`, which chance
+/// makes rare in legacy text unlike two-byte ones, and the broken spots.
+fn utf8_sequences(bytes: &[u8]) -> (usize, usize) {
+    let (mut long, mut broken) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        long += chunk.valid().chars().filter(|c| c.len_utf8() >= 3).count();
+        broken += usize::from(!chunk.invalid().is_empty());
+    }
+    (long, broken)
+}
+
+/// UTF-16 without BOM and without NUL bytes (no ASCII, no line break: a headline of hanzi,
+/// kana or hangul), read in the only byte order where every character is CJK, at least half
+/// the letters (not punctuation) frequent, and the [`cjk::score`] above `legacy`, the best
+/// legacy CJK reading's.
+fn utf16_cjk(bytes: &[u8], legacy: i64) -> Option<String> {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 || bytes.contains(&0) {
+        return None;
+    }
+    let readings: Vec<String> = [UTF_16LE, UTF_16BE]
+        .into_iter()
+        .filter_map(|encoding| {
+            let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+            let punctuation = |c: char| {
+                matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF5E}' | '\u{2010}'..='\u{2027}')
+            };
+            let letter = |c: char| {
+                matches!(c, '\u{3041}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}' | '\u{FF66}'..='\u{FF9F}')
+            };
+            if !text.chars().all(|c| letter(c) || punctuation(c)) {
+                return None;
+            }
+            let letters = text.chars().filter(|&c| letter(c)).count();
+            let frequent = text.chars().filter(|&c| cjk::frequent(c)).count();
+            let score = [GB18030, BIG5, SHIFT_JIS, EUC_KR]
+                .into_iter()
+                .map(|e| cjk::score(e, &text))
+                .max()
+                .unwrap_or(0);
+            (letters > 0 && frequent * 2 >= letters && score > legacy).then(|| text.into_owned())
+        })
+        .collect();
+    match <[String; 1]>::try_from(readings) {
+        Ok([text]) => Some(text),
+        Err(_) => None,
+    }
+}
 
 /// Whether invalid UTF-8 is nevertheless mostly valid multi-byte UTF-8 (more valid sequences
 /// than broken ones), i.e. damaged UTF-8 rather than a legacy encoding.
@@ -760,5 +883,132 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn short_cjk_text_decodes_in_its_own_encoding() {
+        let cases: [(&'static Encoding, &[&str]); 6] = [
+            (
+                GB18030,
+                &[
+                    "张堃当选",
+                    "习近平",
+                    "台风“山竹”登陆",
+                    "股市大涨3%",
+                    "国足1:0胜泰国",
+                    "王毅：中美关系",
+                    "本报讯 今天上午，市长张三出席会议。",
+                    "标题\n\n正文一句话。",
+                    "鑫淼犇骉",
+                    "张堃",
+                ],
+            ),
+            (
+                encoding_rs::GBK,
+                &["张堃当选", "图片新闻\n记者 王五 摄", "沪指涨0.5%"],
+            ),
+            (
+                BIG5,
+                &[
+                    "臺北訊",
+                    "總統就職",
+                    "颱風來襲",
+                    "新聞快報：立法院三讀通過",
+                    "張三當選市長",
+                ],
+            ),
+            (
+                SHIFT_JIS,
+                &[
+                    "東京",
+                    "ニュース",
+                    "今日は晴れ",
+                    "速報：地震発生",
+                    "ﾆｭｰｽ速報",
+                    "日本代表が勝利しました。",
+                ],
+            ),
+            (EUC_JP, &["東京都知事選挙", "こんにちは"]),
+            (
+                EUC_KR,
+                &[
+                    "뉴스",
+                    "안녕하세요",
+                    "서울 날씨",
+                    "대통령 선거",
+                    "속보: 지진 발생",
+                    "김철수 당선",
+                    "오늘의 뉴스 3건",
+                ],
+            ),
+        ];
+        for (encoding, texts) in cases {
+            for &text in texts {
+                assert_eq!(
+                    decode(&encode(encoding, text)).as_deref(),
+                    Ok(text),
+                    "{}",
+                    encoding.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn short_damaged_utf8_is_still_undecodable() {
+        for text in ["新闻", "北京报道", "张三当选市长", "今日要闻：台风登陆"]
+        {
+            let utf8 = text.as_bytes();
+            // A byte cut out of the first character, of the last, or one flipped to ASCII.
+            let mut flipped = utf8.to_vec();
+            flipped[4] = b'x';
+            for bytes in [
+                [&utf8[..1], &utf8[2..]].concat(),
+                utf8[..utf8.len() - 1].to_vec(),
+                flipped,
+            ] {
+                assert_eq!(
+                    decode(&bytes),
+                    Err(ArticleErrorKind::Undecodable),
+                    "{text}: {bytes:02x?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn utf16_without_bom_or_nul_of_cjk_text_is_decoded() {
+        let unbommed = |text: &str, big_endian: bool| utf16(text, big_endian)[2..].to_vec();
+        for text in [
+            "张堃当选",
+            "今日要闻",
+            "他说：“好。”",
+            "高考放榜",
+            "东京",
+            "ニュース",
+            "ﾆｭｰｽ速報",
+            "안녕하세요",
+            "两会开幕",
+            "一开\n",
+        ] {
+            for big_endian in [false, true] {
+                assert_eq!(
+                    decode(&unbommed(text, big_endian)).as_deref(),
+                    Ok(text),
+                    "{text} big endian: {big_endian}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_bom_inside_the_text_is_dropped() {
+        let joined = "标题\n正文\n\u{FEFF}第二篇\n";
+        assert_eq!(
+            decode(joined.as_bytes()).as_deref(),
+            Ok("标题\n正文\n第二篇\n")
+        );
+        let gb = encode(GB18030, joined);
+        assert_eq!(decode(&gb).as_deref(), Ok("标题\n正文\n第二篇\n"));
     }
 }

@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
 mod body;
+mod cjk;
 pub mod decode;
 mod front_matter;
 mod html;
