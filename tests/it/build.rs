@@ -743,6 +743,76 @@ fn utf16_and_legacy_encodings_are_decoded() {
     );
 }
 
+/// Short items in legacy CJK encodings, BOM-less UTF-16 without NUL bytes, and a BOM left
+/// inside a file by `cat`: each is published as its own text, and damaged UTF-8 is a problem.
+#[test]
+fn short_cjk_items_and_inner_boms_are_published_as_written() {
+    let t = TestDir::new();
+    let legacy = |enc: &'static encoding_rs::Encoding, text: &str| -> Vec<u8> {
+        let (bytes, _, unmappable) = enc.encode(text);
+        assert!(!unmappable, "{} cannot encode {text:?}", enc.name());
+        bytes.into_owned()
+    };
+    let items: [(&str, &'static encoding_rs::Encoding, &str, &str); 5] = [
+        ("gbk.txt", encoding_rs::GBK, "张堃当选", "他说：“好。”"),
+        ("euckr.txt", encoding_rs::EUC_KR, "서울 날씨", "오늘 맑음"),
+        ("big5.txt", encoding_rs::BIG5, "總統就職", "臺北訊"),
+        ("sjis.txt", encoding_rs::SHIFT_JIS, "ﾆｭｰｽ速報", "東京"),
+        ("gb18030.txt", encoding_rs::GB18030, "习近平", "会见外宾"),
+    ];
+    for (name, enc, title, body) in items {
+        t.write(
+            &format!("articles/{name}"),
+            legacy(enc, &format!("{title}\n\n{body}\n")),
+        );
+    }
+    // UTF-16 LE without BOM, all hanzi: no NUL byte anywhere.
+    let utf16: Vec<u8> = "今日要闻"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    t.write("articles/utf16.txt", utf16);
+    t.write(
+        "articles/joined.txt",
+        "\u{FEFF}标题一\n\n正文一。\n\u{FEFF}标题二\n\n正文二。\n",
+    );
+    // UTF-8 with one byte of `闻` cut out.
+    t.write("articles/damaged.txt", b"\xe6\x96\xb0\xe9\x97\n\nok\n");
+    let build = t.run(&["build"]);
+    build.expect_code(1);
+    assert!(
+        build.stderr.contains("damaged.txt") && build.stderr.contains("decode"),
+        "the damaged UTF-8 file is reported as undecodable:\n{}",
+        build.stderr
+    );
+    let feeds = Feeds::load(&t.path("feeds"));
+    assert_eq!(
+        feeds.title_set(),
+        set(&[
+            "张堃当选",
+            "서울 날씨",
+            "總統就職",
+            "ﾆｭｰｽ速報",
+            "习近平",
+            "今日要闻",
+            "标题一"
+        ])
+    );
+    for (_, _, title, body) in items {
+        let content = feeds.item(title)["content_html"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(content.contains(body), "{title}: {content:?}");
+    }
+    let joined = feeds.item("标题一");
+    for field in ["content_html", "summary"] {
+        let text = joined[field].as_str().unwrap_or_default();
+        assert!(text.contains("标题二"), "{field}: {text:?}");
+        assert!(!text.contains('\u{FEFF}'), "{field} keeps a BOM: {text:?}");
+    }
+}
+
 /// The shipped sample articles and config: `build` and `check` are clean.
 #[test]
 fn the_repository_articles_and_config_are_clean() {
