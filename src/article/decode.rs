@@ -25,15 +25,18 @@ pub fn decode_html(bytes: &[u8]) -> Result<Cow<'_, str>, ArticleErrorKind> {
     decode_with(bytes, true)
 }
 
+/// U+FEFF as a `&str`: a string needle is searched with SIMD, a `char` one byte by byte.
+const BOM: &str = "\u{FEFF}";
+
 fn decode_with(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {
     let text = decode_raw(bytes, html)?;
     // A BOM is no text, leading or inside (two files joined by `cat`, each with its BOM).
     let text = match text {
         Cow::Borrowed(s) => match s.strip_prefix('\u{FEFF}').unwrap_or(s) {
-            rest if rest.contains('\u{FEFF}') => Cow::Owned(rest.replace('\u{FEFF}', "")),
+            rest if rest.contains(BOM) => Cow::Owned(rest.replace(BOM, "")),
             rest => Cow::Borrowed(rest),
         },
-        Cow::Owned(s) if s.contains('\u{FEFF}') => Cow::Owned(s.replace('\u{FEFF}', "")),
+        Cow::Owned(s) if s.contains(BOM) => Cow::Owned(s.replace(BOM, "")),
         Cow::Owned(s) => Cow::Owned(s),
     };
     Ok(normalize_newlines(text))
@@ -43,7 +46,7 @@ fn decode_raw(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind
     let text = decode_unchecked(bytes, html)?;
     // A file that already holds U+FFFD was damaged by an earlier lossy conversion: publishing
     // it would spread the damage (and some readers reject it).
-    if text.contains('\u{FFFD}') {
+    if text.contains("\u{FFFD}") {
         return Err(ArticleErrorKind::Undecodable);
     }
     Ok(text)
@@ -63,7 +66,10 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
                 .ok_or(ArticleErrorKind::Undecodable);
         }
     }
-    if bytes.contains(&0) {
+    // One vectorized scan for control bytes spares the common file (none) the searches for
+    // NUL and ESC below.
+    let controls = has_control(bytes);
+    if controls && bytes.contains(&0) {
         return utf16_without_bom(bytes)
             .map(Cow::Owned)
             .ok_or(ArticleErrorKind::Binary);
@@ -71,8 +77,7 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     if let Ok(s) = std::str::from_utf8(bytes) {
         // ISO-2022-JP (JIS, as Japanese mail and old tools write it) is 7-bit, so valid
         // UTF-8: its escape sequences tell it apart, else the kanji would be ASCII garbage.
-        // (A memchr for ESC first: this runs on every UTF-8 file.)
-        let jis = bytes.contains(&0x1B)
+        let jis = controls
             && [b"\x1B$B".as_slice(), b"\x1B$@", b"\x1B(I"]
                 .iter()
                 .any(|esc| find(bytes, esc).is_some());
@@ -83,9 +88,7 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         }
         // UTF-16 of a few hanzi can be all bytes below 0x80 (`张堃` is `20 5F 03 58`): valid
         // UTF-8, but with control characters no text file holds.
-        if s.chars()
-            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C'))
-        {
+        if controls {
             if let Some(text) = utf16_cjk(bytes, 0) {
                 return Ok(Cow::Owned(text));
             }
@@ -167,6 +170,18 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         }
     }
     Err(ArticleErrorKind::Undecodable)
+}
+
+/// Whether `bytes` hold an ASCII control character (NUL and ESC among them) other than tab,
+/// line feed, form feed and carriage return. Branch-free over blocks, so the compiler
+/// vectorizes it: this runs on every file (a `chars()` scan was ~15% of parsing one).
+fn has_control(bytes: &[u8]) -> bool {
+    let control = |b: u8| {
+        ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != 0x0C) & (b != b'\r')) | (b == 0x7F)
+    };
+    bytes
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |any, &b| any | control(b)))
 }
 
 /// UTF-16 saved without a BOM (some exporters and `iconv -t UTF-16LE` do): it decodes

@@ -366,7 +366,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
 /// like a forbidden character, since readers take it for damaged text.
 fn clean_text(s: String) -> String {
     let s = xml_safe::xml_safe_owned(s);
-    if s.contains('\u{FFFD}') {
+    if s.contains("\u{FFFD}") {
         s.replace('\u{FFFD}', "")
     } else {
         s
