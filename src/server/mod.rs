@@ -7,12 +7,15 @@
 //!
 //! Modules: `route` (path → route, pure), `negotiate` (`Accept-Encoding`, pure), `conditional`
 //! (RFC 9110 preconditions, pure), `respond` (request → response), `metrics` (Prometheus text),
-//! `idle` (the no-progress IO timeout), `zerocopy` (bodies sent with `sendfile`).
+//! `idle` (the no-progress IO timeout), `zerocopy` (bodies sent with `sendfile`), `body` (request
+//! bodies, read and discarded).
 //!
 //! Limits, each from [`ServerSettings`]:
 //! * `header_read_timeout_ms`: a request head must arrive within this long (hyper, with a timer:
 //!   hyper ignores the setting without one). hyper restarts it when a keep-alive connection goes
-//!   idle, so it is also the keep-alive idle timeout.
+//!   idle, so it is also the keep-alive idle timeout. A request body (which nothing here uses) is
+//!   read and discarded within this long too, up to 64 KiB; beyond either limit it gets 408 or
+//!   413 and the connection is closed.
 //! * `idle_timeout_ms`: a connection on which no byte moved in either direction for this long
 //!   (up to twice this long) is closed, e.g. a client that stopped reading its response.
 //! * `max_connections`: beyond this many open connections the loop stops accepting until one
@@ -20,6 +23,7 @@
 //! * `shutdown_grace_ms`: after the shutdown future completes, idle connections close at once and
 //!   in-flight responses get this long to finish before their tasks are aborted.
 
+mod body;
 mod conditional;
 mod idle;
 mod metrics;
@@ -31,14 +35,20 @@ mod tests;
 mod zerocopy;
 
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{Future, Ready};
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::{Body, Incoming};
 use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -148,10 +158,18 @@ pub async fn run(
         let conn_shared = shared.clone();
         let body_file = zerocopy::Slot::default();
         let io = zerocopy::SendfileIo::new(stream, body_file.clone(), shared.metrics.clone());
-        let service = service_fn(move |req| {
-            let mut resp = respond::handle(&conn_shared, &req);
-            zerocopy::take_sendable(&body_file, &mut resp);
-            std::future::ready(Ok::<_, Infallible>(resp))
+        let service = service_fn(move |req: Request<Incoming>| {
+            // Nearly every request has no body: answered at once, nothing boxed.
+            if req.body().is_end_stream() {
+                let mut resp = respond::handle(&conn_shared, &req);
+                zerocopy::take_sendable(&body_file, &mut resp);
+                return Reply::Ready(std::future::ready(resp));
+            }
+            Reply::Body(Box::pin(answer_after_body(
+                conn_shared.clone(),
+                body_file.clone(),
+                req,
+            )))
         });
         let conn =
             builder.serve_connection(TokioIo::new(idle::IdleIo::new(io, idle_timeout)), service);
@@ -188,6 +206,42 @@ pub async fn run(
     }
     tasks.shutdown().await;
     Ok(())
+}
+
+type Resp = Response<Full<Bytes>>;
+
+/// A response on its way: ready, or once the request's body has been read.
+enum Reply {
+    Ready(Ready<Resp>),
+    Body(Pin<Box<dyn Future<Output = Resp> + Send>>),
+}
+
+impl Future for Reply {
+    type Output = Result<Resp, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Reply::Ready(ready) => Pin::new(ready).poll(cx).map(Ok),
+            Reply::Body(body) => body.as_mut().poll(cx).map(Ok),
+        }
+    }
+}
+
+/// Read and discard `req`'s body, then answer it; or refuse it and close the connection.
+async fn answer_after_body(
+    shared: Arc<Shared>,
+    body_file: zerocopy::Slot,
+    req: Request<Incoming>,
+) -> Resp {
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(parts, ());
+    let deadline = Duration::from_millis(shared.settings.header_read_timeout_ms);
+    let mut resp = match body::discard(req.headers(), body, deadline).await {
+        Ok(()) => respond::handle(&shared, &req),
+        Err((status, why)) => respond::refuse(&shared, &req, status, why),
+    };
+    zerocopy::take_sendable(&body_file, &mut resp);
+    resp
 }
 
 /// How every connection is served.

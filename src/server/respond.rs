@@ -45,6 +45,31 @@ const MOVED_BODY: &str =
 
 /// Answer `req`, count it and write its access-log line.
 pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
+    finish(shared, req, |shared, req| respond(shared, req))
+}
+
+/// Answer `req` with `status` and close the connection after: its body was refused (see
+/// `body::discard`). Counted and logged like the requests hyper refuses itself.
+pub(crate) fn refuse<B>(
+    shared: &Shared,
+    req: &Request<B>,
+    status: StatusCode,
+    why: &'static str,
+) -> Resp {
+    finish(shared, req, |_, _| {
+        let mut resp = text(status, why);
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        (RouteClass::Other, resp)
+    })
+}
+
+/// Make the response with `respond`, then count it and write its access-log line.
+fn finish<B>(
+    shared: &Shared,
+    req: &Request<B>,
+    respond: impl FnOnce(&Shared, &Request<B>) -> (RouteClass, Resp),
+) -> Resp {
     let log = shared.settings.access_log || tracing::enabled!(tracing::Level::DEBUG);
     let start = log.then(Instant::now);
     let (class, mut resp) = respond(shared, req);

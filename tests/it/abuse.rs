@@ -1,7 +1,8 @@
 //! HTTP abuse against the real binary: slowloris, thousands of idle connections (10,000 with
 //! `benches/http_abuse.sh`), a 1 MB header, invalid request lines, HTTP/1.0 and pipelining,
-//! absurd `Range`/`If-*` values. Throughout, a normal client gets its answer in under a second,
-//! memory stays bounded, and nothing panics.
+//! absurd `Range`/`If-*` values, request bodies (drained, or refused when too big, too slow or
+//! in an unknown transfer coding). Throughout, a normal client gets its answer in under a
+//! second, memory stays bounded, and nothing panics.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -409,4 +410,175 @@ fn requests_hyper_refuses_itself_are_counted_in_metrics() {
         counted("400"),
         counted("431")
     );
+}
+
+/// The head of a request to `/rss.xml` with `extra` header lines (each ending in CRLF).
+fn head(method: &str, extra: &str) -> Vec<u8> {
+    format!("{method} /rss.xml HTTP/1.1\r\nHost: x\r\n{extra}\r\n").into_bytes()
+}
+
+/// The next request on a connection, and whether its answer came.
+const NEXT: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+#[track_caller]
+fn assert_next_answered(c: &mut Conn, what: &str) {
+    c.send_raw(NEXT)
+        .unwrap_or_else(|e| panic!("{what}: next request: {e}"));
+    let r = c
+        .read_response(false)
+        .unwrap_or_else(|e| panic!("{what}: the next request was not answered: {e}"));
+    assert_eq!((r.status, r.text().as_str()), (200, "ok\n"), "{what}");
+}
+
+/// The response to what was sent on `c`, and that the server then closed the connection.
+#[track_caller]
+fn assert_refused_and_closed(c: &mut Conn, status: u16, what: &str) {
+    let r = c
+        .read_response(false)
+        .unwrap_or_else(|e| panic!("{what}: no response: {e}"));
+    assert_eq!(r.status, status, "{what}: {}", r.text());
+    assert!(
+        c.is_closed_by_peer(Duration::from_secs(10)),
+        "{what}: the connection stayed open"
+    );
+}
+
+#[test]
+fn a_request_body_is_read_and_discarded_and_the_connection_kept_alive() {
+    let (_site, d) = start("");
+    let big = vec![b'a'; 64 * 1024];
+    // (method, framing header, body parts, expected status): the limit is 64 KiB, inclusive.
+    let cases: Vec<(&str, &str, Vec<&[u8]>, u16)> = vec![
+        (
+            "GET",
+            "Transfer-Encoding: chunked",
+            vec![b"5\r\nhello\r\n", b"6\r\n world\r\n", b"0\r\n\r\n"],
+            200,
+        ),
+        (
+            "GET",
+            "Transfer-Encoding: chunked",
+            vec![b"3;ext=1\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n"],
+            200,
+        ),
+        ("GET", "Content-Length: 11", vec![b"hello", b" world"], 200),
+        (
+            "HEAD",
+            "Transfer-Encoding: chunked",
+            vec![b"5\r\nhello\r\n0\r\n\r\n"],
+            200,
+        ),
+        ("HEAD", "Content-Length: 5", vec![b"hello"], 200),
+        ("POST", "Content-Length: 5", vec![b"hello"], 405),
+        ("GET", "Content-Length: 65536", vec![&big], 200),
+    ];
+    for (method, framing, parts, status) in &cases {
+        // Body in separate writes after the head, then all of it in one write with the next
+        // request pipelined behind it.
+        for pipelined in [false, true] {
+            let what = format!("{method} with {framing}, pipelined {pipelined}");
+            let mut c = Conn::connect(d.addr).expect("connect");
+            let mut sent = head(method, &format!("{framing}\r\n"));
+            if pipelined {
+                sent.extend(parts.iter().copied().flatten());
+                sent.extend_from_slice(NEXT);
+                c.send_raw(&sent).expect("send");
+            } else {
+                c.send_raw(&sent).expect("send head");
+                for part in parts {
+                    thread::sleep(Duration::from_millis(100));
+                    c.send_raw(part).expect("send body");
+                }
+            }
+            let r = c
+                .read_response(*method == "HEAD")
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(r.status, *status, "{what}");
+            if pipelined {
+                let r = c
+                    .read_response(false)
+                    .unwrap_or_else(|e| panic!("{what}: the next request was not answered: {e}"));
+                assert_eq!(r.status, 200, "{what}");
+            }
+            assert_next_answered(&mut c, &what);
+        }
+    }
+    assert_no_panic(&d);
+}
+
+#[test]
+fn a_request_body_over_64_kib_or_too_slow_is_refused_and_the_connection_closed() {
+    let (_site, d) = start("[server]\nheader_read_timeout_ms = 1000\n");
+    // A declared length over the limit: refused before a byte of the body is read.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head("GET", "Content-Length: 1000000\r\n"))
+        .expect("send");
+    assert_refused_and_closed(&mut c, 413, "Content-Length: 1000000");
+    // A chunked body one byte over: refused once that byte is read. The terminating chunk is
+    // never sent, so the server has read everything it was sent and closes cleanly.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    let mut sent = head("GET", "Transfer-Encoding: chunked\r\n");
+    sent.extend_from_slice(b"10001\r\n");
+    sent.extend(std::iter::repeat_n(b'a', 64 * 1024 + 1));
+    c.send_raw(&sent).expect("send");
+    assert_refused_and_closed(&mut c, 413, "a chunked body of 64 KiB + 1");
+    // A body that stops coming: given up after `header_read_timeout_ms`.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    let t0 = Instant::now();
+    c.send_raw(&head("GET", "Content-Length: 10\r\n"))
+        .expect("send");
+    c.send_raw(b"12345").expect("send");
+    assert_refused_and_closed(&mut c, 408, "half a body");
+    assert!(
+        t0.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_responsive(&d, "after refused bodies");
+    assert_no_panic(&d);
+}
+
+#[test]
+fn transfer_codings_other_than_one_final_chunked_are_refused() {
+    let (_site, d) = start("");
+    // RFC 9112 §6.1: a coding we do not know gets 501; §6.3: chunked not last gets 400
+    // (hyper's own check), as does chunked twice. Either way the connection is closed: the body
+    // cannot be framed.
+    let cases = [
+        ("Transfer-Encoding: gzip, chunked\r\n", 501),
+        (
+            "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+            501,
+        ),
+        ("Transfer-Encoding: identity, chunked\r\n", 501),
+        ("Transfer-Encoding: chunked, gzip\r\n", 400),
+        ("Transfer-Encoding: gzip\r\n", 400),
+        (
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+            400,
+        ),
+        ("Transfer-Encoding: chunked, chunked\r\n", 400),
+    ];
+    for (framing, status) in cases {
+        let mut c = Conn::connect(d.addr).expect("connect");
+        let mut sent = head("GET", framing);
+        sent.extend_from_slice(b"0\r\n\r\n");
+        c.send_raw(&sent).expect("send");
+        assert_refused_and_closed(&mut c, status, framing);
+    }
+    // Chunked alone, in any case and with empty list elements, is fine.
+    for framing in [
+        "Transfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: Chunked\r\n",
+        "Transfer-Encoding: , chunked\r\n",
+    ] {
+        let mut c = Conn::connect(d.addr).expect("connect");
+        let mut sent = head("GET", framing);
+        sent.extend_from_slice(b"0\r\n\r\n");
+        c.send_raw(&sent).expect("send");
+        let r = c.read_response(false).expect(framing);
+        assert_eq!(r.status, 200, "{framing}");
+        assert_next_answered(&mut c, framing);
+    }
+    assert_no_panic(&d);
 }
