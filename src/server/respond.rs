@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Body;
 use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::http::uri::Scheme;
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::conditional::{self, Outcome};
@@ -105,6 +106,12 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
     };
     let route = route(&target);
     let class = route.class();
+    // RFC 9112 §3.2.2: absolute-form is for http and https URIs only.
+    if let Some(scheme) = req.uri().scheme() {
+        if *scheme != Scheme::HTTP && *scheme != Scheme::HTTPS {
+            return (class, text(StatusCode::BAD_REQUEST, "unsupported scheme\n"));
+        }
+    }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host, and any request with more than one
     // Host or an invalid one, must get 400.
     let mut hosts = req.headers().get_all(header::HOST).iter();

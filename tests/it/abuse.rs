@@ -1,7 +1,7 @@
 //! HTTP abuse against the real binary: slowloris, thousands of idle connections (10,000 with
 //! `benches/http_abuse.sh`), a 1 MB header, invalid request lines, HTTP/1.0 and pipelining,
 //! absurd `Range`/`If-*` values, request bodies (drained, or refused when too big, too slow or
-//! in an unknown transfer coding). Throughout, a normal client gets its answer in under a
+//! in an unknown transfer coding), absolute-form targets. Throughout, a normal client gets its answer in under a
 //! second, memory stays bounded, and nothing panics.
 
 use std::fs;
@@ -579,6 +579,31 @@ fn transfer_codings_other_than_one_final_chunked_are_refused() {
         let r = c.read_response(false).expect(framing);
         assert_eq!(r.status, 200, "{framing}");
         assert_next_answered(&mut c, framing);
+    }
+    assert_no_panic(&d);
+}
+
+#[test]
+fn absolute_form_targets_other_than_http_and_https_get_400() {
+    let (_site, d) = start("");
+    for target in [
+        "ftp://x/",
+        "ftp://x/rss.xml",
+        "ws://x/healthz",
+        "foo+bar://x/",
+    ] {
+        let r = d.get(target, &[]);
+        assert_eq!(r.status, 400, "{target}");
+    }
+    for (target, what) in [
+        ("http://x/healthz", "ok\n"),
+        ("https://x/healthz", "ok\n"),
+        ("HTTP://x/healthz", "ok\n"),
+        ("http://x?q", "<!DOCTYPE html>"),
+    ] {
+        let r = d.get(target, &[]);
+        assert_eq!(r.status, 200, "{target}");
+        assert!(r.text().starts_with(what), "{target}: {}", r.text());
     }
     assert_no_panic(&d);
 }
