@@ -251,6 +251,9 @@ fn http1_builder(settings: &ServerSettings) -> http1::Builder {
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_millis(settings.header_read_timeout_ms))
         .max_buf_size(MAX_BUF_SIZE)
+        // hyper checks `max_buf_size` only while a head is incomplete, so a bigger head that
+        // arrives in one read would pass; this checks the parsed head too.
+        .max_header_size(MAX_BUF_SIZE)
         // A client that shuts down its write side right after its request still wants the
         // response; without this, hyper drops the request in flight when it sees the FIN.
         .half_close(true)

@@ -1,8 +1,8 @@
 //! HTTP abuse against the real binary: slowloris, thousands of idle connections (10,000 with
-//! `benches/http_abuse.sh`), a 1 MB header, invalid request lines, HTTP/1.0 and pipelining,
-//! absurd `Range`/`If-*` values, request bodies (drained, or refused when too big, too slow or
-//! in an unknown transfer coding), absolute-form targets. Throughout, a normal client gets its answer in under a
-//! second, memory stays bounded, and nothing panics.
+//! `benches/http_abuse.sh`), a 1 MB header, a head just over 64 KiB, invalid request lines,
+//! HTTP/1.0 and pipelining, absurd `Range`/`If-*` values, request bodies (drained, or refused
+//! when too big, too slow or in an unknown transfer coding), absolute-form targets. Throughout,
+//! a normal client gets its answer in under a second, memory stays bounded, and nothing panics.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -605,5 +605,41 @@ fn absolute_form_targets_other_than_http_and_https_get_400() {
         assert_eq!(r.status, 200, "{target}");
         assert!(r.text().starts_with(what), "{target}: {}", r.text());
     }
+    assert_no_panic(&d);
+}
+
+/// A complete request head of exactly `len` bytes.
+fn head_of(len: usize) -> Vec<u8> {
+    let mut h = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    let pad = len - h.len() - 4;
+    h.extend(std::iter::repeat_n(b'a', pad));
+    h.extend_from_slice(b"\r\n\r\n");
+    h
+}
+
+#[test]
+fn a_head_over_64_kib_gets_431_however_it_arrives() {
+    let (_site, d) = start("");
+    // 64 KiB exactly is allowed.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head_of(64 * 1024)).expect("send");
+    let r = c.read_response(false).expect("a 64 KiB head");
+    assert_eq!(r.status, 200);
+    assert_next_answered(&mut c, "after a 64 KiB head");
+    // One byte more, in one write: the server reads it all before it can tell, so its close
+    // is clean and the 431 always arrives.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head_of(64 * 1024 + 1)).expect("send");
+    assert_refused_and_closed(&mut c, 431, "a complete head of 64 KiB + 1 in one write");
+    // In many writes: refused once 64 KiB have arrived without the head's end (the rest is
+    // sent only after the refusal could have come, so nothing is left unread).
+    let big = head_of(80 * 1024);
+    let mut c = Conn::connect(d.addr).expect("connect");
+    for part in big[..64 * 1024].chunks(4096) {
+        c.send_raw(part).expect("send");
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_refused_and_closed(&mut c, 431, "64 KiB of a head in 4 KiB writes");
+    assert_responsive(&d, "after oversized heads");
     assert_no_panic(&d);
 }
