@@ -102,7 +102,15 @@ pub fn start(
         tokio::spawn(poll(poll_tx, Arc::clone(&signal), poll_interval_ms));
         Box::new(notify::NullWatcher)
     } else {
-        Box::new(notify::recommended_watcher(handler).map_err(|e| map_error(dir, e))?)
+        // Not following symlinks: inotify has one watch per directory, so a watch through an
+        // alias (`alias -> sub`) took over the real one's (an edit of `sub/a.md` came as
+        // `alias/a.md`, published twice), and one through a link out of the tree reported
+        // files the scan never publishes.
+        let config = notify::Config::default().with_follow_symlinks(false);
+        Box::new(
+            <notify::RecommendedWatcher as notify::Watcher>::new(handler, config)
+                .map_err(|e| map_error(dir, e))?,
+        )
     };
     let mut w = DirWatcher {
         inner,
@@ -189,9 +197,13 @@ impl DirWatcher {
     /// Watch `dir` recursively. notify stops at the first directory it cannot read, so when
     /// one under `dir` refuses, `dir` is watched on its own and each subdirectory the same way.
     fn watch_tree(&mut self, dir: &Path) -> Result<(), WatchError> {
-        let e = match self.inner.watch(dir, RecursiveMode::Recursive) {
+        // With a trailing slash, a directory that is a symlink (`articles -> elsewhere`) is
+        // watched itself too: notify, not following symlinks, would otherwise watch only what
+        // lies under it.
+        let slashed = dir.join("");
+        let e = match self.inner.watch(&slashed, RecursiveMode::Recursive) {
             Ok(()) => {
-                self.watched.push(dir.to_path_buf());
+                self.watched.push(slashed);
                 return Ok(());
             }
             Err(e) => e,

@@ -369,6 +369,29 @@ fn a_symlink_loop_or_directory_alias_publishes_nothing_twice() {
 }
 
 #[test]
+fn directory_symlinks_present_at_start_are_not_watched_through() {
+    // inotify gives one watch per directory, so a watch through `alias` took over `sub`'s:
+    // an edit of `sub/beta.md` was reported as `alias/beta.md` and published twice. And a
+    // watch through `ext` published an edit made outside the tree.
+    let dir = TestDir::new();
+    dir.write("outside/secret.md", md("Secret"));
+    fs::create_dir_all(dir.path("articles")).expect("mkdir");
+    std::os::unix::fs::symlink("sub", dir.path("articles/alias")).expect("dir symlink");
+    dir.write("articles/sub/beta.md", md("Beta"));
+    std::os::unix::fs::symlink("sub", dir.path("articles/zalias")).expect("dir symlink");
+    std::os::unix::fs::symlink(dir.path("outside"), dir.path("articles/ext"))
+        .expect("symlink out of the tree");
+    let fx = Fx::start_in(dir, &[("alpha.md", &md("Alpha"))], None);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    fx.dir.write("outside/secret.md", md("Secret two"));
+    fx.write("sub/beta.md", &md("Beta two"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta two")]);
+    // A barrier: once Gamma shows, the edit outside was seen too, if it ever is.
+    fx.write("gamma.md", &md("Gamma"));
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta two"), ("gamma", "Gamma")]);
+}
+
+#[test]
 fn an_article_reached_through_a_symlink_follows_its_target() {
     // Editing a link's target, or creating a dangling link's target, sends no event for the
     // link itself; the daemon must still publish the new text. The targets are dot-files,
