@@ -171,14 +171,15 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     return Err(DaemonError::Stopped("the file watcher"));
                 };
                 // An event on the directory itself (deleted, recreated, moved, replaced by a
-                // symlink) invalidates the watch: watch it again and walk it all. So does a
+                // symlink) or on an ancestor (the parent deleted, moved, or back) invalidates
+                // the watch: watch it again and walk it all. So does a
                 // directory event while the watch leaves out an unreadable directory: it may be
                 // a new one or that one opened (and events while the watch is redone are lost).
                 let regrow = watcher.is_partial()
                     && batch.paths.iter().any(|p| p.starts_with(watcher.dir()) && p.is_dir());
                 let rescan = batch.rescan
                     || regrow
-                    || batch.paths.iter().any(|p| watcher.is_dir_itself(p));
+                    || batch.paths.iter().any(|p| watcher.is_dir_or_ancestor(p));
                 // The parent watch also reports siblings of the directory: nothing to do for them.
                 if !rescan && !batch.paths.iter().any(|p| p.starts_with(watcher.dir())) {
                     continue;
@@ -209,7 +210,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
                 systemd::reloading();
-                match Config::load(&overrides) {
+                let reloaded = match Config::load(&overrides) {
                     Ok(mut new) => {
                         if new.server != config.server || new.watch != config.watch {
                             tracing::warn!("[server] and [watch] settings take effect after a restart; the rest is reloaded");
@@ -222,16 +223,24 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                             new.site.base_url = base_url_for(addr);
                         }
                         config = new.clone();
-                        (engine, ()) = blocking(engine, move |e| e.reconfigure(new)).await;
-                        cache_dirty = true;
+                        Some(new)
                     }
                     Err(e) => {
                         tracing::error!("config not reloaded, keeping the old one: {e}");
-                        (engine, _) = blocking(engine, |e| e.rescan()).await;
+                        None
                     }
-                }
+                };
+                // Watched afresh before the walk, so nothing written in between is missed, and a
+                // watch lost with a removed parent (`rm -rf` of the site) comes back.
                 if let Err(e) = watcher.retarget(&config.articles.dir) {
                     tracing::error!("{e}");
+                }
+                match reloaded {
+                    Some(new) => {
+                        (engine, ()) = blocking(engine, move |e| e.reconfigure(new)).await;
+                        cache_dirty = true;
+                    }
+                    None => (engine, _) = blocking(engine, |e| e.rescan()).await,
                 }
                 (engine, next_due) = publish(engine, &tx).await;
                 systemd::ready();

@@ -42,7 +42,8 @@ pub struct Signal {
 }
 
 /// A running watch on one directory (recursive) and its parent (so that the directory being
-/// deleted, recreated, moved back or replaced by a symlink is noticed).
+/// deleted, recreated, moved back or replaced by a symlink is noticed), or while the parent is
+/// gone too, the nearest ancestor that exists.
 pub struct DirWatcher {
     inner: Box<dyn notify::Watcher + Send>,
     dir: PathBuf,
@@ -51,6 +52,8 @@ pub struct DirWatcher {
     watched: Vec<PathBuf>,
     /// Whether some directory under it could not be watched.
     partial: bool,
+    /// The ancestor watched on its own: the parent, or the nearest one that exists.
+    anchor: Option<PathBuf>,
 }
 
 /// What the daemon should look at after a quiet period.
@@ -117,6 +120,7 @@ pub fn start(
         dir: PathBuf::new(),
         watched: Vec::new(),
         partial: false,
+        anchor: None,
     };
     w.retarget(dir)?;
     Ok((w, rx, signal))
@@ -142,27 +146,13 @@ impl Signal {
 }
 
 impl DirWatcher {
-    /// Watch `dir` (and its parent, for the directory's own fate) instead of the current one.
-    /// A no-op when it is the same directory.
+    /// Watch `dir` (and its parent, for the directory's own fate) instead of the current one,
+    /// or the same one afresh (SIGHUP: the remedy when a watch was lost some other way).
     pub fn retarget(&mut self, dir: &Path) -> Result<(), WatchError> {
-        let dir = std::path::absolute(dir).map_err(|e| WatchError::Other {
+        self.dir = std::path::absolute(dir).map_err(|e| WatchError::Other {
             path: dir.to_path_buf(),
             reason: e.to_string(),
         })?;
-        if dir == self.dir {
-            return Ok(());
-        }
-        self.unwatch_all();
-        if let Some(old_parent) = self.dir.parent() {
-            let _ = self.inner.unwatch(old_parent);
-        }
-        self.dir = dir;
-        if let Some(parent) = self.dir.parent() {
-            // Best effort: without it, a deleted-and-recreated directory is only noticed on SIGHUP.
-            if let Err(e) = self.inner.watch(parent, RecursiveMode::NonRecursive) {
-                tracing::warn!(path = %parent.display(), reason = %e, "cannot watch the parent of the articles directory");
-            }
-        }
         self.rewatch()
     }
 
@@ -172,6 +162,8 @@ impl DirWatcher {
     /// around it, and the scan reports it as a problem.
     pub fn rewatch(&mut self) -> Result<(), WatchError> {
         self.unwatch_all();
+        // Before the directory is looked at: one that appears from now on is reported.
+        self.watch_anchor();
         if !self.dir.is_dir() {
             tracing::warn!(path = %self.dir.display(), "articles directory is missing; waiting for it to come back");
             return Ok(());
@@ -185,6 +177,24 @@ impl DirWatcher {
     /// [`DirWatcher::rewatch`] when an event names a directory.
     pub fn is_partial(&self) -> bool {
         self.partial
+    }
+
+    /// Watch the directory's parent or, while that is gone too (`rm -rf` of the site the
+    /// articles are in), the nearest ancestor that exists: its coming back is an event there.
+    /// Best effort: without it, a directory deleted and recreated is only noticed on SIGHUP.
+    fn watch_anchor(&mut self) {
+        if let Some(old) = self.anchor.take() {
+            let _ = self.inner.unwatch(&old);
+        }
+        let Some(anchor) = self.dir.ancestors().skip(1).find(|a| a.is_dir()) else {
+            return;
+        };
+        match self.inner.watch(anchor, RecursiveMode::NonRecursive) {
+            Ok(()) => self.anchor = Some(anchor.to_path_buf()),
+            Err(e) => {
+                tracing::warn!(path = %anchor.display(), reason = %e, "cannot watch the parent of the articles directory")
+            }
+        }
     }
 
     fn unwatch_all(&mut self) {
@@ -238,9 +248,10 @@ impl DirWatcher {
         Ok(())
     }
 
-    /// Whether an event path concerns the watched directory itself (not something inside it).
-    pub fn is_dir_itself(&self, path: &Path) -> bool {
-        path == self.dir
+    /// Whether an event path concerns the watched directory itself or one of its ancestors
+    /// (not something inside it, nor a sibling).
+    pub fn is_dir_or_ancestor(&self, path: &Path) -> bool {
+        self.dir.starts_with(path)
     }
 
     /// The watched directory, absolute.
@@ -392,9 +403,10 @@ mod tests {
         let dir = tmp.path().join("arts");
         std::fs::create_dir(&dir)?;
         let (w, _rx, _sig) = start(&dir, 0)?;
-        assert!(w.is_dir_itself(&dir));
-        assert!(!w.is_dir_itself(&dir.join("a.md")));
-        assert!(!w.is_dir_itself(&tmp.path().join("other")));
+        assert!(w.is_dir_or_ancestor(&dir));
+        assert!(w.is_dir_or_ancestor(tmp.path()));
+        assert!(!w.is_dir_or_ancestor(&dir.join("a.md")));
+        assert!(!w.is_dir_or_ancestor(&tmp.path().join("other")));
         Ok(())
     }
 }

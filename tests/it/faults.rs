@@ -493,6 +493,68 @@ fn the_articles_dir_deleted_moved_or_replaced_by_a_symlink_is_followed() {
     );
 }
 
+#[test]
+fn the_articles_dir_is_followed_when_its_parent_is_removed_recreated_or_moved() {
+    let site = Site::new("");
+    let arts = site.path("site/articles");
+    let write_set = |prefix: &str, n: usize| -> BTreeSet<String> {
+        fs::create_dir_all(&arts).expect("create dir");
+        (0..n)
+            .map(|i| {
+                let title = format!("{prefix} {i}");
+                fs::write(arts.join(format!("{prefix}-{i}.md")), md(&title, "x")).expect("write");
+                title
+            })
+            .collect()
+    };
+    let first = write_set("First", 3);
+    let config = site.path("feedpub.toml").display().to_string();
+    let args = [
+        "--articles",
+        "site/articles",
+        "--out",
+        "out",
+        "--config",
+        &config,
+    ];
+    let d = Daemon::start(site.root(), &args);
+    d.wait_healthy();
+    wait_for_titles(&d, &first, "start");
+    let missing = |d: &Daemon| d.log().matches("articles directory is missing").count();
+
+    // `rm -rf site && git clone … site`: the parent's own watch goes with it.
+    fs::remove_dir_all(site.path("site")).expect("remove the parent");
+    assert!(
+        wait_until(DEADLINE, || missing(&d) > 0),
+        "the missing directory was not logged\n{}",
+        d.log()
+    );
+    let second = write_set("Second", 2);
+    wait_for_titles(&d, &second, "parent recreated");
+
+    // Moved away with its parent: the last build stays published, and an edit in the moved
+    // tree is no deletion under the old name.
+    let seen = missing(&d);
+    fs::rename(site.path("site"), site.path("site.old")).expect("move the parent away");
+    assert!(
+        wait_until(DEADLINE, || missing(&d) > seen),
+        "the move was not noticed\n{}",
+        d.log()
+    );
+    fs::write(
+        site.path("site.old/articles/Second-0.md"),
+        md("Second 0 moved", "y"),
+    )
+    .expect("edit in the moved tree");
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(served_titles(&d), Ok(second.clone()), "moved away\n{}", d.log());
+    fs::rename(site.path("site.old"), site.path("site")).expect("move the parent back");
+    let mut back: BTreeSet<String> = ["Second 0 moved", "Second 1"].map(String::from).into();
+    wait_for_titles(&d, &back, "moved back");
+    back.extend(write_set("Later", 1));
+    wait_for_titles(&d, &back, "new file after the move back");
+}
+
 /// A tmpfs mounted over a directory, unmounted (lazily) on drop.
 struct Mount(PathBuf);
 
