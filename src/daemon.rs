@@ -172,10 +172,11 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 };
                 // An event on the directory itself (deleted, recreated, moved, replaced by a
                 // symlink) or on an ancestor (the parent deleted, moved, or back) invalidates
-                // the watch: watch it again and walk it all. So does a
-                // directory event while the watch leaves out an unreadable directory: it may be
-                // a new one or that one opened (and events while the watch is redone are lost).
-                let regrow = watcher.is_partial()
+                // the watch: watch it again and walk it all. So does a directory event while
+                // the watch leaves out an unreadable directory (one there at the start, or one
+                // that arrived unreadable, which notify skips silently): it may be a new one or
+                // that one opened (and events while the watch is redone are lost).
+                let regrow = (watcher.is_partial() || engine.has_unreadable_dir())
                     && batch.paths.iter().any(|p| p.starts_with(watcher.dir()) && p.is_dir());
                 let rescan = batch.rescan
                     || regrow

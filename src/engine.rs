@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 
-use crate::article::{self, Article, ArticleError, ParseOptions};
+use crate::article::{self, Article, ArticleError, ArticleErrorKind, ParseOptions};
 use crate::build::{self, parse_options, read_and_parse};
 use crate::cache;
 use crate::config::Config;
@@ -106,6 +106,14 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Whether a directory under the articles dir cannot be read now (a problem). The watcher
+    /// cannot watch it either, so its watch is to be redone once it opens.
+    pub fn has_unreadable_dir(&self) -> bool {
+        self.store
+            .problems()
+            .any(|p| matches!(p.kind, ArticleErrorKind::UnreadableDir(_)))
     }
 
     /// Forget everything and parse the whole directory again (start-up, config reload), taking

@@ -547,7 +547,12 @@ fn the_articles_dir_is_followed_when_its_parent_is_removed_recreated_or_moved() 
     )
     .expect("edit in the moved tree");
     thread::sleep(Duration::from_millis(300));
-    assert_eq!(served_titles(&d), Ok(second.clone()), "moved away\n{}", d.log());
+    assert_eq!(
+        served_titles(&d),
+        Ok(second.clone()),
+        "moved away\n{}",
+        d.log()
+    );
     fs::rename(site.path("site.old"), site.path("site")).expect("move the parent back");
     let mut back: BTreeSet<String> = ["Second 0 moved", "Second 1"].map(String::from).into();
     wait_for_titles(&d, &back, "moved back");

@@ -289,3 +289,41 @@ fn a_daemon_started_beside_an_unreadable_directory_watches_the_rest_and_later_it
         feed(&d)
     );
 }
+
+#[test]
+fn a_directory_that_arrives_unreadable_is_watched_once_it_opens() {
+    let tmp = tree();
+    let d = serve(tmp.path());
+    assert!(
+        wait_until(Duration::from_secs(20), || feed(&d).contains("Inside")),
+        "never published: {}",
+        d.log()
+    );
+    // Another editor's mode-700 directory, made while the daemon runs: no watch can be placed
+    // in it, and none was once it opened, so what was written there later was never seen.
+    let theirs = tmp.path().join("articles/theirs");
+    std::os::unix::fs::DirBuilderExt::mode(&mut fs::DirBuilder::new(), 0o000)
+        .create(&theirs)
+        .expect("mkdir");
+    assert!(
+        wait_until(Duration::from_secs(10), || problems(&d, 1)),
+        "the unreadable directory was not reported: {}",
+        d.log()
+    );
+    chmod(&theirs, 0o777);
+    assert!(
+        wait_until(Duration::from_secs(10), || problems(&d, 0)),
+        "the opened directory is still reported: {}",
+        d.log()
+    );
+    fs::write(
+        theirs.join("later.md"),
+        "---\ntitle: Later\ndate: 2024-03-02T08:00:00Z\n---\n\nText.\n",
+    )
+    .expect("write");
+    assert!(
+        wait_until(Duration::from_secs(10), || feed(&d).contains("Later")),
+        "the opened directory was not watched: {}",
+        feed(&d)
+    );
+}
