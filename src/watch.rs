@@ -43,7 +43,8 @@ pub struct Signal {
 
 /// A running watch on one directory (recursive) and its parent (so that the directory being
 /// deleted, recreated, moved back or replaced by a symlink is noticed), or while the parent is
-/// gone too, the nearest ancestor that exists.
+/// gone too, the nearest ancestor that exists; and the directory holding each symlink on its
+/// path (so that a deploy swapping `current -> releases/42` is noticed).
 pub struct DirWatcher {
     inner: Box<dyn notify::Watcher + Send>,
     dir: PathBuf,
@@ -52,8 +53,8 @@ pub struct DirWatcher {
     watched: Vec<PathBuf>,
     /// Whether some directory under it could not be watched.
     partial: bool,
-    /// The ancestor watched on its own: the parent, or the nearest one that exists.
-    anchor: Option<PathBuf>,
+    /// The ancestors watched on their own (see [`DirWatcher::watch_anchors`]).
+    anchors: Vec<PathBuf>,
 }
 
 /// What the daemon should look at after a quiet period.
@@ -120,7 +121,7 @@ pub fn start(
         dir: PathBuf::new(),
         watched: Vec::new(),
         partial: false,
-        anchor: None,
+        anchors: Vec::new(),
     };
     w.retarget(dir)?;
     Ok((w, rx, signal))
@@ -163,7 +164,7 @@ impl DirWatcher {
     pub fn rewatch(&mut self) -> Result<(), WatchError> {
         self.unwatch_all();
         // Before the directory is looked at: one that appears from now on is reported.
-        self.watch_anchor();
+        self.watch_anchors();
         if !self.dir.is_dir() {
             tracing::warn!(path = %self.dir.display(), "articles directory is missing; waiting for it to come back");
             return Ok(());
@@ -181,18 +182,32 @@ impl DirWatcher {
 
     /// Watch the directory's parent or, while that is gone too (`rm -rf` of the site the
     /// articles are in), the nearest ancestor that exists: its coming back is an event there.
-    /// Best effort: without it, a directory deleted and recreated is only noticed on SIGHUP.
-    fn watch_anchor(&mut self) {
-        if let Some(old) = self.anchor.take() {
+    /// And the directory holding each symlink on the way (`/srv/current -> releases/42` in
+    /// `/srv/current/articles`): swapping the link is an event there, and nowhere else.
+    /// Best effort: without them, such a change is only noticed on SIGHUP.
+    fn watch_anchors(&mut self) {
+        for old in std::mem::take(&mut self.anchors) {
             let _ = self.inner.unwatch(&old);
         }
-        let Some(anchor) = self.dir.ancestors().skip(1).find(|a| a.is_dir()) else {
-            return;
-        };
-        match self.inner.watch(anchor, RecursiveMode::NonRecursive) {
-            Ok(()) => self.anchor = Some(anchor.to_path_buf()),
-            Err(e) => {
-                tracing::warn!(path = %anchor.display(), reason = %e, "cannot watch the parent of the articles directory")
+        let ancestors = || self.dir.ancestors().skip(1);
+        let mut wanted: Vec<PathBuf> = ancestors()
+            .find(|a| a.is_dir())
+            .map(Path::to_path_buf)
+            .into_iter()
+            .collect();
+        wanted.extend(
+            ancestors()
+                .filter(|a| a.is_symlink())
+                .filter_map(|a| a.parent().map(Path::to_path_buf)),
+        );
+        wanted.sort();
+        wanted.dedup();
+        for anchor in wanted {
+            match self.inner.watch(&anchor, RecursiveMode::NonRecursive) {
+                Ok(()) => self.anchors.push(anchor),
+                Err(e) => {
+                    tracing::warn!(path = %anchor.display(), reason = %e, "cannot watch a parent of the articles directory")
+                }
             }
         }
     }

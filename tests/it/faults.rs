@@ -560,6 +560,45 @@ fn the_articles_dir_is_followed_when_its_parent_is_removed_recreated_or_moved() 
     wait_for_titles(&d, &back, "new file after the move back");
 }
 
+#[test]
+fn a_deploy_swapping_a_symlink_above_the_articles_dir_is_followed() {
+    // `current -> releases/N`, with the articles in `current/articles`: a deploy swaps the
+    // link in one rename, an event only in the directory that holds it.
+    let site = Site::new("");
+    let release = |n: u32| -> BTreeSet<String> {
+        let title = format!("Release {n}");
+        let dir = site.path(&format!("releases/{n}/articles"));
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(dir.join(format!("r{n}.md")), md(&title, "x")).expect("write");
+        [title].into()
+    };
+    let first = release(1);
+    std::os::unix::fs::symlink("releases/1", site.path("current")).expect("symlink");
+    let config = site.path("feedpub.toml").display().to_string();
+    let args = [
+        "--articles",
+        "current/articles",
+        "--out",
+        "out",
+        "--config",
+        &config,
+    ];
+    let d = Daemon::start(site.root(), &args);
+    d.wait_healthy();
+    wait_for_titles(&d, &first, "start");
+    let mut second = release(2);
+    std::os::unix::fs::symlink("releases/2", site.path("current.tmp")).expect("symlink");
+    fs::rename(site.path("current.tmp"), site.path("current")).expect("swap the link");
+    wait_for_titles(&d, &second, "swapped");
+    fs::write(
+        site.path("releases/2/articles/later.md"),
+        md("Later in 2", "x"),
+    )
+    .expect("write");
+    second.insert("Later in 2".to_string());
+    wait_for_titles(&d, &second, "edit in the new release");
+}
+
 /// A tmpfs mounted over a directory, unmounted (lazily) on drop.
 struct Mount(PathBuf);
 
