@@ -117,11 +117,12 @@ impl Engine {
     }
 
     /// Forget everything and parse the whole directory again (start-up, config reload), taking
-    /// unchanged files from the parse cache ([`crate::cache`]) when there is one. A missing
-    /// directory gives an empty store (logged): the daemon waits for it to come back.
+    /// unchanged files from the parse cache ([`crate::cache`]) when there is one. A directory
+    /// that cannot be read keeps the last build published (logged), as a rescan does: the daemon
+    /// waits for it to come back.
     pub fn load_all(&mut self) -> LoadStats {
         self.try_load_all().unwrap_or_else(|e| {
-            tracing::warn!(path = %self.root.display(), reason = %e, "cannot read the articles directory; publishing no articles until it is back");
+            tracing::warn!(path = %self.root.display(), reason = %e, articles = self.store.len(), "cannot read the articles directory; keeping the last build published until it is back");
             LoadStats::default()
         })
     }
@@ -132,9 +133,22 @@ impl Engine {
     /// while the files are parsed, and each body moves into it as soon as it is written: such
     /// a start holds the bodies in the page cache, like a restart, instead of all in memory.
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
-        let old = std::mem::replace(&mut self.store, Store::with_root(&self.root));
         self.seen.clear();
-        let walked = scan::walk(&self.root, &self.root)?;
+        self.cache_key = cache::key(&self.opts, &self.config);
+        let walked = match scan::walk(&self.root, &self.root) {
+            Ok(walked) => walked,
+            Err(e) => {
+                // A reload while the directory is away (a deploy mid-swap) keeps what is
+                // published rather than emptying every feed. Without fingerprints, each article
+                // is parsed again, with the new settings, once the directory is back; another
+                // directory's articles are not this one's, though.
+                if self.store.root() != self.root {
+                    self.store = Store::with_root(&self.root);
+                }
+                return Err(e);
+            }
+        };
+        let old = std::mem::replace(&mut self.store, Store::with_root(&self.root));
         // What lies under a directory that cannot be listed now was not seen, not deleted (as
         // in a rescan): a reload keeps the articles it had there, a start takes them from the
         // cache. The rest of the old store goes now, before the new one is built. Kept articles
@@ -147,7 +161,6 @@ impl Engine {
             .map(Arc::clone)
             .collect();
         drop(old);
-        self.cache_key = cache::key(&self.opts, &self.config);
         let loaded = self
             .cache_key
             .map(|key| cache::load(&self.cache_path(), key));

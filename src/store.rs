@@ -49,6 +49,11 @@ impl Store {
         }
     }
 
+    /// The articles dir this store holds the articles of.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// A store of a whole directory's load at once. Collecting into the maps sorts once and
     /// builds them in bulk, where inserting 100,000 paths one by one compared path components
     /// ~17 times each.

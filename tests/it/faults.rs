@@ -3,7 +3,7 @@
 //! broken config on SIGHUP. Every test is bounded in time; a fault this container cannot make
 //! (no mount, `/proc/sys` read-only) is skipped with a message, never faked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -715,5 +715,89 @@ fn sighup_with_an_invalid_config_keeps_the_old_one_and_keeps_serving() {
         &d,
         &["Alpha".to_string(), "Bravo".to_string()].into(),
         "after bad reloads",
+    );
+}
+
+/// The `date_published` of every item of `/feed.json`, by title.
+fn served_dates(d: &Daemon) -> BTreeMap<String, String> {
+    let Ok(r) = crate::util::http_get(d.addr, "/feed.json", &[]) else {
+        return BTreeMap::new();
+    };
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+    v["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            let field = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+            (field("title"), field("date_published"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_reload_while_the_articles_dir_is_away_keeps_the_feeds_and_reparses_on_return() {
+    let site = Site::new("[site]\ntimezone = \"UTC\"\n");
+    let local = |title: &str| format!("---\ntitle: {title}\ndate: 2024-03-01T08:00:00\n---\n\nx\n");
+    for title in ["One", "Two"] {
+        site.write(&format!("articles/{title}.md"), &local(title));
+    }
+    let config = site.path("feedpub.toml").display().to_string();
+    let d = Daemon::start(
+        site.root(),
+        &[
+            "--articles",
+            "articles",
+            "--out",
+            "out",
+            "--config",
+            &config,
+        ],
+    );
+    d.wait_healthy();
+    let utc: BTreeMap<String, String> = ["One", "Two"]
+        .map(|t| (t.to_string(), "2024-03-01T08:00:00+00:00".to_string()))
+        .into();
+    assert!(
+        wait_until(DEADLINE, || served_dates(&d) == utc),
+        "{:?}\n{}",
+        served_dates(&d),
+        d.log()
+    );
+
+    // A deploy moves the directory away, and the config changes what every article parses to.
+    fs::rename(site.path("articles"), site.path("articles.away")).expect("move away");
+    assert!(
+        wait_until(DEADLINE, || d
+            .log()
+            .contains("articles directory is missing")),
+        "{}",
+        d.log()
+    );
+    site.write(
+        "feedpub.toml",
+        "[feeds]\nlimit = 100000\n[site]\ntimezone = \"Asia/Shanghai\"\n",
+    );
+    d.signal("HUP");
+    assert!(
+        wait_until(DEADLINE, || d
+            .log()
+            .contains("cannot read the articles directory")),
+        "{}",
+        d.log()
+    );
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(served_dates(&d), utc, "feeds emptied\n{}", d.log());
+
+    // Back: every file is parsed again, with the new time zone.
+    fs::rename(site.path("articles.away"), site.path("articles")).expect("move back");
+    let shanghai: BTreeMap<String, String> = ["One", "Two"]
+        .map(|t| (t.to_string(), "2024-03-01T08:00:00+08:00".to_string()))
+        .into();
+    assert!(
+        wait_until(DEADLINE, || served_dates(&d) == shanghai),
+        "{:?}\n{}",
+        served_dates(&d),
+        d.log()
     );
 }
