@@ -742,19 +742,7 @@ fn a_reload_while_the_articles_dir_is_away_keeps_the_feeds_and_reparses_on_retur
     for title in ["One", "Two"] {
         site.write(&format!("articles/{title}.md"), &local(title));
     }
-    let config = site.path("feedpub.toml").display().to_string();
-    let d = Daemon::start(
-        site.root(),
-        &[
-            "--articles",
-            "articles",
-            "--out",
-            "out",
-            "--config",
-            &config,
-        ],
-    );
-    d.wait_healthy();
+    let d = site.start();
     let utc: BTreeMap<String, String> = ["One", "Two"]
         .map(|t| (t.to_string(), "2024-03-01T08:00:00+00:00".to_string()))
         .into();
