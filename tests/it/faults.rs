@@ -79,17 +79,15 @@ impl Site {
     }
 
     pub fn start(&self) -> Daemon {
+        self.start_with("articles")
+    }
+
+    /// [`Site::start`] on another articles dir (relative to the site).
+    pub fn start_with(&self, articles: &str) -> Daemon {
         let config = self.path("feedpub.toml").display().to_string();
         let d = Daemon::start(
             self.root(),
-            &[
-                "--articles",
-                "articles",
-                "--out",
-                "out",
-                "--config",
-                &config,
-            ],
+            &["--articles", articles, "--out", "out", "--config", &config],
         );
         d.wait_healthy();
         d
@@ -508,17 +506,7 @@ fn the_articles_dir_is_followed_when_its_parent_is_removed_recreated_or_moved() 
             .collect()
     };
     let first = write_set("First", 3);
-    let config = site.path("feedpub.toml").display().to_string();
-    let args = [
-        "--articles",
-        "site/articles",
-        "--out",
-        "out",
-        "--config",
-        &config,
-    ];
-    let d = Daemon::start(site.root(), &args);
-    d.wait_healthy();
+    let d = site.start_with("site/articles");
     wait_for_titles(&d, &first, "start");
     let missing = |d: &Daemon| d.log().matches("articles directory is missing").count();
 
@@ -574,17 +562,7 @@ fn a_deploy_swapping_a_symlink_above_the_articles_dir_is_followed() {
     };
     let first = release(1);
     std::os::unix::fs::symlink("releases/1", site.path("current")).expect("symlink");
-    let config = site.path("feedpub.toml").display().to_string();
-    let args = [
-        "--articles",
-        "current/articles",
-        "--out",
-        "out",
-        "--config",
-        &config,
-    ];
-    let d = Daemon::start(site.root(), &args);
-    d.wait_healthy();
+    let d = site.start_with("current/articles");
     wait_for_titles(&d, &first, "start");
     let mut second = release(2);
     std::os::unix::fs::symlink("releases/2", site.path("current.tmp")).expect("symlink");
