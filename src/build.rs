@@ -170,7 +170,7 @@ pub fn build(config: &Config) -> ExitCode {
     };
     let store = engine.store();
     let loaded = start.elapsed();
-    let published = store.published(Utc::now());
+    let published = store.published(Utc::now(), &config.site.base_url);
     // Pages and tag feeds are rendered by the writer, one at a time per thread, and dropped
     // once written: the build never holds every page in memory. Same bytes as render_site.
     let (site, _) = render::Renderer::lazy().render(config, &published.articles, Utc::now());
@@ -237,7 +237,7 @@ pub fn check(config: &Config) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
-    let published = store.published(Utc::now());
+    let published = store.published(Utc::now(), &config.site.base_url);
     let problems = problems(&store, published.collisions);
     let mut stdout = io::stdout().lock();
     for p in &problems {

@@ -506,7 +506,7 @@ impl Engine {
     /// (Without a cache, a first start or an upgrade, the newest article's date it is.)
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
-        let published = self.store.published(now);
+        let published = self.store.published(now, &self.config.site.base_url);
         // Kept assets are the very `Arc`s of the last snapshot (same bytes, same Last-Modified);
         // only fresh ones need their Last-Modified set, before they are shared.
         let last = self.last.as_deref();

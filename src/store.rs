@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt};
 
-use crate::article::{Article, ArticleError, ArticleErrorKind};
+use crate::article::{permalink, Article, ArticleError, ArticleErrorKind};
 
 #[derive(Debug, Default)]
 pub struct Store {
@@ -163,7 +163,7 @@ impl Store {
     /// slug collisions resolved deterministically (the oldest article keeps the slug, the first
     /// path in byte order among equally old ones; the others get a suffix derived from their
     /// path, so adding a newer file never renames an article already published).
-    pub fn published(&self, now: DateTime<Utc>) -> Published {
+    pub fn published(&self, now: DateTime<Utc>, base_url: &str) -> Published {
         let mut next_due: Option<DateTime<Utc>> = None;
         let mut visible: Vec<(DateTime<Utc>, &Arc<Article>)> =
             Vec::with_capacity(self.articles.len());
@@ -233,6 +233,30 @@ impl Store {
             renamed.slug = assigned;
             articles.push((date, Arc::new(renamed)));
         }
+        // A front matter `id` that is another article's permalink would have readers merge the
+        // two: the permalink stays with its article, the other falls back to its own.
+        let prefix = format!("{base_url}articles/");
+        if articles
+            .iter()
+            .any(|(_, a)| a.id.as_deref().is_some_and(|id| id.starts_with(&prefix)))
+        {
+            let permalinks: HashMap<String, usize> = articles
+                .iter()
+                .enumerate()
+                .map(|(i, (_, a))| (permalink(base_url, &a.slug), i))
+                .collect();
+            let losers: Vec<(usize, usize)> = articles
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, a))| {
+                    let owner = *permalinks.get(a.id.as_deref()?)?;
+                    (owner != i).then_some((i, owner))
+                })
+                .collect();
+            for (i, owner) in losers {
+                drop_id(&mut articles, i, owner, &mut collisions);
+            }
+        }
         // The same front matter `id` twice would have readers merge two articles into one: the
         // oldest keeps it, the others fall back to their permalink (as a slug collision does).
         if articles.iter().any(|(_, a)| a.id.is_some()) {
@@ -260,17 +284,7 @@ impl Store {
                 })
                 .collect();
             for (i, owner) in losers {
-                let other = articles[owner].1.path.display().to_string();
-                let mut renamed = Article::clone(&articles[i].1);
-                collisions.push(ArticleError {
-                    path: renamed.path.clone(),
-                    line: None,
-                    kind: ArticleErrorKind::IdCollision {
-                        id: renamed.id.take().unwrap_or_default(),
-                        other,
-                    },
-                });
-                articles[i].1 = Arc::new(renamed);
+                drop_id(&mut articles, i, owner, &mut collisions);
             }
         }
         // Paths are unique, so this order is total and an unstable sort gives one result. The
@@ -288,6 +302,27 @@ impl Store {
             next_due,
         }
     }
+}
+
+/// Article `i` loses its front matter `id` (its permalink is its id from now on) to article
+/// `owner`, and the collision is reported.
+fn drop_id(
+    articles: &mut [(DateTime<Utc>, Arc<Article>)],
+    i: usize,
+    owner: usize,
+    collisions: &mut Vec<ArticleError>,
+) {
+    let other = articles[owner].1.path.display().to_string();
+    let mut renamed = Article::clone(&articles[i].1);
+    collisions.push(ArticleError {
+        path: renamed.path.clone(),
+        line: None,
+        kind: ArticleErrorKind::IdCollision {
+            id: renamed.id.take().unwrap_or_default(),
+            other,
+        },
+    });
+    articles[i].1 = Arc::new(renamed);
 }
 
 /// A short, stable hash of a path (FNV-1a, 32 bits): the same file always gets the same suffix.
@@ -327,6 +362,8 @@ mod tests {
     use crate::article::Format;
     use chrono::{FixedOffset, TimeZone};
 
+    const BASE: &str = "https://example.com/";
+
     fn article(path: &str, slug: &str, day: u32) -> Article {
         let date = FixedOffset::east_opt(0)
             .and_then(|z| z.with_ymd_and_hms(2024, 1, day, 0, 0, 0).single())
@@ -359,7 +396,7 @@ mod tests {
         s.upsert(with_id("b.md", "b", 3, "urn:x"));
         s.upsert(with_id("c.md", "c", 4, "urn:y"));
         s.upsert(article("d.md", "d", 6));
-        let p = s.published(now());
+        let p = s.published(now(), BASE);
         let id_of = |slug: &str| {
             p.articles
                 .iter()
@@ -400,7 +437,7 @@ mod tests {
         s.upsert(article("a/a.md", "a", 3));
         s.upsert(article("a/c.md", "c", 5));
         let slugs: Vec<_> = s
-            .published(now())
+            .published(now(), BASE)
             .articles
             .iter()
             .map(|a| a.slug.clone())
@@ -417,7 +454,7 @@ mod tests {
         s.upsert(article("f.md", "f", 20));
         s.upsert(article("g.md", "g", 25));
         s.upsert(article("p.md", "p", 2));
-        let p = s.published(now());
+        let p = s.published(now(), BASE);
         assert_eq!(p.articles.len(), 1);
         assert_eq!(
             p.next_due,
@@ -434,7 +471,7 @@ mod tests {
         let mut s = Store::new();
         s.upsert(article("x/same.md", "same", 3));
         s.upsert(article("y/same.txt", "same", 4));
-        let p = s.published(now());
+        let p = s.published(now(), BASE);
         assert_eq!(p.articles.len(), 2);
         assert_eq!(p.collisions.len(), 1);
         assert_eq!(p.collisions[0].path, PathBuf::from("y/same.txt"));
@@ -442,7 +479,7 @@ mod tests {
         assert!(slugs.contains(&"same"));
         assert!(slugs.iter().any(|s| s.starts_with("same-")));
         // Deterministic: the same input gives the same slug.
-        let again = s.published(now());
+        let again = s.published(now(), BASE);
         assert_eq!(p.articles[0].slug, again.articles[0].slug);
     }
 
@@ -451,7 +488,7 @@ mod tests {
         let mut s = Store::new();
         s.upsert(article("b/old.md", "same", 3));
         let owner = |s: &Store| {
-            let p = s.published(now());
+            let p = s.published(now(), BASE);
             p.articles
                 .iter()
                 .find(|a| a.slug == "same")
@@ -462,7 +499,7 @@ mod tests {
         s.upsert(article("a/new.md", "same", 5));
         assert_eq!(owner(&s), Some(PathBuf::from("b/old.md")));
         assert_eq!(
-            s.published(now()).collisions[0].path,
+            s.published(now(), BASE).collisions[0].path,
             PathBuf::from("a/new.md")
         );
         // Equally old: path order decides.
@@ -476,7 +513,7 @@ mod tests {
             let mut s = Store::with_root(Path::new(root));
             s.upsert(article(&format!("{root}/a/same.md"), "same", 3));
             s.upsert(article(&format!("{root}/{path}"), "same", 4));
-            s.published(now()).collisions[0]
+            s.published(now(), BASE).collisions[0]
                 .to_string()
                 .split("published as")
                 .nth(1)
@@ -497,12 +534,12 @@ mod tests {
             line: Some(2),
             kind: ArticleErrorKind::NoTitle,
         });
-        assert_eq!(s.published(now()).articles.len(), 1);
+        assert_eq!(s.published(now(), BASE).articles.len(), 1);
         assert_eq!(s.problems().count(), 1);
         s.upsert(article("a.md", "a", 4));
         assert_eq!(s.problems().count(), 0);
         s.remove(Path::new("a.md"));
-        assert!(s.published(now()).articles.is_empty());
+        assert!(s.published(now(), BASE).articles.is_empty());
     }
 
     #[test]

@@ -1302,3 +1302,40 @@ fn mkfifo(path: &std::path::Path) {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0, "mkfifo");
 }
+
+/// A front matter `id` copied from another article's URL would give two items one GUID and
+/// one Atom id, and readers would merge them: the URL stays the id of its own article.
+#[test]
+fn an_id_that_is_another_articles_permalink_stays_with_that_article() {
+    let t = TestDir::new();
+    t.write(
+        "articles/original.md",
+        md("Original", "date: 2026-01-02T00:00:00Z\n", "First."),
+    );
+    let copied = format!("id: \"{DEFAULT_BASE}articles/original/\"\ndate: 2026-01-01T00:00:00Z\n");
+    t.write("articles/copy.md", md("Copy", &copied, "Second."));
+
+    let build = t.run(&["build"]);
+    build.expect_code(1);
+    assert!(
+        has_problem_line(&build.stderr, "articles/copy.md"),
+        "the copied id should be reported:\n{}",
+        build.stderr
+    );
+    let feeds = Feeds::load(&t.path("feeds"));
+    let ids = |feed: &feed_rs::model::Feed| -> BTreeSet<String> {
+        feed.entries.iter().map(|e| e.id.clone()).collect()
+    };
+    let both = set(&[
+        &format!("{DEFAULT_BASE}articles/original/"),
+        &format!("{DEFAULT_BASE}articles/copy/"),
+    ]);
+    assert_eq!(ids(&feeds.rss), both, "RSS guids");
+    assert_eq!(ids(&feeds.atom), both, "Atom ids");
+    let json_ids: BTreeSet<String> = feeds
+        .items()
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(json_ids, both, "JSON Feed ids");
+}
