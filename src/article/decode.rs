@@ -70,6 +70,16 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     // NUL and ESC below.
     let controls = has_control(bytes);
     if controls && bytes.contains(&0) {
+        // UTF-8 with a few NULs and no other control character is a text file with stray NULs:
+        // of an even length it also decodes "cleanly" as UTF-16, to CJK mojibake. (UTF-16 text
+        // has NULs in nearly every other byte, or control bytes among its CJK characters.)
+        let nuls = bytes.iter().filter(|&&b| b == 0).count();
+        if nuls * 8 < bytes.len()
+            && !bytes.iter().any(|&b| b != 0 && is_control(b))
+            && std::str::from_utf8(bytes).is_ok()
+        {
+            return Err(ArticleErrorKind::Binary);
+        }
         return utf16_without_bom(bytes)
             .map(Cow::Owned)
             .ok_or(ArticleErrorKind::Binary);
@@ -176,12 +186,15 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
 /// line feed, form feed and carriage return. Branch-free over blocks, so the compiler
 /// vectorizes it: this runs on every file (a `chars()` scan was ~15% of parsing one).
 fn has_control(bytes: &[u8]) -> bool {
-    let control = |b: u8| {
-        ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != 0x0C) & (b != b'\r')) | (b == 0x7F)
-    };
     bytes
         .chunks(64)
-        .any(|block| block.iter().fold(false, |any, &b| any | control(b)))
+        .any(|block| block.iter().fold(false, |any, &b| any | is_control(b)))
+}
+
+/// Whether `b` is an ASCII control character other than tab, line feed, form feed and
+/// carriage return.
+fn is_control(b: u8) -> bool {
+    ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != 0x0C) & (b != b'\r')) | (b == 0x7F)
 }
 
 /// UTF-16 saved without a BOM (some exporters and `iconv -t UTF-16LE` do): it decodes
@@ -780,6 +793,11 @@ mod tests {
         let cases: Vec<(&str, Vec<u8>, ArticleErrorKind)> = vec![
             ("nul", b"abc\0def".to_vec(), ArticleErrorKind::Binary),
             ("nul pair", b"ab\0\0".to_vec(), ArticleErrorKind::Binary),
+            (
+                "nul even length",
+                b"a stray \0 NUL!".to_vec(),
+                ArticleErrorKind::Binary,
+            ),
             (
                 "nul odd length",
                 b"a\0b\0c".to_vec(),

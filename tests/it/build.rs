@@ -1339,3 +1339,32 @@ fn an_id_that_is_another_articles_permalink_stays_with_that_article() {
         .collect();
     assert_eq!(json_ids, both, "JSON Feed ids");
 }
+
+/// A UTF-8 article with one stray NUL byte is damaged, and reported as binary whatever its
+/// length: an even number of bytes also decodes "cleanly" as UTF-16, into CJK mojibake that
+/// replaced the article (its front matter read as body text).
+#[test]
+fn a_stray_nul_in_a_utf8_article_is_reported_not_read_as_utf16() {
+    let t = TestDir::new();
+    t.write(
+        "articles/good.md",
+        md("Good", "date: 2026-01-01T00:00:00Z\n", "Fine."),
+    );
+    let even = "---\ntitle: Even\ndate: 2026-01-02T00:00:00Z\n---\n\nA stray \0 byte.\n";
+    let odd = "---\ntitle: Odd\ndate: 2026-01-02T00:00:00Z\n---\n\nA stray \0 byte!\n";
+    assert_eq!(even.len() % 2, 0);
+    assert_eq!(odd.len() % 2, 1);
+    t.write("articles/even.md", even);
+    t.write("articles/odd.md", odd);
+
+    let build = t.run(&["build"]);
+    build.expect_code(1);
+    for path in ["articles/even.md", "articles/odd.md"] {
+        assert!(
+            has_problem_line(&build.stderr, path),
+            "{path} should be reported:\n{}",
+            build.stderr
+        );
+    }
+    assert_eq!(Feeds::load(&t.path("feeds")).title_set(), set(&["Good"]));
+}
