@@ -112,8 +112,10 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
 
 /// An Atom id must be an absolute IRI (RFC 4287 §4.2.6). A front matter `id` that is not one
 /// (say `post-17`) is wrapped in a URN, so the entry id stays stable and the feed stays valid;
-/// RSS and JSON Feed carry the id as written.
+/// RSS and JSON Feed carry the id as written. An id already in that URN is wrapped again, so
+/// two different ids never give one Atom id.
 fn atom_id(id: &str) -> String {
+    const PREFIX: &str = "urn:feedpub:id:";
     let has_scheme = id.split_once(':').is_some_and(|(scheme, rest)| {
         !rest.is_empty()
             && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -121,7 +123,7 @@ fn atom_id(id: &str) -> String {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     });
-    if has_scheme && !id.chars().any(char::is_whitespace) {
+    if has_scheme && !id.chars().any(char::is_whitespace) && !id.starts_with(PREFIX) {
         return id.to_string();
     }
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -130,7 +132,7 @@ fn atom_id(id: &str) -> String {
         .remove(b'_')
         .remove(b'~');
     let encoded = percent_encoding::utf8_percent_encode(id, KEEP);
-    format!("urn:feedpub:id:{encoded}")
+    format!("{PREFIX}{encoded}")
 }
 
 fn person(author: &str) -> Person {
@@ -155,6 +157,11 @@ mod id_tests {
             ("post-17", "urn:feedpub:id:post-17"),
             ("a b:c", "urn:feedpub:id:a%20b%3Ac"),
             ("1:2", "urn:feedpub:id:1%3A2"),
+            // Wrapped too, or `a b` and `urn:feedpub:id:a%20b` would be one entry.
+            (
+                "urn:feedpub:id:a%20b",
+                "urn:feedpub:id:urn%3Afeedpub%3Aid%3Aa%2520b",
+            ),
         ];
         for (id, want) in cases {
             assert_eq!(atom_id(id), want, "{id}");
