@@ -563,6 +563,9 @@ impl Engine {
 /// One asset's Last-Modified, given the asset of the same key in the last snapshot.
 /// `first_moves`: an asset without one gets `now` (see [`Engine::render`]).
 fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime, first_moves: bool) {
+    // Never later than now (RFC 9110 §8.8.2.1): an article `updated: 2999-01-01` would pin
+    // the feed's Last-Modified in the future.
+    asset.last_modified = asset.last_modified.min(now);
     // First seen (or first snapshot of the process): the renderer's date, i.e. the newest
     // article, so Last-Modified is the same across restarts and replicas. Returning before
     // looking at the bytes leaves a lazy page unrendered.
@@ -644,10 +647,14 @@ mod tests {
         let mut newer = site("three", t(7_500));
         carry_last_modified(&mut newer, Some(&changed), t(8_000));
         assert_eq!(last_modified(&newer), t(8_000));
-        // A renderer date later than now wins.
+        // A renderer date later than now (an article `updated` in the future) is now, first
+        // seen or changed: a server must not claim a change after its own Date.
         let mut ahead = site("four", t(9_000));
-        carry_last_modified(&mut ahead, Some(&newer), t(8_000));
-        assert_eq!(last_modified(&ahead), t(9_000));
+        carry_last_modified(&mut ahead, Some(&newer), t(8_500));
+        assert_eq!(last_modified(&ahead), t(8_500));
+        let mut first_ahead = site("four", t(9_000));
+        carry_last_modified(&mut first_ahead, None, t(8_500));
+        assert_eq!(last_modified(&first_ahead), t(8_500));
     }
 }
 

@@ -752,6 +752,37 @@ fn traversal_attempts_get_404_and_never_file_contents() {
 }
 
 #[test]
+fn last_modified_is_never_later_than_the_date_header() {
+    // An `updated` in the future (a typo, a wrong clock) must not become a Last-Modified in
+    // the future (RFC 9110 §8.8.2.1), first render or not.
+    let ahead =
+        "---\ntitle: Ahead\ndate: 2024-03-01T08:00:00Z\nupdated: 2999-01-01T00:00:00Z\n---\n\nx\n";
+    let fx = Fx::start(&[("ahead.md", ahead)]);
+    fx.wait_for(&[("ahead", "Ahead")]);
+    for path in [
+        "/rss.xml",
+        "/atom.xml",
+        "/feed.json",
+        "/",
+        "/articles/ahead/",
+    ] {
+        let r = fx.d.get(path, &[]);
+        let at = |name: &str| {
+            let value = r
+                .header(name)
+                .unwrap_or_else(|| panic!("{path}: no {name}"));
+            httpdate::parse_http_date(value).unwrap_or_else(|e| panic!("{path} {name}: {e}"))
+        };
+        assert!(
+            at("last-modified") <= at("date"),
+            "{path}: Last-Modified {:?} after Date {:?}",
+            r.header("last-modified"),
+            r.header("date")
+        );
+    }
+}
+
+#[test]
 fn conditional_get_with_etag_and_last_modified() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
     fx.wait_for(&[("alpha", "Alpha")]);
