@@ -327,6 +327,11 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     let title = title.ok_or(ArticleErrorKind::NoTitle)?;
     let summary = match fm.summary {
         Some(s) => s,
+        // Markdown written as raw HTML blocks (pasted from a CMS) has no Markdown paragraphs to
+        // summarise: its (cleaned) HTML is summarised as an `.html` file's is.
+        None if body.summary.is_empty() && format == Format::Markdown && needs_sanitizing => {
+            html_doc::outline(&content_html).summary
+        }
         None => body.summary,
     };
     let mut tags: Vec<String> = Vec::with_capacity(fm.tags.len());

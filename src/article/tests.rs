@@ -395,6 +395,19 @@ fn long_cjk_summary_is_cut_at_a_sentence_end() {
 }
 
 #[test]
+fn markdown_written_as_raw_html_is_summarised_from_its_html() {
+    let raw = "---\ntitle: Raw\n---\n\n<div class=\"post\">\n<p>The council met on Tuesday.</p>\n<script>alert(1)</script>\n<p>Second.</p>\n</div>\n";
+    assert_eq!(
+        ok("raw.md", raw).summary,
+        "The council met on Tuesday. Second."
+    );
+    // Markdown paragraphs still come first, and raw HTML that holds no text leaves none.
+    let mixed = "<div><p>In a div.</p></div>\n\nA *Markdown* paragraph.\n";
+    assert_eq!(ok("mixed.md", mixed).summary, "A Markdown paragraph.");
+    assert_eq!(ok("img.md", "# T\n\n<img src=\"x.png\">\n").summary, "");
+}
+
+#[test]
 fn arbitrary_bytes_never_panic() {
     let mut seed = 99_u32;
     let alphabet: &[&[u8]] = &[
