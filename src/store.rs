@@ -245,15 +245,7 @@ impl Store {
                 .enumerate()
                 .map(|(i, (_, a))| (permalink(base_url, &a.slug), i))
                 .collect();
-            let losers: Vec<(usize, usize)> = articles
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, a))| {
-                    let owner = *permalinks.get(a.id.as_deref()?)?;
-                    (owner != i).then_some((i, owner))
-                })
-                .collect();
-            for (i, owner) in losers {
+            for (i, owner) in id_losers(&articles, |id| permalinks.get(id).copied()) {
                 drop_id(&mut articles, i, owner, &mut collisions);
             }
         }
@@ -275,15 +267,7 @@ impl Store {
                     }
                 }
             }
-            let losers: Vec<(usize, usize)> = articles
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, a))| {
-                    let owner = *ids.get(a.id.as_deref()?)?;
-                    (owner != i).then_some((i, owner))
-                })
-                .collect();
-            for (i, owner) in losers {
+            for (i, owner) in id_losers(&articles, |id| ids.get(id).copied()) {
                 drop_id(&mut articles, i, owner, &mut collisions);
             }
         }
@@ -323,6 +307,21 @@ fn drop_id(
         },
     });
     articles[i].1 = Arc::new(renamed);
+}
+
+/// `(article, owner)` for each article whose front matter id `owner_of` gives to another.
+fn id_losers(
+    articles: &[(DateTime<Utc>, Arc<Article>)],
+    owner_of: impl Fn(&str) -> Option<usize>,
+) -> Vec<(usize, usize)> {
+    articles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, a))| {
+            let owner = owner_of(a.id.as_deref()?)?;
+            (owner != i).then_some((i, owner))
+        })
+        .collect()
 }
 
 /// A short, stable hash of a path (FNV-1a, 32 bits): the same file always gets the same suffix.
