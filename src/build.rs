@@ -27,6 +27,16 @@ pub fn parse_options(config: &Config) -> ParseOptions {
     }
 }
 
+/// How [`read_and_parse`] reads: the articles dir (as walked by [`scan::walk`]), the size
+/// limit (`articles.max_bytes`), the parse settings, and whether bodies are parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    pub root: &'a Path,
+    pub max_bytes: u64,
+    pub opts: &'a ParseOptions,
+    pub depth: article::Depth,
+}
+
 /// One article file read and parsed by [`read_and_parse`].
 #[derive(Debug)]
 pub struct Loaded {
@@ -45,14 +55,18 @@ pub struct Loaded {
 /// before the next is read (the parse cache moves their bodies out of memory there). The
 /// directories the walk could not list (`unreadable`) come last, as problems at their paths.
 pub fn read_and_parse(
-    root: &Path,
+    how: &Reading<'_>,
     paths: &[PathBuf],
     unreadable: Vec<ArticleError>,
-    max_bytes: u64,
-    opts: &ParseOptions,
     known: &(dyn Fn(&Path, scan::Fingerprint) -> bool + Sync),
     batch: &mut (dyn FnMut(&mut [Loaded]) + Send),
 ) -> Vec<Loaded> {
+    let Reading {
+        root,
+        max_bytes,
+        opts,
+        depth,
+    } = *how;
     let one =
         |path: &PathBuf| match scan::read_entry_unless(root, path, max_bytes, |fp| known(path, fp))
         {
@@ -64,7 +78,7 @@ pub fn read_and_parse(
             Some(scan::Entry::Article(src, fp)) => Some(Loaded {
                 path: path.clone(),
                 read: Some(fp),
-                result: Some(article::parse(&src, opts)),
+                result: Some(article::parse_at(&src, opts, depth)),
             }),
             Some(scan::Entry::Problem(problem, fp)) => Some(Loaded {
                 path: path.clone(),
@@ -127,12 +141,16 @@ pub fn load(config: &Config) -> io::Result<Store> {
             format!("{}: cannot read articles directory: {e}", dir.display()),
         )
     })?;
+    let how = Reading {
+        root: dir,
+        max_bytes,
+        opts: &opts,
+        depth: article::Depth::Full,
+    };
     let loaded = read_and_parse(
-        dir,
+        &how,
         &walked.paths,
         walked.unreadable,
-        max_bytes,
-        &opts,
         &|_, _| false,
         &mut |_| {},
     );

@@ -117,7 +117,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         metrics: Arc::clone(&metrics),
     };
 
-    let (engine, loaded) = blocking(Engine::new(config.clone()), |e| e.load_all()).await;
+    let (engine, loaded) =
+        blocking(Engine::new(config.clone()).deferring(), |e| e.load_all()).await;
     // The watcher starts after the load, while the first build renders: notify's recursive
     // watch looks at every file (0.3 s at 100,000 articles). It is in place before the rescan.
     let (dir, poll_ms) = (config.articles.dir.clone(), config.watch.poll_interval_ms);
@@ -149,11 +150,14 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         );
         (engine, next_due) = publish(engine, &tx).await;
     }
+    // The feeds are out: now the bodies the first build did not need, and the article pages.
+    let completed;
+    (engine, next_due, completed) = publish_rest(engine, &tx, next_due).await;
     // The parse cache is saved when the start had to parse, and at shutdown after changes.
     let mut cache_dirty = false;
     if let Some(job) = engine
         .cache_job(Utc::now())
-        .filter(|_| loaded.cache_outdated)
+        .filter(|_| loaded.cache_outdated || completed == Some(true))
     {
         tokio::spawn(save_cache(job));
     }
@@ -244,6 +248,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     None => (engine, _) = blocking(engine, |e| e.rescan()).await,
                 }
                 (engine, next_due) = publish(engine, &tx).await;
+                (engine, next_due, _) = publish_rest(engine, &tx, next_due).await;
                 systemd::ready();
             }
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
@@ -371,14 +376,33 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
         (r.site, r.next_due, shrunk_from)
     })
     .await;
-    tx.writer.send_replace(Some(writer::Job {
-        site,
-        out_dir: engine.config().feeds.out_dir.clone(),
-    }));
+    // The out dir gets complete snapshots only: one without the pages still to come would
+    // delete them there.
+    if !site.incomplete {
+        tx.writer.send_replace(Some(writer::Job {
+            site,
+            out_dir: engine.config().feeds.out_dir.clone(),
+        }));
+    }
     if let Some(old) = shrunk_from {
         tokio::spawn(release_when_unused(old));
     }
     (engine, due)
+}
+
+/// After a deferred load ([`Engine::deferring`]): parse the bodies still pending and publish
+/// the complete snapshot. Returns the next due date, and what [`Engine::complete`] returns.
+async fn publish_rest(
+    engine: Engine,
+    tx: &Publish,
+    due: Option<chrono::DateTime<Utc>>,
+) -> (Engine, Option<chrono::DateTime<Utc>>, Option<bool>) {
+    let (engine, completed) = blocking(engine, |e| e.complete()).await;
+    if completed.is_none() {
+        return (engine, due, None);
+    }
+    let (engine, due) = publish(engine, tx).await;
+    (engine, due, completed)
 }
 
 /// Save the parse cache on a blocking thread; a failure only makes the next start slower.

@@ -9,8 +9,8 @@ use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 
-use crate::article::{self, Article, ArticleError, ArticleErrorKind, ParseOptions};
-use crate::build::{self, parse_options, read_and_parse};
+use crate::article::{self, Article, ArticleError, ArticleErrorKind, Depth, ParseOptions};
+use crate::build::{self, parse_options, read_and_parse, Reading};
 use crate::cache;
 use crate::config::Config;
 use crate::render::Renderer;
@@ -44,6 +44,15 @@ pub struct Engine {
     /// cache it left can tell: set by a load that read a public article from its file or found
     /// a cached one gone. See [`Engine::render`].
     unseen_changes: bool,
+    /// Whether a load without a usable cache parses only the heads of most files first (see
+    /// [`Engine::deferring`]).
+    defer: bool,
+    /// Whether the store may hold articles whose body is pending: from a deferred load until
+    /// [`Engine::complete`].
+    pending: bool,
+    /// The parse cache a deferred load is writing, open until [`Engine::complete`] has put the
+    /// rest of the bodies in it; with the number of articles it had to leave out.
+    spill: Option<(cache::Writer, usize)>,
 }
 
 /// Where the articles of a [`Engine::load_all`] came from.
@@ -84,7 +93,23 @@ impl Engine {
             renderer: Renderer::lazy(),
             cache_key: None,
             unseen_changes: false,
+            defer: false,
+            pending: false,
+            spill: None,
         }
+    }
+
+    /// An engine whose loads without a usable cache (a first start, an upgrade, a reload with
+    /// new parse settings) parse only the head of a Markdown or HTML file with a front matter
+    /// title ([`article::parse_head`]). Each render parses in full the articles it shows
+    /// ([`Engine::render`]), so the feeds are complete from the first render on; article pages
+    /// wait for [`Engine::complete`], which the caller runs after publishing that render.
+    ///
+    /// At 100,000 articles this halves the time to the first feeds: Markdown rendering is most
+    /// of a parse, and feeds show the newest 50 articles.
+    pub fn deferring(mut self) -> Engine {
+        self.defer = true;
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -134,6 +159,7 @@ impl Engine {
     /// a start holds the bodies in the page cache, like a restart, instead of all in memory.
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
         self.seen.clear();
+        self.spill = None;
         self.cache_key = cache::key(&self.opts, &self.config);
         let walked = match scan::walk(&self.root, &self.root) {
             Ok(walked) => walked,
@@ -174,6 +200,10 @@ impl Engine {
         };
         // A cache means a previous run with these settings published what it holds.
         let had_cache = !cached.is_empty();
+        let depth = match self.defer && !had_cache {
+            true => Depth::Head,
+            false => Depth::Full,
+        };
         let mut public_parsed = false;
         // Made on the first batch: a directory that cannot be read leaves the out dir alone.
         let mut spill: Option<cache::Writer> = None;
@@ -189,33 +219,8 @@ impl Engine {
                     .map_err(|e| tracing::warn!("parse cache not written: {e}"))
                     .ok();
             }
-            let Some(w) = spill.as_mut() else {
-                return;
-            };
-            let mut placed = Vec::new();
-            for (i, loaded) in batch.iter().enumerate() {
-                // Only what is public goes to the cache (see `cache_job`).
-                if let (Some(fp), Some(Ok(a))) = (loaded.read, &loaded.result) {
-                    if !a.draft && a.date <= now {
-                        match w.push(fp, a) {
-                            Some(at) => placed.push((i, at)),
-                            None => unspilled += 1,
-                        }
-                    }
-                }
-            }
-            match w.flush() {
-                Ok(()) => {
-                    for (i, at) in placed {
-                        if let Some(Ok(a)) = &mut batch[i].result {
-                            a.content_html = w.stored(at);
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!("parse cache not written: {e}");
-                    abandoned = spill.take().map(|w| Arc::clone(w.file()));
-                }
+            if let Some(file) = spill_batch(&mut spill, batch, now, &mut unspilled) {
+                abandoned = Some(file);
             }
         };
         let max_bytes = self.config.articles.max_bytes;
@@ -224,17 +229,30 @@ impl Engine {
             fp.len <= max_bytes && cached.get(path).is_some_and(|(f, _)| f.unchanged(&fp))
         };
         let hidden: Vec<PathBuf> = walked.unreadable.iter().map(|p| p.path.clone()).collect();
+        let how = Reading {
+            root: &self.root,
+            max_bytes,
+            opts: &self.opts,
+            depth,
+        };
         let mut loaded = read_and_parse(
-            &self.root,
+            &how,
             &walked.paths,
             walked.unreadable,
-            max_bytes,
-            &self.opts,
             &known,
             &mut move_bodies,
         );
-        // Written while parsing: outdated only by what it had to leave out.
+        self.pending = loaded
+            .iter()
+            .any(|l| matches!(&l.result, Some(Ok(a)) if a.content_html.is_pending()));
+        // Written while parsing: outdated only by what it had to leave out. Pending bodies go
+        // in later, and `complete` finishes it.
         let spilled = match spill {
+            Some(w) if self.pending => {
+                self.spill = Some((w, unspilled));
+                unspilled = 0;
+                true
+            }
             Some(w) => {
                 let file = Arc::clone(w.file());
                 match w.finish() {
@@ -329,7 +347,7 @@ impl Engine {
         let articles = self
             .store
             .good()
-            .filter(|a| !a.draft && a.date <= now)
+            .filter(|a| !a.draft && a.date <= now && !a.content_html.is_pending())
             .filter_map(|a| Some((*self.seen.get(&a.path)?, Arc::clone(a))))
             .collect();
         Some(cache::Job {
@@ -506,7 +524,7 @@ impl Engine {
     /// (Without a cache, a first start or an upgrade, the newest article's date it is.)
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
-        let published = self.store.published(now, &self.config.site.base_url);
+        let published = self.published_in_full(now);
         // Kept assets are the very `Arc`s of the last snapshot (same bytes, same Last-Modified);
         // only fresh ones need their Last-Modified set, before they are shared.
         let last = self.last.as_deref();
@@ -543,6 +561,128 @@ impl Engine {
         }
     }
 
+    /// The published view at `now`, with every article the site feeds and the home page show
+    /// parsed in full: pending ones there are parsed now (`feeds.limit` files at most), until
+    /// none is left (one that fails leaves its place to the next). Tag feeds and pages showing
+    /// a pending article wait for [`Engine::complete`].
+    fn published_in_full(&mut self, now: DateTime<Utc>) -> store::Published {
+        loop {
+            let published = self.store.published(now, &self.config.site.base_url);
+            if !self.pending {
+                return published;
+            }
+            let shown: Vec<PathBuf> = published
+                .articles
+                .iter()
+                .take(self.config.feeds.limit)
+                .filter(|a| a.content_html.is_pending())
+                .map(|a| a.path.clone())
+                .collect();
+            if shown.is_empty() {
+                return published;
+            }
+            let start = Instant::now();
+            self.parse_in_full(&shown);
+            tracing::debug!(
+                articles = shown.len(),
+                ms = start.elapsed().as_millis() as u64,
+                "shown bodies parsed"
+            );
+        }
+    }
+
+    /// Parse in full every article a deferred load left pending (see [`Engine::deferring`]),
+    /// moving the bodies into the parse cache the load began, and finish that cache. `None`
+    /// when nothing was pending; else whether the parse cache is still to be saved
+    /// ([`Engine::cache_job`]). Either way the next render is complete.
+    pub fn complete(&mut self) -> Option<bool> {
+        if !self.pending {
+            return None;
+        }
+        let start = Instant::now();
+        let paths = self.store.pending();
+        self.parse_in_full(&paths);
+        self.pending = false;
+        let outdated = match self.spill.take() {
+            Some((w, unspilled)) => {
+                let file = Arc::clone(w.file());
+                match w.finish() {
+                    Ok(n) => {
+                        tracing::debug!(articles = n, "parse cache written while parsing");
+                        unspilled > 0
+                    }
+                    Err(e) => {
+                        tracing::warn!("parse cache not written: {e}");
+                        self.unpin(&file);
+                        true
+                    }
+                }
+            }
+            None => true,
+        };
+        tracing::debug!(
+            articles = paths.len(),
+            ms = start.elapsed().as_millis() as u64,
+            "pending bodies parsed"
+        );
+        Some(outdated)
+    }
+
+    /// Read and parse `paths` in full into the store, the bodies into the parse cache being
+    /// written (if any). A path still pending after (its file went since the load) leaves the
+    /// store: the watcher reports it. Returns how many paths changed what the store holds.
+    fn parse_in_full(&mut self, paths: &[PathBuf]) -> usize {
+        let how = Reading {
+            root: &self.root,
+            max_bytes: self.config.articles.max_bytes,
+            opts: &self.opts,
+            depth: Depth::Full,
+        };
+        let now = Utc::now();
+        let (mut writer, mut unspilled) = match self.spill.take() {
+            Some((w, n)) => (Some(w), n),
+            None => (None, 0),
+        };
+        let mut abandoned = None;
+        let loaded = read_and_parse(&how, paths, Vec::new(), &|_, _| false, &mut |batch| {
+            if let Some(file) = spill_batch(&mut writer, batch, now, &mut unspilled) {
+                abandoned = Some(file);
+            }
+        });
+        let mut changed = 0;
+        for l in loaded {
+            if let Some(fp) = l.read {
+                self.seen.insert(l.path.clone(), fp);
+            }
+            changed += usize::from(match l.result {
+                Some(Ok(a)) => self.store.upsert(a),
+                Some(Err(p)) => self.store.fail(p),
+                None => false,
+            });
+        }
+        for gone in self.store.pending_among(paths) {
+            self.store.remove(&gone);
+            self.seen.remove(&gone);
+            changed += 1;
+        }
+        match abandoned {
+            Some(file) => self.unpin(&file),
+            None => self.spill = writer.map(|w| (w, unspilled)),
+        }
+        changed
+    }
+
+    /// Bring the bodies stored in the file of a parse cache given up half-way back to memory
+    /// (see [`cache::unpin`]).
+    fn unpin(&mut self, file: &Arc<std::fs::File>) {
+        self.store.for_each_mut(|a| {
+            if matches!(&a.content_html, article::Body::Stored { file: f, .. } if Arc::ptr_eq(f, file))
+            {
+                cache::unpin(&mut Arc::make_mut(a).content_html, file);
+            }
+        });
+    }
+
     /// Switch to a new config. Parse settings or the directory changing means a full reload.
     pub fn reconfigure(&mut self, config: Config) {
         let reload = config.articles != self.config.articles
@@ -556,6 +696,46 @@ impl Engine {
             self.load_all();
         } else {
             self.rescan();
+        }
+    }
+}
+
+/// Move the public, parsed bodies of `batch` into the parse cache `spill` is writing, each
+/// body then read back from it when needed. What the cache leaves out is counted in
+/// `unspilled`. A write error gives the cache up: the writer goes, and its file is returned so
+/// the bodies already moved into it can come back to memory ([`cache::unpin`]).
+fn spill_batch(
+    spill: &mut Option<cache::Writer>,
+    batch: &mut [build::Loaded],
+    now: DateTime<Utc>,
+    unspilled: &mut usize,
+) -> Option<Arc<std::fs::File>> {
+    let w = spill.as_mut()?;
+    let mut placed = Vec::new();
+    for (i, loaded) in batch.iter().enumerate() {
+        // Only what is public goes to the cache (see `cache_job`); a pending body goes once
+        // it is parsed.
+        if let (Some(fp), Some(Ok(a))) = (loaded.read, &loaded.result) {
+            if !a.draft && a.date <= now && !a.content_html.is_pending() {
+                match w.push(fp, a) {
+                    Some(at) => placed.push((i, at)),
+                    None => *unspilled += 1,
+                }
+            }
+        }
+    }
+    match w.flush() {
+        Ok(()) => {
+            for (i, at) in placed {
+                if let Some(Ok(a)) = &mut batch[i].result {
+                    a.content_html = w.stored(at);
+                }
+            }
+            None
+        }
+        Err(e) => {
+            tracing::warn!("parse cache not written: {e}");
+            spill.take().map(|w| Arc::clone(w.file()))
         }
     }
 }
@@ -731,5 +911,115 @@ mod cache_tests {
         assert_eq!((stats.parsed, stats.from_cache), (3, 1));
         assert_eq!(titles(&strict), ["Draft", "Small"]);
         assert_eq!(strict.store.problems().count(), 2);
+    }
+}
+
+#[cfg(test)]
+mod defer_tests {
+    use super::*;
+
+    fn engine(dir: &Path, out: &str) -> Engine {
+        let mut config = Config::default();
+        config.articles.dir = dir.join("articles");
+        config.feeds.out_dir = dir.join(out);
+        config.feeds.limit = 3;
+        Engine::new(config)
+    }
+
+    /// Every asset of `site` with its text, sorted by key.
+    fn bytes(site: &Site) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = site
+            .iter()
+            .map(|(k, a)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(a.body()).into_owned(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+
+    #[test]
+    fn a_deferred_load_publishes_the_same_feeds_at_once_and_the_same_site_once_complete() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let arts = tmp.path().join("articles");
+        std::fs::create_dir_all(&arts).expect("mkdir");
+        let md = |day: u32, tags: &str, body: &str| {
+            format!("---\ntitle: Day {day}\ndate: 2024-01-{day:02}\ntags: [{tags}]\n---\n{body}\n")
+        };
+        for day in 1..=20 {
+            let tags = if day % 4 == 0 { "rare" } else { "common" };
+            write(
+                &arts,
+                &format!("d{day}.md"),
+                &md(day, tags, &format!("Body *{day}*.")),
+            );
+        }
+        // The newest one cannot be parsed in full: its place goes to the next.
+        let deep = "<div>".repeat(600);
+        write(&arts, "deep.md", &md(28, "common", &deep));
+        // An old one that fails too, found only when completing.
+        write(&arts, "old-deep.md", &md(2, "common", &deep));
+        write(
+            &arts,
+            "heading.md",
+            "# From a heading\n\nDate from the file.\n",
+        );
+        write(&arts, "2024-01-25-copy.txt", "标题\n\n正文。\n");
+        write(&arts, "empty.md", &md(26, "common", ""));
+        // A version younger than scan::RACY is never cached.
+        std::thread::sleep(scan::RACY + std::time::Duration::from_millis(100));
+
+        let mut full = engine(tmp.path(), "out-full");
+        full.load_all();
+        let full_first = full.render(Utc::now());
+        let mut deferred = engine(tmp.path(), "out-deferred").deferring();
+        deferred.load_all();
+        assert!(deferred.pending);
+        let first = deferred.render(Utc::now());
+        assert!(first.site.incomplete);
+        // The site feeds and the home page are out, and everything out is what a full load
+        // gives. Tag feeds and pages showing a pending article come later.
+        let full_bytes = bytes(&full_first.site);
+        let out = bytes(&first.site);
+        for key in ["rss.xml", "atom.xml", "feed.json", "index.html"] {
+            assert!(out.iter().any(|(k, _)| k == key), "{key}");
+        }
+        assert!(out.len() < full_bytes.len());
+        for (key, text) in out {
+            let full = full_bytes.iter().find(|(k, _)| *k == key).map(|(_, t)| t);
+            assert_eq!(Some(&text), full, "{key}");
+        }
+
+        // A pending file that goes before `complete` leaves with it.
+        std::fs::remove_file(arts.join("d5.md")).expect("rm");
+        assert_eq!(deferred.complete(), Some(false));
+        assert_eq!(deferred.complete(), None, "nothing left");
+        assert_eq!(deferred.store.pending(), Vec::<PathBuf>::new());
+        full.apply([arts.join("d5.md").as_path()]);
+        let done = deferred.render(Utc::now());
+        assert!(!done.site.incomplete);
+        assert_eq!(bytes(&done.site), bytes(&full.render(Utc::now()).site));
+        let problems = |e: &Engine| -> Vec<String> {
+            let mut p: Vec<String> = e.store.problems().map(|p| p.to_string()).collect();
+            p.sort();
+            p
+        };
+        assert_eq!(problems(&deferred).len(), 2, "{:?}", problems(&deferred));
+        assert_eq!(problems(&deferred), problems(&full));
+
+        // The cache it finished holds every public article: a restart parses nothing.
+        let mut again = engine(tmp.path(), "out-deferred").deferring();
+        let stats = again.load_all();
+        assert_eq!(stats.from_cache, deferred.store.good().count());
+        assert_eq!(stats.parsed, 2, "the two broken files");
+        assert_eq!(again.complete(), None);
+        assert_eq!(bytes(&again.render(Utc::now()).site), bytes(&done.site));
     }
 }

@@ -341,6 +341,10 @@ pub struct Site {
     pub pages: Pages,
     /// Number of articles published in this snapshot.
     pub article_count: usize,
+    /// Whether tag feeds and article pages are still to come: they show articles whose bodies
+    /// are still being parsed (see [`crate::engine::Engine::deferring`]). The server holds a
+    /// request for an asset this snapshot lacks until a complete one is published.
+    pub incomplete: bool,
 }
 
 impl Site {

@@ -91,9 +91,18 @@ impl Store {
     }
 
     /// Record a problem; a last good version of the same path stays published. Returns whether
-    /// it is a new problem.
+    /// it is a new problem. An article whose body was never parsed ([`Body::Pending`]) is no
+    /// version anyone has seen: it goes.
+    ///
+    /// [`Body::Pending`]: crate::article::Body::Pending
     pub fn fail(&mut self, error: ArticleError) -> bool {
-        if self.problems.get(&error.path) == Some(&error) {
+        if self
+            .articles
+            .get(&error.path)
+            .is_some_and(|a| a.content_html.is_pending())
+        {
+            self.articles.remove(&error.path);
+        } else if self.problems.get(&error.path) == Some(&error) {
             return false;
         }
         self.problems.insert(error.path.clone(), error);
@@ -148,6 +157,35 @@ impl Store {
 
     pub fn len(&self) -> usize {
         self.articles.len()
+    }
+
+    /// The paths of the articles whose body is still to be parsed ([`Body::Pending`]).
+    ///
+    /// [`Body::Pending`]: crate::article::Body::Pending
+    pub fn pending(&self) -> Vec<PathBuf> {
+        self.articles
+            .values()
+            .filter(|a| a.content_html.is_pending())
+            .map(|a| a.path.clone())
+            .collect()
+    }
+
+    /// Those of `paths` that hold an article whose body is still to be parsed.
+    pub fn pending_among(&self, paths: &[PathBuf]) -> Vec<PathBuf> {
+        paths
+            .iter()
+            .filter(|p| {
+                self.articles
+                    .get(*p)
+                    .is_some_and(|a| a.content_html.is_pending())
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Change articles in place (a changed one is a new `Arc` if the old one is shared).
+    pub fn for_each_mut(&mut self, f: impl FnMut(&mut Arc<Article>)) {
+        self.articles.values_mut().for_each(f);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -539,6 +577,29 @@ mod tests {
         assert_eq!(s.problems().count(), 0);
         s.remove(Path::new("a.md"));
         assert!(s.published(now(), BASE).articles.is_empty());
+    }
+
+    #[test]
+    fn an_article_never_parsed_in_full_is_no_last_good_version() {
+        let mut s = Store::new();
+        let pending = Article {
+            content_html: crate::article::Body::Pending,
+            ..article("a.md", "a", 3)
+        };
+        s.upsert(pending.clone());
+        // Parsed in full with an empty body: still a change, so the pending one goes.
+        assert!(s.upsert(article("a.md", "a", 3)));
+        assert!(!s.published(now(), BASE).articles[0]
+            .content_html
+            .is_pending());
+        s.upsert(pending);
+        s.fail(ArticleError {
+            path: PathBuf::from("a.md"),
+            line: None,
+            kind: ArticleErrorKind::TooDeep(512),
+        });
+        assert!(s.published(now(), BASE).articles.is_empty());
+        assert_eq!(s.problems().count(), 1);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! feeds' latest items and the pages someone asks for need them. An article taken from the parse
 //! cache ([`crate::cache`]) keeps only where its body lies in that file; the file stays open, so
 //! it stays readable even after a newer cache replaces it (atomically, by rename).
+//!
+//! A daemon's first start without a cache publishes its feeds before every body is parsed
+//! (see [`crate::article::parse_head`]): such an article's body is [`Body::Pending`] until the
+//! engine parses it in full. Nothing renders a pending body (the engine makes sure of it).
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -20,11 +24,14 @@ pub enum Body {
         offset: u64,
         len: u32,
     },
+    /// Not parsed yet: the article is known by its front matter alone.
+    Pending,
 }
 
 impl Body {
     /// The HTML. A stored body that can no longer be read (a disk error) is logged and comes
     /// back empty rather than as wrong text.
+    /// A pending body has none: it is empty here, and never rendered.
     pub fn html(&self) -> Cow<'_, str> {
         self.try_html().unwrap_or_else(|e| {
             tracing::error!("cannot read an article body back from the parse cache: {e}");
@@ -36,6 +43,7 @@ impl Body {
     pub fn try_html(&self) -> std::io::Result<Cow<'_, str>> {
         match self {
             Body::Inline(s) => Ok(Cow::Borrowed(s)),
+            Body::Pending => Ok(Cow::Borrowed("")),
             Body::Stored { file, offset, len } => {
                 let mut buf = vec![0; *len as usize];
                 file.read_exact_at(&mut buf, *offset)?;
@@ -51,7 +59,13 @@ impl Body {
         match self {
             Body::Inline(s) => s.len(),
             Body::Stored { len, .. } => *len as usize,
+            Body::Pending => 0,
         }
+    }
+
+    /// Whether the body is still to be parsed.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Body::Pending)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -72,8 +86,13 @@ impl From<&str> for Body {
 }
 
 impl PartialEq for Body {
+    /// Same HTML; a pending body equals only another pending one (an article parsed in full
+    /// must replace its pending version even when its body is empty).
     fn eq(&self, other: &Body) -> bool {
-        self.html() == other.html()
+        match (self.is_pending(), other.is_pending()) {
+            (false, false) => self.html() == other.html(),
+            (pending, other) => pending && other,
+        }
     }
 }
 
@@ -82,6 +101,7 @@ impl std::fmt::Debug for Body {
         match self {
             Body::Inline(s) => s.fmt(f),
             Body::Stored { offset, len, .. } => write!(f, "<stored: {len} bytes at {offset}>"),
+            Body::Pending => f.write_str("<pending>"),
         }
     }
 }
@@ -134,5 +154,13 @@ mod tests {
             len: 3,
         };
         assert_eq!(not_utf8.html(), "");
+    }
+
+    #[test]
+    fn a_pending_body_equals_only_a_pending_body() {
+        assert_eq!(Body::Pending, Body::Pending);
+        assert_ne!(Body::Pending, Body::from(""));
+        assert_ne!(Body::from(""), Body::Pending);
+        assert!(Body::Pending.is_pending() && !Body::from("").is_pending());
     }
 }

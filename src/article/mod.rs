@@ -199,7 +199,30 @@ impl From<ArticleErrorKind> for Fail {
 /// result is free of XML-forbidden characters, and `content_html` has absolute links (and is
 /// sanitized when `opts.sanitize_html`).
 pub fn parse(src: &Source, opts: &ParseOptions) -> Result<Article, ArticleError> {
-    parse_source(src, opts).map_err(|f| ArticleError {
+    parse_at(src, opts, Depth::Full)
+}
+
+/// [`parse`] without the body, when the body cannot change what feeds list: a Markdown or
+/// HTML file whose front matter has a title gets a [`Body::Pending`] and only the front
+/// matter's summary, and every other field exactly as [`parse`] gives it. Other files are
+/// parsed in full.
+///
+/// Rendering the body is most of a parse (Markdown: ~¾ of it), and a feed shows only its
+/// newest items: a daemon's first start publishes from this, then parses the rest.
+pub fn parse_head(src: &Source, opts: &ParseOptions) -> Result<Article, ArticleError> {
+    parse_at(src, opts, Depth::Head)
+}
+
+/// How much of a file [`parse_at`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    Full,
+    Head,
+}
+
+/// [`parse`] or [`parse_head`].
+pub fn parse_at(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Article, ArticleError> {
+    parse_source(src, opts, depth).map_err(|f| ArticleError {
         path: src.path.clone(),
         line: f.line,
         kind: f.kind,
@@ -207,6 +230,7 @@ pub fn parse(src: &Source, opts: &ParseOptions) -> Result<Article, ArticleError>
 }
 
 /// What the body formats produce.
+#[derive(Default)]
 struct Rendered {
     title: Option<String>,
     html: String,
@@ -215,7 +239,7 @@ struct Rendered {
     author: Option<String>,
 }
 
-fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
+fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Article, Fail> {
     let format = crate::scan::classify(&src.path).ok_or(ArticleErrorKind::NotAnArticle)?;
     let text = match format {
         Format::Html => decode::decode_html(&src.bytes)?,
@@ -282,7 +306,16 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
     let link = permalink(&opts.base_url, &slug);
     // Markdown without raw HTML comes out of `markdown::render` already safe.
     let mut needs_sanitizing = format == Format::Html;
+    // A front matter title is the title whatever the body holds (a blank one is an error,
+    // reported by a full parse).
+    let pending = depth == Depth::Head
+        && format != Format::Text
+        && fm
+            .title
+            .as_deref()
+            .is_some_and(|t| !clean_text(t.to_string()).trim().is_empty());
     let body = match format {
+        _ if pending => Rendered::default(),
         Format::Markdown => {
             let r = markdown::render(body, fm.title.is_none(), opts.sanitize_html);
             needs_sanitizing = r.raw_html;
@@ -305,7 +338,7 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         }
     };
     let mut content_html = body.html;
-    if format != Format::Text {
+    if format != Format::Text && !pending {
         if opts.sanitize_html && needs_sanitizing {
             if sanitize::too_deep(&content_html) {
                 return Err(ArticleErrorKind::TooDeep(sanitize::MAX_DEPTH).into());
@@ -358,7 +391,10 @@ fn parse_source(src: &Source, opts: &ParseOptions) -> Result<Article, Fail> {
         updated,
         author: clean(fm.author.or(body.author)),
         summary,
-        content_html: Body::Inline(content_html),
+        content_html: match pending {
+            true => Body::Pending,
+            false => Body::Inline(content_html),
+        },
         tags,
         draft: fm.draft,
         lang: clean(fm.lang),

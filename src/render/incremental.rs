@@ -155,7 +155,15 @@ impl Renderer {
         }
         let mut old_feeds = std::mem::take(&mut self.feeds);
         let mut todo = Vec::new();
+        // A tag feed showing an article whose body is pending comes once it is parsed in full
+        // (the caller parses the site feeds' articles before rendering).
+        let mut incomplete = false;
+        let pending = |items: &[&Arc<Article>]| items.iter().any(|a| a.content_html.is_pending());
         for (prefix, title, items) in dirs {
+            if pending(&items) {
+                incomplete = true;
+                continue;
+            }
             match old_feeds.remove(&prefix) {
                 Some(entry)
                     if !items.is_empty()
@@ -225,17 +233,29 @@ impl Renderer {
         self.index = Some(index);
 
         // Article pages: one lookup per published article; the unchanged ones stay in place.
+        // While some bodies are pending, only the newest articles (the ones the site feeds and
+        // the home page link to) get their pages: the rest come with the complete snapshot,
+        // which is soon, and making 30,000 pages twice is not free.
         self.generation += 1;
         let generation = self.generation;
+        let with_pages = match published.iter().any(|a| a.content_html.is_pending()) {
+            true => {
+                incomplete = true;
+                &published[..published.len().min(limit)]
+            }
+            false => published,
+        };
         let mut todo: Vec<&Arc<Article>> = Vec::new();
-        for article in published {
+        for article in with_pages.iter().filter(|a| !a.content_html.is_pending()) {
             match self.pages.get_mut(&page_id(article)) {
-                Some(page) if Arc::ptr_eq(&page.article, article) => page.generation = generation,
+                Some(page) if Arc::ptr_eq(&page.article, article) => {
+                    page.generation = generation;
+                    stats.pages_kept += 1;
+                }
                 _ => todo.push(article),
             }
         }
         stats.pages_rendered = todo.len();
-        stats.pages_kept = published.len() - todo.len();
         // Pages no longer published (an edited article is a new entry) leave the view before
         // new ones enter it, so a page re-rendered under the same key stays.
         let view = &mut self.view;
@@ -274,6 +294,7 @@ impl Renderer {
                 assets,
                 pages: self.view.clone(),
                 article_count: published.len(),
+                incomplete,
             },
             stats,
         )

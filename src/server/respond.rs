@@ -65,6 +65,24 @@ pub(crate) fn refuse<B>(
     })
 }
 
+/// Whether `req` asks for a page the published snapshot lacks while its article pages are
+/// still being made ([`crate::site::Site::incomplete`]): it is to be answered once they
+/// are, rather than with a 404 a crawler would remember.
+pub fn held<B>(shared: &Shared, req: &Request<B>) -> bool {
+    let site = shared.site.borrow();
+    let Some(site) = site.as_ref().filter(|s| s.incomplete) else {
+        return false;
+    };
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path(), |pq| pq.as_str());
+    match route(target) {
+        Route::Asset { key, .. } | Route::Redirect { key, .. } => site.get(&key).is_none(),
+        Route::Healthz | Route::Metrics | Route::NotFound => false,
+    }
+}
+
 /// Make the response with `respond`, then count it and write its access-log line.
 fn finish<B>(
     shared: &Shared,

@@ -76,6 +76,7 @@ fn test_site() -> Site {
         assets,
         pages,
         article_count: 1,
+        incomplete: false,
     };
     site.assets["rss.xml"].precompress();
     site
@@ -513,6 +514,35 @@ async fn healthz_follows_the_first_publish_and_metrics_count() {
         );
     }
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_page_still_to_come_is_answered_when_it_comes_not_with_a_404() {
+    let partial = Site {
+        pages: crate::site::Pages::default(),
+        incomplete: true,
+        ..test_site()
+    };
+    let server = Arc::new(TestServer::start(Some(partial), |_| {}).await);
+    // What the partial snapshot has is served at once.
+    assert_eq!(server.get("/rss.xml", &[]).await.status, 200);
+    assert_eq!(server.get("/healthz", &[]).await.status, 200);
+    let waiting = |target: &'static str| {
+        let server = Arc::clone(&server);
+        tokio::spawn(async move { server.get(target, &[]).await })
+    };
+    let page = waiting("/articles/hello/");
+    let redirect = waiting("/articles/hello");
+    let missing = waiting("/articles/never/");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!page.is_finished() && !missing.is_finished(), "held");
+    server.site_tx.send_replace(Some(Arc::new(test_site())));
+    let page = page.await.expect("no panic");
+    assert_eq!((page.status, page.text().as_str()), (200, "<p>hi</p>"));
+    assert_eq!(redirect.await.expect("no panic").status, 301);
+    assert_eq!(missing.await.expect("no panic").status, 404);
+    // Complete: a missing page is a 404 at once.
+    assert_eq!(server.get("/articles/never/", &[]).await.status, 404);
 }
 
 /// Send `head` one byte at a time, `gap` apart; the connection may be closed under us.

@@ -1335,3 +1335,69 @@ fn if_modified_since_from_before_a_restart_never_hides_an_offline_edit() {
         assert!(r.text().contains("Corrected body of"));
     });
 }
+
+/// A first start publishes its feeds before it has parsed every body: a page asked for in
+/// that window is answered once it is made (never a 404), and the out dir gets every page.
+#[test]
+fn a_page_asked_for_while_the_first_start_parses_bodies_is_served_not_404() {
+    let dir = TestDir::new();
+    const N: usize = 3000;
+    for i in 0..N {
+        let day = 1 + i % 28;
+        let month = 1 + (i / 28) % 12;
+        let year = 2000 + i / 336;
+        dir.write(
+            &format!("articles/a{i}.md"),
+            format!("---\ntitle: Article {i}\ndate: {year}-{month:02}-{day:02}\ntags: [t{}]\n---\nBody marker-{i}, with *Markdown*.\n", i % 7),
+        );
+    }
+    let d = Daemon::start(dir.root(), &["--articles", "articles", "--out", "out"]);
+    d.wait_healthy();
+    // All at once, while the bodies are parsed: the oldest articles' pages (in no feed, so
+    // parsed last), their redirects, the tag feeds, the site feed.
+    let mut targets: Vec<String> = (0..3)
+        .flat_map(|i| [format!("/articles/a{i}/"), format!("/articles/a{i}")])
+        .collect();
+    targets.extend((0..7).map(|t| format!("/tags/t{t}/atom.xml")));
+    targets.push("/rss.xml".to_string());
+    let answers: Vec<(String, Response)> = thread::scope(|s| {
+        let asks: Vec<_> = targets
+            .iter()
+            .map(|t| s.spawn(|| (t.clone(), d.get(t, &[]))))
+            .collect();
+        asks.into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    let body = |c: Option<&feed_rs::model::Content>| c.and_then(|c| c.body.clone());
+    for (target, r) in answers {
+        if let Some(i) = target.strip_prefix("/articles/a") {
+            let want = if i.ends_with('/') { 200 } else { 301 };
+            assert_eq!(r.status, want, "{target}\n--- stderr:\n{}", d.log());
+            if want == 200 {
+                let text = String::from_utf8_lossy(&r.body);
+                let i = i.trim_end_matches('/');
+                assert!(text.contains(&format!("marker-{i}")), "{target}: {text}");
+            }
+            continue;
+        }
+        assert_eq!(r.status, 200, "{target}");
+        let feed = parse_feed(&target, &r.body);
+        assert_eq!(feed.entries.len(), 50, "{target}");
+        assert!(
+            feed.entries
+                .iter()
+                .all(|e| body(e.content.as_ref()).is_some_and(|b| b.contains("marker-"))),
+            "{target}: every item has its body"
+        );
+        if target == "/rss.xml" {
+            let newest = body(feed.entries[0].content.as_ref());
+            assert!(newest.is_some_and(|b| b.contains(&format!("marker-{}", N - 1))));
+        }
+    }
+    assert_eq!(d.get("/articles/none/", &[]).status, 404);
+    let all_written = wait_until(DEADLINE, || {
+        (0..N).all(|i| dir.exists(&format!("out/articles/a{i}/index.html")))
+    });
+    assert!(all_written, "every page reaches the out dir\n{}", d.log());
+}
