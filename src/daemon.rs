@@ -241,14 +241,20 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     tracing::error!("{e}");
                 }
                 match reloaded {
+                    // All parsed before anything is published: until then the old snapshot
+                    // serves everything, where a first one without every body would make
+                    // requests for tag feeds and pages wait.
                     Some(new) => {
-                        (engine, ()) = blocking(engine, move |e| e.reconfigure(new)).await;
+                        (engine, _) = blocking(engine, move |e| {
+                            e.reconfigure(new);
+                            e.complete()
+                        })
+                        .await;
                         cache_dirty = true;
                     }
                     None => (engine, _) = blocking(engine, |e| e.rescan()).await,
                 }
                 (engine, next_due) = publish(engine, &tx).await;
-                (engine, next_due, _) = publish_rest(engine, &tx, next_due).await;
                 systemd::ready();
             }
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
