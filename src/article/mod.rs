@@ -203,9 +203,9 @@ pub fn parse(src: &Source, opts: &ParseOptions) -> Result<Article, ArticleError>
 }
 
 /// [`parse`] without the body, when the body cannot change what feeds list: a Markdown or
-/// HTML file whose front matter has a title gets a [`Body::Pending`] and only the front
-/// matter's summary, and every other field exactly as [`parse`] gives it. Other files are
-/// parsed in full.
+/// HTML file whose front matter has a title, or a plain-text file (decoded) with a title line,
+/// gets a [`Body::Pending`], only the front matter's summary, no byline author, and every
+/// other field exactly as [`parse`] gives it. Other files are parsed in full.
 ///
 /// Rendering the body is most of a parse (Markdown: ~¾ of it), and a feed shows only its
 /// newest items: a daemon's first start publishes from this, then parses the rest.
@@ -306,16 +306,21 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     let link = permalink(&opts.base_url, &slug);
     // Markdown without raw HTML comes out of `markdown::render` already safe.
     let mut needs_sanitizing = format == Format::Html;
-    // A front matter title is the title whatever the body holds (a blank one is an error,
-    // reported by a full parse).
+    // A front matter title is the title whatever the body holds, and a plain text's is its
+    // first line (a blank one is an error, reported by a full parse).
+    let head_title = match format {
+        Format::Text => text::title(body),
+        Format::Markdown | Format::Html => fm.title.as_deref(),
+    };
     let pending = depth == Depth::Head
-        && format != Format::Text
-        && fm
-            .title
-            .as_deref()
-            .is_some_and(|t| !clean_text(t.to_string()).trim().is_empty());
+        && head_title.is_some_and(|t| !clean_text(t.to_string()).trim().is_empty());
     let body = match format {
-        _ if pending => Rendered::default(),
+        _ if pending => Rendered {
+            title: head_title
+                .filter(|_| format == Format::Text)
+                .map(str::to_string),
+            ..Rendered::default()
+        },
         Format::Markdown => {
             let r = markdown::render(body, fm.title.is_none(), opts.sanitize_html);
             needs_sanitizing = r.raw_html;

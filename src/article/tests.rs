@@ -501,15 +501,16 @@ fn a_problem_is_one_line_whatever_the_file_name() {
 
 #[test]
 fn a_head_parse_is_a_full_parse_without_the_body() {
-    let cases: [(&str, &str); 8] = [
+    let cases: [(&str, &str); 9] = [
         ("a.md", "---\ntitle: T\ndate: 2024-05-02\nupdated: 2024-06-01\nauthor: Ann\ntags: [x, ' y ']\nid: urn:1\nslug: s\nlang: en\nsummary: Given\n---\n# H\n\nBody [l](rel).\n"),
         ("2024-01-02-b.md", "+++\ntitle = \"TOML\"\ntags = [\"z\"]\n+++\nText <b>raw</b>\n"),
         ("c.html", "---\ntitle: Page\ndraft: true\n---\n<h1>H</h1><p>text</p>"),
         ("d.md", "---\ntitle: Empty body\n---\n"),
         ("e.md", "---\ntitle: \"\\u0001\"\n---\nNo title once cleaned: an error, from the full parse.\n"),
         ("f.md", "# From the heading\n\nNo front matter title: parsed in full.\n"),
-        ("g.txt", "标题\n\n正文。\n"),
         ("h.html", "<title>From HTML</title><p>x</p>"),
+        ("g.txt", "\n  标题  \n\n□ 记者 张三 文/图\n\n正文。\n"),
+        ("blank.txt", " \n\u{1}\n"),
     ];
     for (name, text) in cases {
         let src = source(name, text);
@@ -517,14 +518,19 @@ fn a_head_parse_is_a_full_parse_without_the_body() {
         let head = parse_head(&src, &opts(true));
         match (full, head) {
             (Ok(full), Ok(head)) if head.content_html.is_pending() => {
-                // The front matter's summary, else none yet.
+                // The front matter's summary, else none yet; a byline author comes later.
                 assert!(
                     head.summary.is_empty() || head.summary == full.summary,
+                    "{name}"
+                );
+                assert!(
+                    head.author.is_none() || head.author == full.author,
                     "{name}"
                 );
                 let expected = Article {
                     content_html: Body::Pending,
                     summary: head.summary.clone(),
+                    author: head.author.clone(),
                     ..full
                 };
                 assert_eq!(head, expected, "{name}");
@@ -539,7 +545,11 @@ fn a_head_parse_is_a_full_parse_without_the_body() {
     assert_eq!(pending("c.html", cases[2].1), Ok(true));
     assert_eq!(pending("d.md", cases[3].1), Ok(true));
     assert!(pending("e.md", cases[4].1).is_err());
-    for (name, text) in &cases[5..] {
+    for (name, text) in &cases[5..7] {
         assert_eq!(pending(name, text), Ok(false), "{name}");
     }
+    assert_eq!(pending("g.txt", cases[7].1), Ok(true));
+    assert!(pending("blank.txt", cases[8].1).is_err());
+    let txt = parse_head(&source("g.txt", cases[7].1), &opts(true)).expect("parses");
+    assert_eq!((txt.title.as_str(), txt.author.as_deref()), ("标题", None));
 }

@@ -128,7 +128,7 @@ fn standalone(line: &str) -> Option<Kind> {
 /// Render a text article.
 pub fn render(text: &str) -> Rendered {
     let mut lines = text.split('\n');
-    let Some(title) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
+    let Some(title) = take_title(&mut lines) else {
         return Rendered {
             title: None,
             html: String::new(),
@@ -171,6 +171,17 @@ pub fn render(text: &str) -> Rendered {
         summary: summary.finish(),
         author,
     }
+}
+
+/// The title of a plain-text article, as [`render`] finds it: the first non-blank line,
+/// trimmed.
+pub fn title(text: &str) -> Option<&str> {
+    take_title(&mut text.split('\n'))
+}
+
+/// Skip the blank lines; the next one, trimmed, is the title.
+fn take_title<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    lines.map(str::trim).find(|l| !l.is_empty())
 }
 
 /// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).
