@@ -565,18 +565,35 @@ impl Engine {
     /// parsed in full: pending ones there are parsed now (`feeds.limit` files at most), until
     /// none is left (one that fails leaves its place to the next). Tag feeds and pages showing
     /// a pending article wait for [`Engine::complete`].
+    ///
+    /// A pending article that took a slug or an id from another is parsed now too: should it
+    /// fail in full (HTML too deep), the other gets its slug or id back, and a feed or page
+    /// published now would change its links once complete.
     fn published_in_full(&mut self, now: DateTime<Utc>) -> store::Published {
         loop {
             let published = self.store.published(now, &self.config.site.base_url);
             if !self.pending {
                 return published;
             }
+            let owners: std::collections::HashSet<&str> = published
+                .collisions
+                .iter()
+                .filter_map(|c| match &c.kind {
+                    ArticleErrorKind::SlugCollision { other, .. }
+                    | ArticleErrorKind::IdCollision { other, .. } => Some(other.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let owner = |a: &Arc<Article>| {
+                !owners.is_empty() && owners.contains(a.path.display().to_string().as_str())
+            };
+            let limit = self.config.feeds.limit;
             let shown: Vec<PathBuf> = published
                 .articles
                 .iter()
-                .take(self.config.feeds.limit)
-                .filter(|a| a.content_html.is_pending())
-                .map(|a| a.path.clone())
+                .enumerate()
+                .filter(|(i, a)| a.content_html.is_pending() && (*i < limit || owner(a)))
+                .map(|(_, a)| a.path.clone())
                 .collect();
             if shown.is_empty() {
                 return published;
@@ -1021,5 +1038,36 @@ mod defer_tests {
         assert_eq!(stats.parsed, 2, "the two broken files");
         assert_eq!(again.complete(), None);
         assert_eq!(bytes(&again.render(Utc::now()).site), bytes(&done.site));
+    }
+
+    #[test]
+    fn a_pending_article_that_takes_a_slug_or_id_and_fails_in_full_moves_nothing_published() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let arts = tmp.path().join("articles");
+        std::fs::create_dir_all(&arts).expect("mkdir");
+        let deep = "<div>".repeat(600);
+        let md = |day: u32, extra: &str, body: &str| {
+            format!("---\ntitle: Day {day}\ndate: 2024-01-{day:02}\n{extra}---\n{body}\n")
+        };
+        // Old enough not to be shown, older than what it collides with, so it owns the slug
+        // and the id until its body turns out too deep.
+        write(&arts, "old-slug.md", &md(1, "slug: same\n", &deep));
+        write(&arts, "old-id.md", &md(2, "id: urn:same\n", &deep));
+        for day in 10..=14 {
+            write(&arts, &format!("d{day}.md"), &md(day, "", "Body."));
+        }
+        write(&arts, "new-slug.md", &md(20, "slug: same\n", "New."));
+        write(&arts, "new-id.md", &md(21, "id: urn:same\n", "New."));
+        let mut full = engine(tmp.path(), "out-full");
+        full.load_all();
+        let full_bytes = bytes(&full.render(Utc::now()).site);
+        let mut deferred = engine(tmp.path(), "out-deferred").deferring();
+        deferred.load_all();
+        let first = deferred.render(Utc::now());
+        assert!(first.site.incomplete);
+        for (key, text) in bytes(&first.site) {
+            let full = full_bytes.iter().find(|(k, _)| *k == key).map(|(_, t)| t);
+            assert_eq!(Some(&text), full, "{key}");
+        }
     }
 }
