@@ -600,6 +600,11 @@ impl Engine {
             }
             let start = Instant::now();
             self.parse_in_full(&shown);
+            // Still pending: the directory is away (see `parse_in_full`). Shown as they are,
+            // their feeds are left out until the rescan once it is back.
+            if !self.store.pending_among(&shown).is_empty() {
+                return self.store.published(now, &self.config.site.base_url);
+            }
             tracing::debug!(
                 articles = shown.len(),
                 ms = start.elapsed().as_millis() as u64,
@@ -611,7 +616,8 @@ impl Engine {
     /// Parse in full every article a deferred load left pending (see [`Engine::deferring`]),
     /// moving the bodies into the parse cache the load began, and finish that cache. `None`
     /// when nothing was pending; else whether the parse cache is still to be saved
-    /// ([`Engine::cache_job`]). Either way the next render is complete.
+    /// ([`Engine::cache_job`]). Either way the next render is complete, unless the directory
+    /// went away meanwhile: what is left pending then is read by the rescan once it is back.
     pub fn complete(&mut self) -> Option<bool> {
         if !self.pending {
             return None;
@@ -619,14 +625,14 @@ impl Engine {
         let start = Instant::now();
         let paths = self.store.pending();
         self.parse_in_full(&paths);
-        self.pending = false;
+        self.pending = !self.store.pending_among(&paths).is_empty();
         let outdated = match self.spill.take() {
             Some((w, unspilled)) => {
                 let file = Arc::clone(w.file());
                 match w.finish() {
                     Ok(n) => {
                         tracing::debug!(articles = n, "parse cache written while parsing");
-                        unspilled > 0
+                        unspilled > 0 || self.pending
                     }
                     Err(e) => {
                         tracing::warn!("parse cache not written: {e}");
@@ -677,10 +683,15 @@ impl Engine {
                 None => false,
             });
         }
+        // The whole directory away is most often mid-swap, as in a rescan: what it held is not
+        // gone. Without a fingerprint, the rescan once it is back reads it in full.
+        let away = !self.root.is_dir();
         for gone in self.store.pending_among(paths) {
-            self.store.remove(&gone);
             self.seen.remove(&gone);
-            changed += 1;
+            if !away {
+                self.store.remove(&gone);
+                changed += 1;
+            }
         }
         match abandoned {
             Some(file) => self.unpin(&file),
@@ -1038,6 +1049,38 @@ mod defer_tests {
         assert_eq!(stats.parsed, 2, "the two broken files");
         assert_eq!(again.complete(), None);
         assert_eq!(bytes(&again.render(Utc::now()).site), bytes(&done.site));
+    }
+
+    #[test]
+    fn bodies_pending_while_the_directory_is_away_are_not_gone() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let arts = tmp.path().join("articles");
+        std::fs::create_dir_all(&arts).expect("mkdir");
+        for day in 1..=9 {
+            let text =
+                format!("---\ntitle: Day {day}\ndate: 2024-01-0{day}\ntags: [t]\n---\nBody.\n");
+            write(&arts, &format!("d{day}.md"), &text);
+        }
+        let mut full = engine(tmp.path(), "out-full");
+        full.load_all();
+        let full_bytes = bytes(&full.render(Utc::now()).site);
+        let mut deferred = engine(tmp.path(), "out-deferred").deferring();
+        deferred.load_all();
+        deferred.render(Utc::now());
+        // Mid-swap (`mv articles articles.old && mv articles.new articles`) while completing:
+        // the articles still pending are not deleted, and the snapshot is not complete yet.
+        let away = tmp.path().join("articles.old");
+        std::fs::rename(&arts, &away).expect("mv");
+        deferred.complete();
+        let during = deferred.render(Utc::now());
+        assert!(during.site.incomplete);
+        assert_eq!(during.site.article_count, 9);
+        // Back: the rescan that follows reads them in full.
+        std::fs::rename(&away, &arts).expect("mv back");
+        assert!(deferred.rescan() > 0);
+        let done = deferred.render(Utc::now());
+        assert!(!done.site.incomplete);
+        assert_eq!(bytes(&done.site), full_bytes);
     }
 
     #[test]
