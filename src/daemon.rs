@@ -384,7 +384,7 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
     .await;
     // The out dir gets complete snapshots only: one without the pages still to come would
     // delete them there.
-    if !site.incomplete {
+    if !site.incomplete() {
         tx.writer.send_replace(Some(writer::Job {
             site,
             out_dir: engine.config().feeds.out_dir.clone(),

@@ -341,15 +341,21 @@ pub struct Site {
     pub pages: Pages,
     /// Number of articles published in this snapshot.
     pub article_count: usize,
-    /// Whether tag feeds and article pages are still to come: they show articles whose bodies
-    /// are still being parsed (see [`crate::engine::Engine::deferring`]). The server holds a
-    /// request for an asset this snapshot lacks until a complete one is published.
-    pub incomplete: bool,
+    /// The keys of the tag feeds and article pages still to come: they show articles whose
+    /// bodies are still being parsed (see [`crate::engine::Engine::deferring`]). The server
+    /// holds a request for one of them until a complete snapshot is published; any other key
+    /// missing here is a 404 at once.
+    pub coming: foldhash::HashSet<Arc<str>>,
 }
 
 impl Site {
     pub fn get(&self, key: &str) -> Option<&Arc<Asset>> {
         self.assets.get(key).or_else(|| self.pages.get(key))
+    }
+
+    /// Whether some tag feeds or pages are still to come ([`Site::coming`]).
+    pub fn incomplete(&self) -> bool {
+        !self.coming.is_empty()
     }
 
     /// Every asset, feeds first, in no particular order.

@@ -18,14 +18,14 @@
 //! The cache holds the `Arc<Article>`s it compared against, so a pointer can never be reused by a
 //! different article while it is cached.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{
     lazy_article_page, lazy_feeds, render_article_page, render_feeds, render_index, tag_feed_title,
-    tag_feeds,
+    tag_feeds, ATOM_FILE, JSON_FEED_FILE, RSS_FILE,
 };
 use crate::article::Article;
 use crate::config::Config;
@@ -157,11 +157,13 @@ impl Renderer {
         let mut todo = Vec::new();
         // A tag feed showing an article whose body is pending comes once it is parsed in full
         // (the caller parses the site feeds' articles before rendering).
-        let mut incomplete = false;
+        let mut coming: HashSet<Arc<str>> = HashSet::default();
         let pending = |items: &[&Arc<Article>]| items.iter().any(|a| a.content_html.is_pending());
         for (prefix, title, items) in dirs {
             if pending(&items) {
-                incomplete = true;
+                for file in [RSS_FILE, ATOM_FILE, JSON_FEED_FILE] {
+                    coming.insert(Arc::from(format!("{prefix}{file}")));
+                }
                 continue;
             }
             match old_feeds.remove(&prefix) {
@@ -240,8 +242,14 @@ impl Renderer {
         let generation = self.generation;
         let with_pages = match published.iter().any(|a| a.content_html.is_pending()) {
             true => {
-                incomplete = true;
-                &published[..published.len().min(limit)]
+                let (now, later) = published.split_at(published.len().min(limit));
+                coming.reserve(later.len());
+                coming.extend(
+                    later
+                        .iter()
+                        .map(|a| Arc::from(format!("articles/{}/index.html", a.slug))),
+                );
+                now
             }
             false => published,
         };
@@ -294,7 +302,7 @@ impl Renderer {
                 assets,
                 pages: self.view.clone(),
                 article_count: published.len(),
-                incomplete,
+                coming,
             },
             stats,
         )

@@ -262,7 +262,7 @@ async fn answer_when_complete(
     req: Request<Incoming>,
 ) -> Resp {
     let mut site = shared.site.clone();
-    let complete = site.wait_for(|s| s.as_ref().is_some_and(|s| !s.incomplete));
+    let complete = site.wait_for(|s| s.as_ref().is_some_and(|s| !s.incomplete()));
     // A closed channel (shutdown) or the deadline: answer from what there is.
     let _ = tokio::time::timeout(HOLD_MAX, complete).await;
     let mut resp = respond::handle(&shared, &req);

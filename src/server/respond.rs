@@ -65,12 +65,11 @@ pub(crate) fn refuse<B>(
     })
 }
 
-/// Whether `req` asks for a page the published snapshot lacks while its article pages are
-/// still being made ([`crate::site::Site::incomplete`]): it is to be answered once they
-/// are, rather than with a 404 a crawler would remember.
+/// Whether `req` asks for a tag feed or page still to come ([`crate::site::Site::coming`]):
+/// it is to be answered once it is there, rather than with a 404 a crawler would remember.
 pub fn held<B>(shared: &Shared, req: &Request<B>) -> bool {
     let site = shared.site.borrow();
-    let Some(site) = site.as_ref().filter(|s| s.incomplete) else {
+    let Some(site) = site.as_ref().filter(|s| s.incomplete()) else {
         return false;
     };
     let target = req
@@ -78,7 +77,7 @@ pub fn held<B>(shared: &Shared, req: &Request<B>) -> bool {
         .path_and_query()
         .map_or_else(|| req.uri().path(), |pq| pq.as_str());
     match route(target) {
-        Route::Asset { key, .. } | Route::Redirect { key, .. } => site.get(&key).is_none(),
+        Route::Asset { key, .. } | Route::Redirect { key, .. } => site.coming.contains(&*key),
         Route::Healthz | Route::Metrics | Route::NotFound => false,
     }
 }
