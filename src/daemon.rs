@@ -9,6 +9,7 @@
 //! waking its thread for each cost ~15% of the start. After that one loop reacts to three
 //! things: a debounced batch of changed paths, the timer of the next future-dated article, and
 //! signals (SIGHUP reloads the config and rescans; SIGTERM/SIGINT shut down gracefully).
+//! SIGTERM/SIGINT during start-up stop it where it is: nothing it has done yet needs saving.
 //!
 //! The loop is the only writer: it owns the [`Engine`] and publishes each new snapshot with one
 //! `watch::Sender::send_replace`, so requests always see one complete build. The snapshot then
@@ -40,6 +41,8 @@ use crate::writer;
 /// Longest single sleep of the publication timer: the wall clock can jump (NTP, suspend), so
 /// the due time is re-checked at least this often.
 const MAX_TIMER: Duration = Duration::from_secs(3600);
+/// How long an exit waits for blocking work still running after the shutdown's own deadlines.
+const LEFTOVER_WORK: Duration = Duration::from_secs(1);
 /// Pending connections the kernel may queue before we accept them.
 const LISTEN_BACKLOG: u32 = 4096;
 
@@ -70,7 +73,13 @@ pub fn serve(config: Config, overrides: Overrides) -> ExitCode {
         .enable_all()
         .build();
     let result = match runtime {
-        Ok(rt) => rt.block_on(run(config, overrides)),
+        Ok(rt) => {
+            let result = rt.block_on(run(config, overrides));
+            // A start-up stopped half-way leaves its parse on a blocking thread, which dropping
+            // the runtime would wait for; whatever it writes is written atomically.
+            rt.shutdown_timeout(LEFTOVER_WORK);
+            result
+        }
         Err(e) => Err(DaemonError::Runtime(e)),
     };
     match result {
@@ -117,50 +126,24 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         metrics: Arc::clone(&metrics),
     };
 
-    let (engine, loaded) =
-        blocking(Engine::new(config.clone()).deferring(), |e| e.load_all()).await;
-    // The watcher starts after the load, while the first build renders: notify's recursive
-    // watch looks at every file (0.3 s at 100,000 articles). It is in place before the rescan.
-    let (dir, poll_ms) = (config.articles.dir.clone(), config.watch.poll_interval_ms);
-    let watching = tokio::task::spawn_blocking(move || fswatch::start(&dir, poll_ms));
-    let (mut engine, mut next_due) = publish(engine, &tx).await;
-    tracing::info!(
-        articles = engine.len(),
-        parsed = loaded.parsed,
-        from_cache = loaded.from_cache,
-        "first build published"
-    );
-    let (mut watcher, events, signal) = match watching.await {
-        Ok(started) => started?,
-        Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+    // Start-up parses every article (seconds at 100,000, longer from a cold disk): a stop asked
+    // for meanwhile is not kept waiting for it. Nothing is lost by dropping it half-way: the out
+    // dir gets complete snapshots only, and a parse cache is only ever replaced whole.
+    let started = tokio::select! {
+        started = start_up(&config, &tx) => Some(started?),
+        _ = term.recv() => { tracing::info!("SIGTERM during start-up: shutting down"); None }
+        _ = int.recv() => { tracing::info!("SIGINT during start-up: shutting down"); None }
     };
-    let (batch_tx, mut batches) = mpsc::channel::<Batch>(1);
-    let debounce = Duration::from_millis(config.watch.debounce_ms);
-    let max_delay = Duration::from_millis(config.watch.max_delay_ms);
-    tokio::spawn(debouncer(events, signal, debounce, max_delay, batch_tx));
-    // The snapshot is published (`/healthz` is 200) and the socket listens: tell systemd.
-    systemd::ready();
-    // What changed during the load, before the watcher was there to see it.
-    let changed;
-    (engine, changed) = blocking(engine, |e| e.rescan()).await;
-    if changed > 0 {
-        tracing::info!(
-            paths = changed,
-            "articles changed while loading; publishing them"
-        );
-        (engine, next_due) = publish(engine, &tx).await;
-    }
-    // The feeds are out: now the bodies the first build did not need, and the article pages.
-    let completed;
-    (engine, next_due, completed) = publish_rest(engine, &tx, next_due).await;
-    // The parse cache is saved when the start had to parse, and at shutdown after changes.
+    let Some(Started {
+        mut engine,
+        mut next_due,
+        mut watcher,
+        mut batches,
+    }) = started
+    else {
+        return shut_down(&config, stop_tx, server, tx, writer, None).await;
+    };
     let mut cache_dirty = false;
-    if let Some(job) = engine
-        .cache_job(Utc::now())
-        .filter(|_| loaded.cache_outdated || completed == Some(true))
-    {
-        tokio::spawn(save_cache(job));
-    }
 
     loop {
         let timer = next_due.map(|due| {
@@ -271,6 +254,83 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             }
         }
     }
+    let cache = engine.cache_job(Utc::now()).filter(|_| cache_dirty);
+    shut_down(&config, stop_tx, server, tx, writer, cache).await
+}
+
+/// What start-up hands the daemon loop.
+struct Started {
+    engine: Engine,
+    /// When the next future-dated article is due.
+    next_due: Option<chrono::DateTime<Utc>>,
+    watcher: fswatch::DirWatcher,
+    batches: mpsc::Receiver<Batch>,
+}
+
+/// Load the articles, publish the first snapshot, start the watcher, rescan, and publish what
+/// a first start left for after (see the module docs for why in this order).
+async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError> {
+    let (engine, loaded) =
+        blocking(Engine::new(config.clone()).deferring(), |e| e.load_all()).await;
+    // The watcher starts after the load, while the first build renders: notify's recursive
+    // watch looks at every file (0.3 s at 100,000 articles). It is in place before the rescan.
+    let (dir, poll_ms) = (config.articles.dir.clone(), config.watch.poll_interval_ms);
+    let watching = tokio::task::spawn_blocking(move || fswatch::start(&dir, poll_ms));
+    let (mut engine, mut next_due) = publish(engine, tx).await;
+    tracing::info!(
+        articles = engine.len(),
+        parsed = loaded.parsed,
+        from_cache = loaded.from_cache,
+        "first build published"
+    );
+    let (watcher, events, signal) = match watching.await {
+        Ok(started) => started?,
+        Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+    };
+    let (batch_tx, batches) = mpsc::channel::<Batch>(1);
+    let debounce = Duration::from_millis(config.watch.debounce_ms);
+    let max_delay = Duration::from_millis(config.watch.max_delay_ms);
+    tokio::spawn(debouncer(events, signal, debounce, max_delay, batch_tx));
+    // The snapshot is published (`/healthz` is 200) and the socket listens: tell systemd.
+    systemd::ready();
+    // What changed during the load, before the watcher was there to see it.
+    let changed;
+    (engine, changed) = blocking(engine, |e| e.rescan()).await;
+    if changed > 0 {
+        tracing::info!(
+            paths = changed,
+            "articles changed while loading; publishing them"
+        );
+        (engine, next_due) = publish(engine, tx).await;
+    }
+    // The feeds are out: now the bodies the first build did not need, and the article pages.
+    let completed;
+    (engine, next_due, completed) = publish_rest(engine, tx, next_due).await;
+    // The parse cache is saved when the start had to parse, and at shutdown after changes.
+    if let Some(job) = engine
+        .cache_job(Utc::now())
+        .filter(|_| loaded.cache_outdated || completed == Some(true))
+    {
+        tokio::spawn(save_cache(job));
+    }
+    Ok(Started {
+        engine,
+        next_due,
+        watcher,
+        batches,
+    })
+}
+
+/// Stop serving (in-flight responses get the grace period), then let the out-dir writer finish
+/// the newest snapshot while `cache` is saved, each within the grace period.
+async fn shut_down(
+    config: &Config,
+    stop_tx: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    tx: Publish,
+    writer: tokio::task::JoinHandle<()>,
+    cache: Option<crate::cache::Job>,
+) -> Result<(), DaemonError> {
     systemd::stopping();
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(config.server.shutdown_grace_ms) + Duration::from_millis(500);
@@ -284,10 +344,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     // the unit's stop timeout must not kill either halfway (both write atomically, so the worst
     // is an out dir one build behind or a cache that is a little stale).
     drop(tx);
-    let cache = engine
-        .cache_job(Utc::now())
-        .filter(|_| cache_dirty)
-        .map(save_cache);
+    let cache = cache.map(save_cache);
     let cache = async {
         if let Some(save) = cache {
             if tokio::time::timeout(grace, save).await.is_err() {

@@ -768,3 +768,68 @@ fn a_reload_while_the_articles_dir_is_away_keeps_the_feeds_and_reparses_on_retur
         d.log()
     );
 }
+
+#[test]
+fn sigterm_during_a_first_start_stops_it_before_anything_is_written() {
+    // Enough articles that the debug binary is still loading when the signal comes. The
+    // default feed limit (50): a test of stopping, not of rendering 20,000-item feeds.
+    const ARTICLES: usize = 20_000;
+    let site = Site::in_memory("");
+    site.write("feedpub.toml", "");
+    let body = "A paragraph of the article, long enough to take a moment to parse. ".repeat(20);
+    for i in 0..ARTICLES {
+        fs::write(
+            site.art(&format!("a{i:05}.md")),
+            md(&format!("Article {i:05}"), &body),
+        )
+        .expect("write article");
+    }
+    let config = site.path("feedpub.toml").display().to_string();
+    let args = [
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        &config,
+    ];
+    let mut d = Daemon::start(site.root(), &args);
+    d.signal("TERM");
+    let status = d.wait_exit(DEADLINE);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "no clean exit after SIGTERM\n{}",
+        d.log()
+    );
+    assert!(
+        d.log().contains("SIGTERM during start-up"),
+        "not stopped during start-up (it waited for the whole load):\n{}",
+        d.log()
+    );
+    // Not one file of a half-loaded site: the out dir only ever gets complete snapshots.
+    let written = if site.path("out").is_dir() {
+        crate::util::tree(&site.path("out"))
+    } else {
+        Default::default()
+    };
+    assert!(
+        !written
+            .keys()
+            .any(|k| k.ends_with(".xml") || k.ends_with(".json")),
+        "feeds written by a stopped start-up: {:?}",
+        written.keys().take(5).collect::<Vec<_>>()
+    );
+    // The next start publishes everything, and sweeps what the stopped one left half-written.
+    let d = site.start();
+    let page = site.path("out/articles/a00000/index.html");
+    let complete = wait_until(DEADLINE, || {
+        page.is_file() && temp_files(&site.path("out"), d.pid()).is_empty()
+    });
+    assert!(complete, "no complete out dir after a restart\n{}", d.log());
+    let feed = parse_json(
+        "feed.json",
+        &fs::read(site.path("out/feed.json")).expect("read"),
+    );
+    assert_eq!(feed["items"].as_array().map(Vec::len), Some(50));
+}
