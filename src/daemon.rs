@@ -333,6 +333,10 @@ async fn shut_down(
 ) -> Result<(), DaemonError> {
     systemd::stopping();
     let _ = stop_tx.send(());
+    // Closing the snapshot's channel answers the requests a first start held for its pages
+    // (503), which would otherwise keep the server waiting out its grace period; and it lets
+    // the out-dir writer finish its last snapshot meanwhile.
+    drop(tx);
     let grace = Duration::from_millis(config.server.shutdown_grace_ms) + Duration::from_millis(500);
     match tokio::time::timeout(grace, server).await {
         Ok(_) => tracing::info!("stopped"),
@@ -343,7 +347,6 @@ async fn shut_down(
     // Let the writer finish the newest snapshot while the parse cache is saved, both bounded:
     // the unit's stop timeout must not kill either halfway (both write atomically, so the worst
     // is an out dir one build behind or a cache that is a little stale).
-    drop(tx);
     let cache = cache.map(save_cache);
     let cache = async {
         if let Some(save) = cache {

@@ -263,9 +263,12 @@ async fn answer_when_complete(
 ) -> Resp {
     let mut site = shared.site.clone();
     let complete = site.wait_for(|s| s.as_ref().is_some_and(|s| !s.incomplete()));
-    // A closed channel (shutdown) or the deadline: answer from what there is.
-    let _ = tokio::time::timeout(HOLD_MAX, complete).await;
-    let mut resp = respond::handle(&shared, &req);
+    let mut resp = match tokio::time::timeout(HOLD_MAX, complete).await {
+        // The channel closed: the daemon is stopping, and what was coming comes after a restart.
+        Ok(Err(_)) => respond::shutting_down(&shared, &req),
+        // Complete, or past the deadline: answer from what there is.
+        Ok(Ok(_)) | Err(_) => respond::handle(&shared, &req),
+    };
     zerocopy::take_sendable(&body_file, &mut resp);
     resp
 }

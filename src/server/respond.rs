@@ -65,6 +65,20 @@ pub(crate) fn refuse<B>(
     })
 }
 
+/// 503 for a request held for a tag feed or page still to come ([`held`]) when the daemon
+/// stops: it would come after a restart, so it is not a 404. The connection closes after.
+pub(crate) fn shutting_down<B>(shared: &Shared, req: &Request<B>) -> Resp {
+    let mut resp = refuse(
+        shared,
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shutting down, try again shortly\n",
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    resp
+}
+
 /// Whether `req` asks for a tag feed or page still to come ([`crate::site::Site::coming`]):
 /// it is to be answered once it is there, rather than with a 404 a crawler would remember.
 pub fn held<B>(shared: &Shared, req: &Request<B>) -> bool {

@@ -114,22 +114,7 @@ impl TestServer {
     }
 
     async fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut stream = timeout(LONG, TcpStream::connect(self.addr))
-            .await
-            .expect("connect in time")
-            .expect("connect");
-        let mut req = format!("{method} {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
-        for (name, value) in headers {
-            req.push_str(&format!("{name}: {value}\r\n"));
-        }
-        req.push_str("\r\n");
-        stream.write_all(req.as_bytes()).await.expect("send");
-        let mut raw = Vec::new();
-        timeout(LONG, stream.read_to_end(&mut raw))
-            .await
-            .expect("answer in time")
-            .expect("read");
-        Reply::parse(&raw)
+        request_at(self.addr, method, target, headers).await
     }
 
     /// Stop the server and wait for `run` to return.
@@ -145,6 +130,31 @@ impl TestServer {
             .expect("run ok");
         start.elapsed()
     }
+}
+
+/// One request on a connection of its own, and its whole answer.
+async fn request_at(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut stream = timeout(LONG, TcpStream::connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    timeout(LONG, stream.read_to_end(&mut raw))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    Reply::parse(&raw)
 }
 
 #[derive(Debug)]
@@ -544,6 +554,33 @@ async fn a_page_still_to_come_is_answered_when_it_comes_not_with_a_404() {
     let page = page.await.expect("no panic");
     assert_eq!((page.status, page.text().as_str()), (200, "<p>hi</p>"));
     assert_eq!(redirect.await.expect("no panic").status, 301);
+}
+
+#[tokio::test]
+async fn a_request_held_for_a_page_to_come_gets_a_503_at_once_when_the_daemon_stops() {
+    let partial = Site {
+        pages: crate::site::Pages::default(),
+        coming: [Arc::from("articles/hello/index.html")]
+            .into_iter()
+            .collect(),
+        ..test_site()
+    };
+    let mut server = TestServer::start(Some(partial), |_| {}).await;
+    let addr = server.addr;
+    let held = tokio::spawn(async move { request_at(addr, "GET", "/articles/hello/", &[]).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!held.is_finished(), "held");
+    // A stopping daemon drops the snapshot's sender before it waits for its connections: the
+    // page would come after a restart, so it is not a 404, and the stop does not wait for it.
+    server.site_tx = watch::channel(None).0;
+    let reply = timeout(Duration::from_secs(10), held)
+        .await
+        .expect("answered before the hold's deadline")
+        .expect("no panic");
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.header("retry-after"), Some("5"));
+    assert_eq!(reply.header("connection"), Some("close"));
+    server.stop().await;
 }
 
 /// Send `head` one byte at a time, `gap` apart; the connection may be closed under us.
