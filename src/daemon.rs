@@ -8,7 +8,9 @@
 //! the load because inotify reports every open, our own reads included: at 100,000 articles
 //! waking its thread for each cost ~15% of the start. After that one loop reacts to three
 //! things: a debounced batch of changed paths, the timer of the next future-dated article, and
-//! signals (SIGHUP reloads the config and rescans; SIGTERM/SIGINT shut down gracefully).
+//! signals (SIGHUP reloads the config and rescans; SIGTERM/SIGINT shut down gracefully). After a
+//! first start it also parses the bodies that start left for after, a thousand or so at a time,
+//! so an edit or a signal meanwhile waits for one such step, not for all of them.
 //! SIGTERM/SIGINT during start-up stop it where it is: nothing it has done yet needs saving.
 //!
 //! The loop is the only writer: it owns the [`Engine`] and publishes each new snapshot with one
@@ -30,7 +32,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::{base_url_for, Config, Overrides};
-use crate::engine::Engine;
+use crate::engine::{Completion, Engine};
 use crate::limits;
 use crate::server::{self, Metrics};
 use crate::site::Site;
@@ -41,6 +43,9 @@ use crate::writer;
 /// Longest single sleep of the publication timer: the wall clock can jump (NTP, suspend), so
 /// the due time is re-checked at least this often.
 const MAX_TIMER: Duration = Duration::from_secs(3600);
+/// Pending bodies parsed in one go after a first start (see [`Engine::complete_some`]): 50-90
+/// ms on two cores, the longest an edit or a signal waits for them.
+const COMPLETE_AT_ONCE: usize = 1024;
 /// How long an exit waits for blocking work still running after the shutdown's own deadlines.
 const LEFTOVER_WORK: Duration = Duration::from_secs(1);
 /// Pending connections the kernel may queue before we accept them.
@@ -139,6 +144,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         mut next_due,
         mut watcher,
         mut batches,
+        mut completing,
+        cache_outdated,
     }) = started
     else {
         return shut_down(&config, stop_tx, server, tx, writer, None).await;
@@ -153,6 +160,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 .min(MAX_TIMER)
         });
         tokio::select! {
+            biased;
             batch = batches.recv() => {
                 let Some(batch) = batch else {
                     return Err(DaemonError::Stopped("the file watcher"));
@@ -233,6 +241,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                             e.complete()
                         })
                         .await;
+                        completing = false;
                         cache_dirty = true;
                     }
                     None => (engine, _) = blocking(engine, |e| e.rescan()).await,
@@ -252,6 +261,28 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 tracing::error!("HTTP server result: {res:?}");
                 return Err(DaemonError::Stopped("the HTTP server"));
             }
+            // Last, so that anything else comes first. The feeds are out: now, a thousand or
+            // so at a time, the bodies a first start left for after, and with the last of them
+            // the tag feeds and article pages.
+            () = std::future::ready(()), if completing => {
+                let progress;
+                (engine, progress) =
+                    blocking(engine, |e| e.complete_some(COMPLETE_AT_ONCE)).await;
+                if let Completion::Done { cache_outdated: outdated } = progress {
+                    completing = false;
+                    (engine, next_due) = publish(engine, &tx).await;
+                    tracing::info!(
+                        articles = engine.len(),
+                        "every body parsed; tag feeds and pages published"
+                    );
+                    if let Some(job) = engine
+                        .cache_job(Utc::now())
+                        .filter(|_| outdated || cache_outdated)
+                    {
+                        tokio::spawn(save_cache(job));
+                    }
+                }
+            }
         }
     }
     let cache = engine.cache_job(Utc::now()).filter(|_| cache_dirty);
@@ -265,6 +296,10 @@ struct Started {
     next_due: Option<chrono::DateTime<Utc>>,
     watcher: fswatch::DirWatcher,
     batches: mpsc::Receiver<Batch>,
+    /// Whether bodies a first start left for after are still to be parsed (by the loop).
+    completing: bool,
+    /// Whether the load left the parse cache outdated.
+    cache_outdated: bool,
 }
 
 /// Load the articles, publish the first snapshot, start the watcher, rescan, and publish what
@@ -303,21 +338,21 @@ async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError>
         );
         (engine, next_due) = publish(engine, tx).await;
     }
-    // The feeds are out: now the bodies the first build did not need, and the article pages.
-    let completed;
-    (engine, next_due, completed) = publish_rest(engine, tx, next_due).await;
-    // The parse cache is saved when the start had to parse, and at shutdown after changes.
-    if let Some(job) = engine
-        .cache_job(Utc::now())
-        .filter(|_| loaded.cache_outdated || completed == Some(true))
-    {
-        tokio::spawn(save_cache(job));
+    // The parse cache is saved when the start had to parse (by the loop, once every body a
+    // first start left for after is parsed), and at shutdown after changes.
+    let completing = engine.is_pending();
+    if !completing && loaded.cache_outdated {
+        if let Some(job) = engine.cache_job(Utc::now()) {
+            tokio::spawn(save_cache(job));
+        }
     }
     Ok(Started {
         engine,
         next_due,
         watcher,
         batches,
+        completing,
+        cache_outdated: loaded.cache_outdated,
     })
 }
 
@@ -454,21 +489,6 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
         tokio::spawn(release_when_unused(old));
     }
     (engine, due)
-}
-
-/// After a deferred load ([`Engine::deferring`]): parse the bodies still pending and publish
-/// the complete snapshot. Returns the next due date, and what [`Engine::complete`] returns.
-async fn publish_rest(
-    engine: Engine,
-    tx: &Publish,
-    due: Option<chrono::DateTime<Utc>>,
-) -> (Engine, Option<chrono::DateTime<Utc>>, Option<bool>) {
-    let (engine, completed) = blocking(engine, |e| e.complete()).await;
-    if completed.is_none() {
-        return (engine, due, None);
-    }
-    let (engine, due) = publish(engine, tx).await;
-    (engine, due, completed)
 }
 
 /// Save the parse cache on a blocking thread; a failure only makes the next start slower.

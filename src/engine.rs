@@ -50,6 +50,8 @@ pub struct Engine {
     /// Whether the store may hold articles whose body is pending: from a deferred load until
     /// [`Engine::complete`].
     pending: bool,
+    /// The pending paths [`Engine::complete_some`] has yet to parse, last first.
+    to_complete: Vec<PathBuf>,
     /// The parse cache a deferred load is writing, open until [`Engine::complete`] has put the
     /// rest of the bodies in it; with the number of articles it had to leave out.
     spill: Option<(cache::Writer, usize)>,
@@ -64,6 +66,18 @@ pub struct LoadStats {
     pub from_cache: usize,
     /// Whether the cache lacks a good article or holds a file that is gone: worth saving again.
     pub cache_outdated: bool,
+}
+
+/// How far one [`Engine::complete_some`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// Nothing was pending.
+    Nothing,
+    /// Some bodies parsed, more to come.
+    Partly,
+    /// Every body parsed (or waiting for its directory to be back); `cache_outdated`: whether
+    /// the parse cache is still to be saved ([`Engine::cache_job`]).
+    Done { cache_outdated: bool },
 }
 
 /// The outcome of one render.
@@ -95,6 +109,7 @@ impl Engine {
             unseen_changes: false,
             defer: false,
             pending: false,
+            to_complete: Vec::new(),
             spill: None,
         }
     }
@@ -103,7 +118,8 @@ impl Engine {
     /// new parse settings) parse only the head of a Markdown or HTML file with a front matter
     /// title ([`article::parse_head`]). Each render parses in full the articles it shows
     /// ([`Engine::render`]), so the feeds are complete from the first render on; article pages
-    /// wait for [`Engine::complete`], which the caller runs after publishing that render.
+    /// wait for [`Engine::complete`] (or [`Engine::complete_some`], a part at a time), which the
+    /// caller runs after publishing that render.
     ///
     /// At 100,000 articles this halves the time to the first feeds: Markdown rendering is most
     /// of a parse, and feeds show the newest 50 articles.
@@ -160,6 +176,7 @@ impl Engine {
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
         self.seen.clear();
         self.spill = None;
+        self.to_complete.clear();
         self.cache_key = cache::key(&self.opts, &self.config);
         let walked = match scan::walk(&self.root, &self.root) {
             Ok(walked) => walked,
@@ -613,20 +630,51 @@ impl Engine {
         }
     }
 
-    /// Parse in full every article a deferred load left pending (see [`Engine::deferring`]),
-    /// moving the bodies into the parse cache the load began, and finish that cache. `None`
-    /// when nothing was pending; else whether the parse cache is still to be saved
-    /// ([`Engine::cache_job`]). Either way the next render is complete, unless the directory
-    /// went away meanwhile: what is left pending then is read by the rescan once it is back.
+    /// Parse in full every article a deferred load left pending: [`Engine::complete_some`]
+    /// until it is done. `None` when nothing was pending; else whether the parse cache is still
+    /// to be saved ([`Engine::cache_job`]).
     pub fn complete(&mut self) -> Option<bool> {
+        loop {
+            match self.complete_some(usize::MAX) {
+                Completion::Nothing => return None,
+                Completion::Partly => {}
+                Completion::Done { cache_outdated } => return Some(cache_outdated),
+            }
+        }
+    }
+
+    /// Parse in full up to `max` of the articles a deferred load left pending (see
+    /// [`Engine::deferring`]), in path order, moving their bodies into the parse cache the load
+    /// began; once none is left, finish that cache. The daemon parses a few thousand at a time,
+    /// so edits and signals are answered in between. Once done, the next render is complete,
+    /// unless the directory went away meanwhile: what is left pending then is read by the
+    /// rescan once it is back.
+    pub fn complete_some(&mut self, max: usize) -> Completion {
         if !self.pending {
-            return None;
+            return Completion::Nothing;
         }
         let start = Instant::now();
-        let paths = self.store.pending();
-        self.parse_in_full(&paths);
-        self.pending = !self.store.pending_among(&paths).is_empty();
-        let outdated = match self.spill.take() {
+        if self.to_complete.is_empty() {
+            self.to_complete = self.store.pending();
+            self.to_complete.reverse();
+        }
+        let mut chunk = self
+            .to_complete
+            .split_off(self.to_complete.len() - max.min(self.to_complete.len()));
+        chunk.reverse();
+        // One edited or removed since was parsed (or dropped) then.
+        let chunk = self.store.pending_among(&chunk);
+        self.parse_in_full(&chunk);
+        tracing::debug!(
+            articles = chunk.len(),
+            ms = start.elapsed().as_millis() as u64,
+            "pending bodies parsed"
+        );
+        if !self.to_complete.is_empty() {
+            return Completion::Partly;
+        }
+        self.pending = !self.store.pending().is_empty();
+        let cache_outdated = match self.spill.take() {
             Some((w, unspilled)) => {
                 let file = Arc::clone(w.file());
                 match w.finish() {
@@ -643,12 +691,12 @@ impl Engine {
             }
             None => true,
         };
-        tracing::debug!(
-            articles = paths.len(),
-            ms = start.elapsed().as_millis() as u64,
-            "pending bodies parsed"
-        );
-        Some(outdated)
+        Completion::Done { cache_outdated }
+    }
+
+    /// Whether articles may still be pending (see [`Engine::complete_some`]).
+    pub fn is_pending(&self) -> bool {
+        self.pending
     }
 
     /// Read and parse `paths` in full into the store, the bodies into the parse cache being
@@ -1058,6 +1106,56 @@ mod defer_tests {
         assert_eq!(stats.parsed, 2, "the two broken files");
         assert_eq!(again.complete(), None);
         assert_eq!(bytes(&again.render(Utc::now()).site), bytes(&done.site));
+    }
+
+    #[test]
+    fn completing_a_part_at_a_time_takes_edits_in_between_and_ends_as_a_full_load() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let arts = tmp.path().join("articles");
+        std::fs::create_dir_all(&arts).expect("mkdir");
+        let md = |day: u32, body: &str| {
+            format!(
+                "---\ntitle: Day {day}\ndate: 2024-01-{day:02}\ntags: [t{}]\n---\n{body}\n",
+                day % 3
+            )
+        };
+        for day in 1..=12 {
+            write(
+                &arts,
+                &format!("d{day:02}.md"),
+                &md(day, &format!("Body {day}.")),
+            );
+        }
+        std::thread::sleep(scan::RACY + std::time::Duration::from_millis(100));
+        let mut deferred = engine(tmp.path(), "out-deferred").deferring();
+        deferred.load_all();
+        deferred.render(Utc::now());
+        let pending = deferred.store.pending().len();
+        assert_eq!(pending, 9, "all but the 3 the feeds show");
+
+        assert_eq!(deferred.complete_some(4), Completion::Partly);
+        assert_eq!(deferred.store.pending().len(), 5);
+        // Between two parts: a pending article edited, one removed, one added.
+        write(&arts, "d09.md", &md(9, "Edited meanwhile."));
+        std::fs::remove_file(arts.join("d08.md")).expect("rm");
+        write(&arts, "d13.md", &md(13, "New meanwhile."));
+        let changed = ["d09.md", "d08.md", "d13.md"].map(|n| arts.join(n));
+        deferred.apply(changed.iter().map(PathBuf::as_path));
+        assert!(deferred.render(Utc::now()).site.incomplete());
+        assert_eq!(deferred.complete_some(4), Completion::Partly);
+        // Edits meanwhile are the daemon's to save (at shutdown), as at any other time.
+        assert!(matches!(deferred.complete_some(4), Completion::Done { .. }));
+        assert_eq!(deferred.complete_some(4), Completion::Nothing);
+
+        let done = deferred.render(Utc::now());
+        assert!(!done.site.incomplete());
+        let mut full = engine(tmp.path(), "out-full");
+        full.load_all();
+        assert_eq!(bytes(&done.site), bytes(&full.render(Utc::now()).site));
+        assert!(
+            String::from_utf8_lossy(done.site.get("tags/t0/feed.json").expect("feed").body())
+                .contains("Edited meanwhile.")
+        );
     }
 
     #[test]

@@ -833,3 +833,61 @@ fn sigterm_during_a_first_start_stops_it_before_anything_is_written() {
     );
     assert_eq!(feed["items"].as_array().map(Vec::len), Some(50));
 }
+
+#[test]
+fn an_article_added_while_a_first_start_parses_bodies_is_served_before_it_ends() {
+    // Enough articles that the debug binary parses bodies for seconds after the first publish.
+    const ARTICLES: usize = 20_000;
+    const DONE: &str = "every body parsed";
+    let site = Site::in_memory("");
+    site.write("feedpub.toml", "");
+    let body = "A paragraph of the article, long enough to take a moment to parse. ".repeat(20);
+    for i in 0..ARTICLES {
+        fs::write(
+            site.art(&format!("a{i:05}.md")),
+            md(&format!("Article {i:05}"), &body),
+        )
+        .expect("write article");
+    }
+    // A file younger than 2 s may yet change within its mtime's tick: the rescan after the
+    // first publish would read every one again, in full, rather than leave them to the loop.
+    thread::sleep(Duration::from_millis(2500));
+    let config = site.path("feedpub.toml").display().to_string();
+    let mut cmd = crate::util::feedpub(
+        site.root(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--articles",
+            "articles",
+            "--out",
+            "out",
+            "--config",
+            &config,
+        ],
+    );
+    cmd.env("RUST_LOG", "feedpub=debug");
+    let d = Daemon::spawn(cmd);
+    // The first bodies parsed after the first publish: the rescan that follows it is over, so
+    // the watcher is what sees this file.
+    assert!(
+        d.wait_log_line(DEADLINE, |l| l.contains("pending bodies parsed")),
+        "{}",
+        d.log()
+    );
+    let fresh = "---\ntitle: Added meanwhile\ndate: 2025-01-01T00:00:00Z\n---\nNew.\n";
+    fs::write(site.art("zz-fresh.md"), fresh).expect("write");
+    let mut done_before = true;
+    let served = wait_until(DEADLINE, || {
+        done_before = d.log().contains(DONE);
+        served_titles(&d).is_ok_and(|t| t.contains("Added meanwhile"))
+    });
+    assert!(served, "never served\n{}", d.log());
+    assert!(
+        !done_before,
+        "served only once every body was parsed\n{}",
+        d.log()
+    );
+    assert!(d.wait_log_line(DEADLINE, |l| l.contains(DONE)), "{}", d.log());
+}
