@@ -526,16 +526,20 @@ async fn healthz_follows_the_first_publish_and_metrics_count() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_page_still_to_come_is_answered_when_it_comes_not_with_a_404() {
-    let partial = Site {
+/// [`test_site`] as a first start publishes it first: the page of `hello` still to come.
+fn partial_site() -> Site {
+    Site {
         pages: crate::site::Pages::default(),
         coming: [Arc::from("articles/hello/index.html")]
             .into_iter()
             .collect(),
         ..test_site()
-    };
-    let server = Arc::new(TestServer::start(Some(partial), |_| {}).await);
+    }
+}
+
+#[tokio::test]
+async fn a_page_still_to_come_is_answered_when_it_comes_not_with_a_404() {
+    let server = Arc::new(TestServer::start(Some(partial_site()), |_| {}).await);
     // What the partial snapshot has is served at once.
     assert_eq!(server.get("/rss.xml", &[]).await.status, 200);
     assert_eq!(server.get("/healthz", &[]).await.status, 200);
@@ -558,14 +562,7 @@ async fn a_page_still_to_come_is_answered_when_it_comes_not_with_a_404() {
 
 #[tokio::test]
 async fn a_request_held_for_a_page_to_come_gets_a_503_at_once_when_the_daemon_stops() {
-    let partial = Site {
-        pages: crate::site::Pages::default(),
-        coming: [Arc::from("articles/hello/index.html")]
-            .into_iter()
-            .collect(),
-        ..test_site()
-    };
-    let mut server = TestServer::start(Some(partial), |_| {}).await;
+    let mut server = TestServer::start(Some(partial_site()), |_| {}).await;
     let addr = server.addr;
     let held = tokio::spawn(async move { request_at(addr, "GET", "/articles/hello/", &[]).await });
     tokio::time::sleep(Duration::from_millis(300)).await;

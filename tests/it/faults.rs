@@ -84,13 +84,28 @@ impl Site {
 
     /// [`Site::start`] on another articles dir (relative to the site).
     pub fn start_with(&self, articles: &str) -> Daemon {
-        let config = self.path("feedpub.toml").display().to_string();
-        let d = Daemon::start(
-            self.root(),
-            &["--articles", articles, "--out", "out", "--config", &config],
-        );
+        let d = Daemon::spawn(self.serve(articles));
         d.wait_healthy();
         d
+    }
+
+    /// The `feedpub serve` command line for this site, on a free port.
+    fn serve(&self, articles: &str) -> Command {
+        let config = self.path("feedpub.toml").display().to_string();
+        crate::util::feedpub(
+            self.root(),
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--articles",
+                articles,
+                "--out",
+                "out",
+                "--config",
+                &config,
+            ],
+        )
     }
 }
 
@@ -769,31 +784,27 @@ fn a_reload_while_the_articles_dir_is_away_keeps_the_feeds_and_reparses_on_retur
     );
 }
 
-#[test]
-fn sigterm_during_a_first_start_stops_it_before_anything_is_written() {
-    // Enough articles that the debug binary is still loading when the signal comes. The
-    // default feed limit (50): a test of stopping, not of rendering 20,000-item feeds.
-    const ARTICLES: usize = 20_000;
+/// 20,000 articles of ~1.4 KB, with the default feed limit (50): enough that a first start of
+/// the debug binary takes seconds, without rendering 20,000-item feeds.
+fn many_articles() -> Site {
     let site = Site::in_memory("");
     site.write("feedpub.toml", "");
     let body = "A paragraph of the article, long enough to take a moment to parse. ".repeat(20);
-    for i in 0..ARTICLES {
+    for i in 0..20_000 {
         fs::write(
             site.art(&format!("a{i:05}.md")),
             md(&format!("Article {i:05}"), &body),
         )
         .expect("write article");
     }
-    let config = site.path("feedpub.toml").display().to_string();
-    let args = [
-        "--articles",
-        "articles",
-        "--out",
-        "out",
-        "--config",
-        &config,
-    ];
-    let mut d = Daemon::start(site.root(), &args);
+    site
+}
+
+#[test]
+fn sigterm_during_a_first_start_stops_it_before_anything_is_written() {
+    // The debug binary is still loading when the signal comes.
+    let site = many_articles();
+    let mut d = Daemon::spawn(site.serve("articles"));
     d.signal("TERM");
     let status = d.wait_exit(DEADLINE);
     assert_eq!(
@@ -836,37 +847,13 @@ fn sigterm_during_a_first_start_stops_it_before_anything_is_written() {
 
 #[test]
 fn an_article_added_while_a_first_start_parses_bodies_is_served_before_it_ends() {
-    // Enough articles that the debug binary parses bodies for seconds after the first publish.
-    const ARTICLES: usize = 20_000;
+    // The debug binary parses bodies for seconds after the first publish.
     const DONE: &str = "every body parsed";
-    let site = Site::in_memory("");
-    site.write("feedpub.toml", "");
-    let body = "A paragraph of the article, long enough to take a moment to parse. ".repeat(20);
-    for i in 0..ARTICLES {
-        fs::write(
-            site.art(&format!("a{i:05}.md")),
-            md(&format!("Article {i:05}"), &body),
-        )
-        .expect("write article");
-    }
+    let site = many_articles();
     // A file younger than 2 s may yet change within its mtime's tick: the rescan after the
     // first publish would read every one again, in full, rather than leave them to the loop.
     thread::sleep(Duration::from_millis(2500));
-    let config = site.path("feedpub.toml").display().to_string();
-    let mut cmd = crate::util::feedpub(
-        site.root(),
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--articles",
-            "articles",
-            "--out",
-            "out",
-            "--config",
-            &config,
-        ],
-    );
+    let mut cmd = site.serve("articles");
     cmd.env("RUST_LOG", "feedpub=debug");
     let d = Daemon::spawn(cmd);
     // The first bodies parsed after the first publish: the rescan that follows it is over, so
@@ -889,5 +876,9 @@ fn an_article_added_while_a_first_start_parses_bodies_is_served_before_it_ends()
         "served only once every body was parsed\n{}",
         d.log()
     );
-    assert!(d.wait_log_line(DEADLINE, |l| l.contains(DONE)), "{}", d.log());
+    assert!(
+        d.wait_log_line(DEADLINE, |l| l.contains(DONE)),
+        "{}",
+        d.log()
+    );
 }
