@@ -119,6 +119,18 @@ impl Fingerprint {
     pub fn unchanged(&self, now: &Fingerprint) -> bool {
         !self.racy && self == now
     }
+
+    /// Whether `now` shows every field of this version unchanged, however recent: the same
+    /// version, unless a write landed within its timestamps' tick (see `racy`).
+    pub fn same_fields(&self, now: &Fingerprint) -> bool {
+        Fingerprint {
+            racy: false,
+            ..*self
+        } == Fingerprint {
+            racy: false,
+            ..*now
+        }
+    }
 }
 
 /// Re-check one path (absolute or relative like `root`) and read it if it is an article.

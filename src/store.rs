@@ -174,13 +174,16 @@ impl Store {
     pub fn pending_among(&self, paths: &[PathBuf]) -> Vec<PathBuf> {
         paths
             .iter()
-            .filter(|p| {
-                self.articles
-                    .get(*p)
-                    .is_some_and(|a| a.content_html.is_pending())
-            })
+            .filter(|p| self.is_pending(p))
             .cloned()
             .collect()
+    }
+
+    /// Whether `path` holds an article whose body is still to be parsed.
+    pub fn is_pending(&self, path: &Path) -> bool {
+        self.articles
+            .get(path)
+            .is_some_and(|a| a.content_html.is_pending())
     }
 
     /// Change articles in place (a changed one is a new `Arc` if the old one is shared).
