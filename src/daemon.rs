@@ -302,8 +302,8 @@ struct Started {
     cache_outdated: bool,
 }
 
-/// Load the articles, publish the first snapshot, start the watcher, rescan, and publish what
-/// a first start left for after (see the module docs for why in this order).
+/// Load the articles, publish the first snapshot, start the watcher, and rescan (see the module
+/// docs for why in this order). What a first start leaves for after is the loop's.
 async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError> {
     let (engine, loaded) =
         blocking(Engine::new(config.clone()).deferring(), |e| e.load_all()).await;
