@@ -232,16 +232,21 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     tracing::error!("{e}");
                 }
                 match reloaded {
-                    // All parsed before anything is published: until then the old snapshot
-                    // serves everything, where a first one without every body would make
-                    // requests for tag feeds and pages wait.
+                    // After a full reload, all parsed before anything is published: until then
+                    // the old snapshot serves everything, where a first one without every body
+                    // would make requests for tag feeds and pages wait. Otherwise what a first
+                    // start left for after stays the loop's, a step at a time.
                     Some(new) => {
-                        (engine, _) = blocking(engine, move |e| {
-                            e.reconfigure(new);
-                            e.complete()
+                        let full;
+                        (engine, full) = blocking(engine, move |e| {
+                            let full = e.reconfigure(new);
+                            if full {
+                                e.complete();
+                            }
+                            full
                         })
                         .await;
-                        completing = false;
+                        completing &= !full;
                         cache_dirty = true;
                     }
                     None => (engine, _) = blocking(engine, |e| e.rescan()).await,

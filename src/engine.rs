@@ -765,8 +765,9 @@ impl Engine {
         });
     }
 
-    /// Switch to a new config. Parse settings or the directory changing means a full reload.
-    pub fn reconfigure(&mut self, config: Config) {
+    /// Switch to a new config. Parse settings or the directory changing means a full reload
+    /// (deferred, like a first start, when the engine defers); returns whether there was one.
+    pub fn reconfigure(&mut self, config: Config) -> bool {
         let reload = config.articles != self.config.articles
             || config.site.base_url != self.config.site.base_url
             || config.site.timezone != self.config.site.timezone;
@@ -779,6 +780,7 @@ impl Engine {
         } else {
             self.rescan();
         }
+        reload
     }
 }
 

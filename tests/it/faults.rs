@@ -846,7 +846,7 @@ fn sigterm_during_a_first_start_stops_it_before_anything_is_written() {
 }
 
 #[test]
-fn an_article_added_while_a_first_start_parses_bodies_is_served_before_it_ends() {
+fn articles_added_while_a_first_start_parses_bodies_are_served_before_it_ends() {
     // The debug binary parses bodies for seconds after the first publish.
     const DONE: &str = "every body parsed";
     // Files just written: the rescan after the first publish leaves their bodies to the loop
@@ -862,19 +862,30 @@ fn an_article_added_while_a_first_start_parses_bodies_is_served_before_it_ends()
         "{}",
         d.log()
     );
-    let fresh = "---\ntitle: Added meanwhile\ndate: 2025-01-01T00:00:00Z\n---\nNew.\n";
-    fs::write(site.art("zz-fresh.md"), fresh).expect("write");
-    let mut done_before = true;
-    let served = wait_until(DEADLINE, || {
-        done_before = d.log().contains(DONE);
-        served_titles(&d).is_ok_and(|t| t.contains("Added meanwhile"))
-    });
-    assert!(served, "never served\n{}", d.log());
+    let served_before_done = |title: &str| {
+        let fresh = format!("---\ntitle: {title}\ndate: 2025-01-01T00:00:00Z\n---\nNew.\n");
+        fs::write(site.art(&format!("zz-{title}.md")), fresh).expect("write");
+        let mut done_before = true;
+        let served = wait_until(DEADLINE, || {
+            done_before = d.log().contains(DONE);
+            served_titles(&d).is_ok_and(|t| t.contains(title))
+        });
+        assert!(served, "{title}: never served\n{}", d.log());
+        assert!(
+            !done_before,
+            "{title}: served only once every body was parsed\n{}",
+            d.log()
+        );
+    };
+    served_before_done("Added meanwhile");
+    // A reload that changes no parse setting leaves the rest to the same steps.
+    d.signal("HUP");
     assert!(
-        !done_before,
-        "served only once every body was parsed\n{}",
+        d.wait_log_line(DEADLINE, |l| l.contains("SIGHUP")),
+        "{}",
         d.log()
     );
+    served_before_done("Added after a reload");
     assert!(
         d.wait_log_line(DEADLINE, |l| l.contains(DONE)),
         "{}",
