@@ -301,7 +301,9 @@ struct Started {
     next_due: Option<chrono::DateTime<Utc>>,
     watcher: fswatch::DirWatcher,
     batches: mpsc::Receiver<Batch>,
-    /// Whether bodies a first start left for after are still to be parsed (by the loop).
+    /// Whether bodies a first start left for after are still to be parsed (by the loop). Not
+    /// [`Engine::is_pending`]: bodies whose directory is away stay pending once the steps are
+    /// done, and wait for the rescan when it is back, not for more steps.
     completing: bool,
     /// Whether the load left the parse cache outdated.
     cache_outdated: bool,

@@ -651,7 +651,7 @@ impl Engine {
 
     /// Parse in full up to `max` of the articles a deferred load left pending (see
     /// [`Engine::deferring`]), in path order, moving their bodies into the parse cache the load
-    /// began; once none is left, finish that cache. The daemon parses a few thousand at a time,
+    /// began; once none is left, finish that cache. The daemon parses about a thousand at a time,
     /// so edits and signals are answered in between. Once done, the next render is complete,
     /// unless the directory went away meanwhile: what is left pending then is read by the
     /// rescan once it is back.
