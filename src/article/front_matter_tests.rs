@@ -258,3 +258,42 @@ fn thousands_of_other_keys_are_skipped_in_linear_time() {
         );
     }
 }
+
+fn message(f: &Fail) -> &str {
+    match &f.kind {
+        ArticleErrorKind::FrontMatter(m) => m,
+        other => panic!("not a front matter error: {other:?}"),
+    }
+}
+
+#[test]
+fn at_most_max_tags_distinct_tags() {
+    let list = |n: usize| {
+        (0..n)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ok = format!("title: T\ntags: [{}, t0, \" t1 \"]\n", list(MAX_TAGS));
+    assert_eq!(
+        parse(Syntax::Yaml, &ok).map(|fm| fm.tags.len()).ok(),
+        Some(MAX_TAGS + 2)
+    );
+    let fail = fail_of(
+        Syntax::Yaml,
+        &format!("title: T\ntags: [{}]\n", list(MAX_TAGS + 1)),
+    );
+    assert_eq!(fail.line, Some(3));
+    assert!(message(&fail).contains("65 tags, at most 64"), "{fail:?}");
+    let fail = fail_of(Syntax::Toml, &format!("tags = \"{}\"\n", list(3000)));
+    assert!(message(&fail).contains("3000 tags"), "{fail:?}");
+}
+
+#[test]
+fn a_date_in_a_tag_list_is_a_tag() {
+    let tags = parse(Syntax::Toml, "tags = [2024-05-01, \"news\"]\n").map(|fm| fm.tags);
+    assert_eq!(
+        tags.ok(),
+        Some(vec!["2024-05-01".to_string(), "news".to_string()])
+    );
+}
