@@ -7,7 +7,8 @@
 //! when it was written by this version of feedpub with the same parse settings ([`key`]); a
 //! missing, foreign or damaged cache is ignored (the damage is logged) and everything is parsed.
 //!
-//! Format: `MAGIC`, the key (u64), each entry after a 1 byte, a 0 byte, the entry count (u64),
+//! Format: `MAGIC`, the key (u64), each entry after a 1 byte (2 for the last good version of a
+//! file broken now), a 0 byte, the entry count (u64),
 //! then an xxh3 of all the bytes before it. Integers are little-endian; strings and paths are a
 //! u32 length and bytes. Written to a temp file renamed into place ([`Writer`]), so it can be
 //! written while articles are parsed.
@@ -38,16 +39,26 @@ pub struct Job {
     pub path: PathBuf,
     pub key: u64,
     pub articles: Vec<(Fingerprint, Arc<Article>)>,
+    /// The last good versions of files that are broken now: still published, so a restart
+    /// must publish them too rather than lose them (see [`Writer::push_last_good`]).
+    pub last_good: Vec<Arc<Article>>,
 }
 
 impl Job {
     /// Write the cache (atomically). Returns how many articles it holds.
     pub fn save(&self) -> Result<usize, WriteError> {
-        save(
-            &self.path,
-            self.key,
-            self.articles.iter().map(|(fp, a)| (*fp, &**a)),
-        )
+        let mut w = Writer::create(&self.path, self.key)?;
+        let entries = self.articles.iter().map(|(fp, a)| (Some(*fp), a));
+        for (fp, article) in entries.chain(self.last_good.iter().map(|a| (None, a))) {
+            match fp {
+                Some(fp) => w.push(fp, article),
+                None => w.push_last_good(article),
+            };
+            if w.buf.len() >= FLUSH_AT {
+                w.flush()?;
+            }
+        }
+        w.finish()
     }
 }
 
@@ -192,6 +203,32 @@ impl Writer {
         }
     }
 
+    /// Add the last good version of a file that is broken now. It is never taken for the
+    /// file's current version (its fingerprint never matches): the file is read again, and only
+    /// if it is still broken does this version stay published, as it was before the restart.
+    pub fn push_last_good(&mut self, a: &Article) -> Option<(u64, u32)> {
+        let start = self.buf.len();
+        self.buf.push(LAST_GOOD);
+        let none = Fingerprint {
+            modified: UNIX_EPOCH,
+            changed: UNIX_EPOCH,
+            len: 0,
+            inode: 0,
+            device: 0,
+            racy: false,
+        };
+        match encode(&mut self.buf, none, a) {
+            Some((at, len)) => {
+                self.count += 1;
+                Some((self.written + at as u64, len))
+            }
+            None => {
+                self.buf.truncate(start);
+                None
+            }
+        }
+    }
+
     /// Write what was pushed so far. Only after this can a pushed body be read back.
     pub fn flush(&mut self) -> Result<(), WriteError> {
         use std::os::unix::fs::FileExt;
@@ -261,6 +298,8 @@ pub fn unpin(body: &mut Body, file: &Arc<std::fs::File>) {
 
 /// The tag before each entry, and the one after the last.
 const ENTRY: u8 = 1;
+/// An entry of [`Writer::push_last_good`].
+const LAST_GOOD: u8 = 2;
 const END: u8 = 0;
 
 /// The entries of the cache at `path`, if it was written with `key` and is intact. A missing
@@ -321,6 +360,12 @@ fn decode_all(r: &mut Reader<impl Read>, key: u64) -> Result<Entries, Bad> {
         match r.u8()? {
             ENTRY => {
                 let (fp, article) = decode(r)?;
+                entries.insert(article.path.clone(), (fp, article));
+            }
+            LAST_GOOD => {
+                let (fp, article) = decode(r)?;
+                // Racy: never the file's current version (`Fingerprint::unchanged`).
+                let fp = Fingerprint { racy: true, ..fp };
                 entries.insert(article.path.clone(), (fp, article));
             }
             END => break,

@@ -319,6 +319,13 @@ impl Engine {
                 }
                 Some(Err(p)) => {
                     stats.parsed += 1;
+                    // What the previous run published for this file stays published, as it
+                    // would have in that run (the cache holds it as a last good version, or
+                    // as the file's version before it broke while the daemon was stopped).
+                    if let Some((_, a)) = cached.remove(&p.path) {
+                        stats.from_cache += 1;
+                        articles.push(a);
+                    }
                     problems.push(p);
                 }
             }
@@ -361,16 +368,18 @@ impl Engine {
     /// nothing that is not already public. Saving (seconds at 100,000 articles) is left to the
     /// caller, off the engine's thread. `None` when there is no cache (see [`cache::key`]).
     pub fn cache_job(&self, now: DateTime<Utc>) -> Option<cache::Job> {
+        let public = |a: &&Arc<Article>| !a.draft && a.date <= now && !a.content_html.is_pending();
         let articles = self
             .store
             .good()
-            .filter(|a| !a.draft && a.date <= now && !a.content_html.is_pending())
+            .filter(public)
             .filter_map(|a| Some((*self.seen.get(&a.path)?, Arc::clone(a))))
             .collect();
         Some(cache::Job {
             path: self.cache_path(),
             key: self.cache_key?,
             articles,
+            last_good: self.store.last_good().filter(public).cloned().collect(),
         })
     }
 
@@ -989,12 +998,70 @@ mod cache_tests {
             .map(|a| a.content_html.html().into_owned());
         assert!(big.is_some_and(|h| h.contains(&"y".repeat(500))));
 
-        // A lower size limit is not bypassed by the cache.
+        // A lower size limit is not bypassed by the cache: the file is read, refused and
+        // reported. What the last run published of it stays, as its last good version.
         let mut strict = engine(tmp.path(), 200);
         let stats = strict.load_all();
-        assert_eq!((stats.parsed, stats.from_cache), (3, 1));
+        assert_eq!((stats.parsed, stats.from_cache), (3, 2));
         assert_eq!(titles(&strict), ["Draft", "Small"]);
         assert_eq!(strict.store.problems().count(), 2);
+        assert!(strict.store.last_good().any(|a| a.title == "Big"));
+    }
+
+    #[test]
+    fn a_last_good_version_outlives_restarts_until_the_file_is_fixed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let arts = tmp.path().join("articles");
+        std::fs::create_dir_all(&arts).expect("mkdir");
+        let path = arts.join("a.md");
+        let good = |t: &str| format!("---\ntitle: {t}\ndate: 2024-01-01\n---\nbody of {t}\n");
+        std::fs::write(&path, good("Good")).expect("write");
+        std::thread::sleep(scan::RACY + std::time::Duration::from_millis(100));
+        let published = |e: &mut Engine| -> Vec<String> {
+            let view = e.store.published(Utc::now(), "http://x/");
+            view.articles.iter().map(|a| a.title.clone()).collect()
+        };
+        let save = |e: &Engine| {
+            e.cache_job(Utc::now())
+                .expect("a cache")
+                .save()
+                .expect("saved")
+        };
+
+        let mut e = engine(tmp.path(), 10_000);
+        e.load_all();
+        assert_eq!(published(&mut e), ["Good"]);
+        save(&e);
+
+        // Broken while the daemon is stopped: the cached good version stays published.
+        std::fs::write(&path, "---\ntitle: [unclosed\n").expect("write");
+        let mut e = engine(tmp.path(), 10_000);
+        let stats = e.load_all();
+        assert_eq!((stats.parsed, stats.from_cache), (1, 1));
+        assert_eq!(published(&mut e), ["Good"]);
+        assert_eq!(e.store.problems().count(), 1);
+
+        // Saved again as a last good version, it survives the next restart too, with its body.
+        assert_eq!(save(&e), 1);
+        let mut e = engine(tmp.path(), 10_000);
+        e.load_all();
+        assert_eq!(published(&mut e), ["Good"]);
+        assert_eq!(e.store.problems().count(), 1);
+        let body = e
+            .store
+            .last_good()
+            .next()
+            .map(|a| a.content_html.html().into_owned());
+        assert!(body.is_some_and(|b| b.contains("body of Good")));
+        save(&e);
+
+        // Fixed: the file's own new version, never the cached one.
+        std::fs::write(&path, good("Fixed")).expect("write");
+        let mut e = engine(tmp.path(), 10_000);
+        let stats = e.load_all();
+        assert_eq!((stats.parsed, stats.from_cache), (1, 0));
+        assert_eq!(published(&mut e), ["Fixed"]);
+        assert_eq!(e.store.problems().count(), 0);
     }
 }
 

@@ -155,6 +155,14 @@ impl Store {
             .map(|(_, a)| a)
     }
 
+    /// The last good versions of files that are broken now (still published).
+    pub fn last_good(&self) -> impl Iterator<Item = &Arc<Article>> {
+        self.articles
+            .iter()
+            .filter(|(path, _)| self.problems.contains_key(*path))
+            .map(|(_, a)| a)
+    }
+
     pub fn len(&self) -> usize {
         self.articles.len()
     }

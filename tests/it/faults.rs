@@ -892,3 +892,45 @@ fn articles_added_while_a_first_start_parses_bodies_are_served_before_it_ends() 
         d.log()
     );
 }
+
+#[test]
+fn a_file_broken_before_a_restart_keeps_its_last_good_version_published() {
+    // A fixed base URL: one made from the (random) port would change the parse settings, and
+    // with them the parse cache's key, on every start.
+    let site = Site::new("[site]\nbase_url = \"https://news.example\"\n");
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    fs::write(site.art("b.md"), md("Beta", "second")).expect("write");
+    let both: BTreeSet<String> = ["Alpha", "Beta"].map(String::from).into();
+    let mut d = site.start();
+    wait_for_titles(&d, &both, "first start");
+
+    fs::write(site.art("a.md"), "---\ntitle: [unclosed\n---\nx\n").expect("write");
+    let reported = |d: &Daemon| {
+        let log = d.log();
+        log.contains("a.md") && log.contains("YAML")
+    };
+    assert!(
+        crate::util::wait_until(DEADLINE, || reported(&d)),
+        "the broken file was not reported\n{}",
+        d.log()
+    );
+    assert_eq!(served_titles(&d), Ok(both.clone()));
+
+    // Twice: each run saves the last good version in the parse cache for the next.
+    for restart in 1..=2 {
+        d.signal("TERM");
+        assert!(d.wait_exit(DEADLINE).is_some(), "no exit on SIGTERM");
+        d = site.start();
+        assert_eq!(
+            served_titles(&d),
+            Ok(both.clone()),
+            "restart {restart}: the last good version was lost\n{}",
+            d.log()
+        );
+        assert!(reported(&d), "restart {restart}: not reported\n{}", d.log());
+    }
+
+    fs::write(site.art("a.md"), md("Alpha fixed", "third")).expect("write");
+    let fixed: BTreeSet<String> = ["Alpha fixed", "Beta"].map(String::from).into();
+    wait_for_titles(&d, &fixed, "after the fix");
+}
