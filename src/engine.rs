@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 
@@ -13,9 +13,10 @@ use crate::article::{self, Article, ArticleError, ArticleErrorKind, Depth, Parse
 use crate::build::{self, parse_options, read_and_parse, Reading};
 use crate::cache;
 use crate::config::Config;
+use crate::output::Written;
 use crate::render::Renderer;
 use crate::scan::{self, Entry, Fingerprint};
-use crate::site::{Asset, Site};
+use crate::site::{Asset, Coding, Site};
 use crate::store::{self, Store};
 
 /// The articles in memory, and how to turn them into a [`Site`].
@@ -44,6 +45,9 @@ pub struct Engine {
     /// cache it left can tell: set by a load that read a public article from its file or found
     /// a cached one gone. See [`Engine::render`].
     unseen_changes: bool,
+    /// What the out dir's manifest says the previous run served (ETag, Last-Modified), read by
+    /// the first load and used by the first render only. See [`Engine::render`].
+    served: BTreeMap<String, Written>,
     /// Whether a load without a usable cache parses only the heads of most files first (see
     /// [`Engine::deferring`]).
     defer: bool,
@@ -107,6 +111,7 @@ impl Engine {
             renderer: Renderer::lazy(),
             cache_key: None,
             unseen_changes: false,
+            served: BTreeMap::new(),
             defer: false,
             pending: false,
             to_complete: Vec::new(),
@@ -174,6 +179,9 @@ impl Engine {
     /// while the files are parsed, and each body moves into it as soon as it is written: such
     /// a start holds the bodies in the page cache, like a restart, instead of all in memory.
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
+        if self.last.is_none() {
+            self.served = crate::output::read_manifest(&self.config.feeds.out_dir);
+        }
         self.seen.clear();
         self.spill = None;
         self.to_complete.clear();
@@ -561,15 +569,15 @@ impl Engine {
         // only fresh ones need their Last-Modified set, before they are shared.
         let last = self.last.as_deref();
         let first_moves = last.is_none() && self.unseen_changes;
+        let served = std::mem::take(&mut self.served);
         let (site, stats) =
             self.renderer
                 .render_with(&self.config, &published.articles, now, |key, asset| {
-                    carry_one(
-                        asset,
-                        last.and_then(|l| l.get(key)).map(|a| &**a),
-                        SystemTime::from(now),
-                        first_moves,
-                    );
+                    let prev = match last {
+                        Some(l) => Previous::Snapshot(l.get(key).map(|a| &**a)),
+                        None => Previous::Run(served.get(key), first_moves),
+                    };
+                    carry_one(asset, prev, SystemTime::from(now));
                 });
         tracing::debug!(?stats, ms = start.elapsed().as_millis() as u64, "rendered");
         let problems: Vec<&ArticleError> = self
@@ -833,31 +841,68 @@ fn spill_batch(
     }
 }
 
-/// One asset's Last-Modified, given the asset of the same key in the last snapshot.
-/// `first_moves`: an asset without one gets `now` (see [`Engine::render`]).
-fn carry_one(asset: &mut Asset, prev: Option<&Asset>, now: SystemTime, first_moves: bool) {
+/// What an asset's Last-Modified is carried from.
+enum Previous<'a> {
+    /// The same key in the process's last snapshot, if it had it.
+    Snapshot(Option<&'a Asset>),
+    /// The first snapshot of the process: the same key in the manifest of the previous run, if
+    /// any, and whether the load found articles changed since that run (`first_moves`).
+    Run(Option<&'a Written>, bool),
+}
+
+/// Set one asset's Last-Modified from what was served before it (see [`Engine::render`]).
+fn carry_one(asset: &mut Asset, prev: Previous<'_>, now: SystemTime) {
     // Never later than now (RFC 9110 §8.8.2.1): an article `updated: 2999-01-01` would pin
     // the feed's Last-Modified in the future.
     asset.last_modified = asset.last_modified.min(now);
-    // First seen (or first snapshot of the process): the renderer's date, i.e. the newest
-    // article, so Last-Modified is the same across restarts and replicas. Returning before
-    // looking at the bytes leaves a lazy page unrendered.
-    let Some(prev) = prev else {
-        if first_moves {
-            asset.last_modified = asset.last_modified.max(now);
-        }
-        return;
-    };
-    // The previous asset's ETag is known without rendering it again (the writer noted it).
-    let same = prev.identity_etag() == asset.identity_etag();
     // Changed: never earlier than now. A new article's own date is usually in the past (a
     // `date: 2026-12-02` is midnight), and a reader that sends its clock, or our `Date`, as
     // `If-Modified-Since` after its last poll would get a 304 and miss the article.
-    asset.last_modified = if same {
-        prev.last_modified
+    let changed =
+        |asset: &Asset, before: SystemTime| next_second(asset.last_modified.max(now), before);
+    match prev {
+        Previous::Snapshot(Some(prev)) => {
+            // The previous asset's ETag is known without rendering it again (the writer noted
+            // it).
+            asset.last_modified = if prev.identity_etag() == asset.identity_etag() {
+                prev.last_modified
+            } else {
+                changed(asset, prev.last_modified)
+            };
+        }
+        // What the previous run served, when the manifest says. Only for an asset made already
+        // (a feed): a lazy page's bytes would have to be rendered to compare.
+        Previous::Run(
+            Some(Written {
+                etag,
+                last_modified: Some(before),
+            }),
+            _,
+        ) if asset.made(Coding::Identity) => {
+            asset.last_modified = if *etag == asset.identity_etag() {
+                (*before).min(now)
+            } else {
+                changed(asset, *before)
+            };
+        }
+        // Otherwise the renderer's date, i.e. the newest article, so Last-Modified is the same
+        // across restarts and replicas; `now` if articles changed since the previous run.
+        Previous::Run(_, true) => asset.last_modified = asset.last_modified.max(now),
+        Previous::Run(_, false) | Previous::Snapshot(None) => {}
+    }
+}
+
+/// `t`, or the second after `before` if `t` is not past it: HTTP dates have whole seconds, so
+/// a change within the second of the version before would keep that version's Last-Modified,
+/// and a reader that has it would get a 304 for the change. Up to a second ahead of the clock
+/// then; the server sends `Date` in its place meanwhile (see `Asset::last_modified_header`).
+fn next_second(t: SystemTime, before: SystemTime) -> SystemTime {
+    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    if secs(t) > secs(before) {
+        t
     } else {
-        asset.last_modified.max(now)
-    };
+        UNIX_EPOCH + Duration::from_secs(secs(before) + 1)
+    }
 }
 
 #[cfg(test)]
@@ -872,12 +917,11 @@ mod tests {
             let Some(asset) = Arc::get_mut(asset) else {
                 continue;
             };
-            carry_one(
-                asset,
-                last.and_then(|l| l.get(key)).map(|a| &**a),
-                now,
-                false,
-            );
+            let prev = match last {
+                Some(l) => Previous::Snapshot(l.get(key).map(|a| &**a)),
+                None => Previous::Run(None, false),
+            };
+            carry_one(asset, prev, now);
         }
     }
 
@@ -928,6 +972,54 @@ mod tests {
         let mut first_ahead = site("four", t(9_000));
         carry_last_modified(&mut first_ahead, None, t(8_500));
         assert_eq!(last_modified(&first_ahead), t(8_500));
+    }
+
+    #[test]
+    fn a_change_within_the_second_of_the_last_moves_to_the_next_second() {
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        let mut first = site("one", t(1_000));
+        carry_last_modified(&mut first, None, t(5_000));
+        let mut edited = site("two", t(1_000));
+        carry_last_modified(&mut edited, Some(&first), t(5_200));
+        assert_eq!(last_modified(&edited), t(5_200));
+        // A reader that got "two" at 5.2 s sends `If-Modified-Since` 5 s: "three" must be later.
+        let mut again = site("three", t(1_000));
+        carry_last_modified(&mut again, Some(&edited), t(5_900));
+        assert_eq!(last_modified(&again), t(6_000));
+        let mut later = site("four", t(1_000));
+        carry_last_modified(&mut later, Some(&again), t(6_300));
+        assert_eq!(last_modified(&later), t(7_000));
+    }
+
+    #[test]
+    fn a_first_snapshot_carries_what_the_previous_run_served() {
+        let t = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        let carry = |body: &str, served: &Written, first_moves: bool| {
+            let mut s = site(body, t(1_000));
+            for asset in s.assets.values_mut() {
+                let asset = Arc::get_mut(asset).expect("not shared");
+                carry_one(asset, Previous::Run(Some(served), first_moves), t(9_000));
+            }
+            last_modified(&s)
+        };
+        let etag = site("one", t(0))
+            .get("rss.xml")
+            .map(|a| a.identity_etag().to_string());
+        let served = |etag: &str, secs: Option<u64>| Written {
+            etag: etag.to_string(),
+            last_modified: secs.map(t),
+        };
+        let one = etag.expect("an etag");
+        // The same bytes as served, with the Last-Modified they had: an edit before the restart
+        // keeps its date, rather than going back to the newest article's.
+        assert_eq!(carry("one", &served(&one, Some(5_000)), false), t(5_000));
+        assert_eq!(carry("one", &served(&one, Some(5_000)), true), t(5_000));
+        // Other bytes than served: changed while stopped.
+        assert_eq!(carry("two", &served(&one, Some(5_000)), false), t(9_000));
+        assert_eq!(carry("two", &served(&one, Some(9_000)), false), t(9_001));
+        // A manifest of an older feedpub: as before, the newest article or now.
+        assert_eq!(carry("one", &served(&one, None), false), t(1_000));
+        assert_eq!(carry("one", &served(&one, None), true), t(9_000));
     }
 }
 

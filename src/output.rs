@@ -15,6 +15,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::site::{Asset, Site};
 
@@ -30,11 +31,21 @@ pub struct WriteError {
     pub source: io::Error,
 }
 
-/// The out dir and what feedpub last wrote into it (key → ETag).
+/// What the manifest says of one file feedpub wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The identity ETag of its bytes.
+    pub etag: String,
+    /// The Last-Modified it was served with (whole seconds); `None` in a manifest written before
+    /// feedpub noted it.
+    pub last_modified: Option<SystemTime>,
+}
+
+/// The out dir and what feedpub last wrote into it.
 #[derive(Debug)]
 pub struct Output {
     dir: PathBuf,
-    written: BTreeMap<String, String>,
+    written: BTreeMap<String, Written>,
     /// The assets this process wrote (or found on disk) last, by key: the same `Arc` again
     /// means the same bytes, with no need to look at the file.
     last: HashMap<Arc<str>, Arc<Asset>>,
@@ -53,13 +64,9 @@ pub struct WriteStats {
 impl Output {
     /// Open the out dir, reading the manifest of an earlier run when there is one.
     pub fn open(dir: &Path) -> Output {
-        let written = open_regular(&dir.join(MANIFEST))
-            .and_then(io::read_to_string)
-            .map(|text| parse_manifest(&text))
-            .unwrap_or_default();
         Output {
             dir: dir.to_path_buf(),
-            written,
+            written: read_manifest(dir),
             last: HashMap::default(),
             swept: false,
         }
@@ -79,6 +86,7 @@ impl Output {
     pub fn write(&mut self, site: &Site) -> Result<WriteStats, WriteError> {
         let mut stats = WriteStats::default();
         let mut first_error: Option<WriteError> = None;
+        let mut manifest_dirty = false;
         fs::create_dir_all(&self.dir).map_err(|source| WriteError {
             path: self.dir.clone(),
             source,
@@ -117,7 +125,8 @@ impl Output {
             let identity = asset.identity_transient();
             let key: &str = &key[..];
             let path = dir.join(key);
-            if written.get(key) == Some(&identity.etag) && same_len(&path, identity.body.len()) {
+            let noted = written.get(key).is_some_and(|w| w.etag == identity.etag);
+            if noted && same_len(&path, identity.body.len()) {
                 return Ok((identity.etag.clone(), false));
             }
             // Feeds are what readers poll; make them durable. Pages are rebuilt from the
@@ -128,7 +137,13 @@ impl Output {
         for ((key, asset), result) in todo.into_iter().zip(results) {
             match result {
                 Ok((etag, wrote)) => {
-                    self.written.insert(key.to_string(), etag);
+                    let noted = Written {
+                        etag,
+                        last_modified: Some(asset.last_modified),
+                    };
+                    let old = self.written.insert(key.to_string(), noted.clone());
+                    // A new Last-Modified alone (same bytes) is news for the manifest only.
+                    manifest_dirty |= old.is_none_or(|old| !old.same(&noted));
                     self.last.insert(Arc::clone(key), Arc::clone(asset));
                     if wrote {
                         stats.written += 1;
@@ -166,7 +181,7 @@ impl Output {
                 }
             }
         }
-        if stats.written > 0 || stats.removed > 0 {
+        if manifest_dirty || stats.removed > 0 {
             let manifest = write_atomic(
                 &self.dir.join(MANIFEST),
                 render_manifest(&self.written).as_bytes(),
@@ -214,25 +229,64 @@ fn same_len(path: &Path, len: usize) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == len as u64)
 }
 
-fn parse_manifest(text: &str) -> BTreeMap<String, String> {
+fn parse_manifest(text: &str) -> BTreeMap<String, Written> {
     text.lines()
-        .filter_map(|line| line.split_once('\t'))
-        .filter(|(_, key)| is_safe_key(key))
-        .map(|(etag, key)| (key.to_string(), etag.to_string()))
+        .filter_map(|line| {
+            let (etag, rest) = line.split_once('\t')?;
+            // `ETag<TAB>seconds<TAB>path`; a manifest of an older feedpub has no seconds.
+            let (last_modified, key) = match rest.split_once('\t') {
+                Some((secs, key))
+                    if !secs.is_empty() && secs.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    let secs = secs.parse().ok()?;
+                    (UNIX_EPOCH.checked_add(Duration::from_secs(secs)), key)
+                }
+                _ => (None, rest),
+            };
+            let written = Written {
+                etag: etag.to_string(),
+                last_modified,
+            };
+            is_safe_key(key).then(|| (key.to_string(), written))
+        })
         .collect()
 }
 
-fn render_manifest(written: &BTreeMap<String, String>) -> String {
+/// What the manifest in `dir` lists (empty when there is none or it cannot be read).
+pub fn read_manifest(dir: &Path) -> BTreeMap<String, Written> {
+    open_regular(&dir.join(MANIFEST))
+        .and_then(io::read_to_string)
+        .map(|text| parse_manifest(&text))
+        .unwrap_or_default()
+}
+
+fn render_manifest(written: &BTreeMap<String, Written>) -> String {
     let mut s = String::from(
-        "# files written by feedpub (ETag, path); stale ones are removed on the next build\n",
+        "# files written by feedpub (ETag, Last-Modified in Unix seconds, path); stale ones are removed on the next build\n",
     );
-    for (key, etag) in written {
-        s.push_str(etag);
+    for (key, w) in written {
+        s.push_str(&w.etag);
+        s.push('\t');
+        if let Some(secs) = w.last_modified.and_then(unix_secs) {
+            s.push_str(&secs.to_string());
+        }
         s.push('\t');
         s.push_str(key);
         s.push('\n');
     }
     s
+}
+
+fn unix_secs(t: SystemTime) -> Option<u64> {
+    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+}
+
+impl Written {
+    /// The same line in the manifest: same ETag, same Last-Modified to the second.
+    fn same(&self, other: &Written) -> bool {
+        self.etag == other.etag
+            && self.last_modified.and_then(unix_secs) == other.last_modified.and_then(unix_secs)
+    }
 }
 
 /// A manifest key is trusted only if it stays inside the out dir: a tampered manifest must not

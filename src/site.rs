@@ -250,8 +250,14 @@ impl Asset {
         }
     }
 
-    /// `Last-Modified` as a header value, formatted on first use and then only cloned.
+    /// `Last-Modified` as a header value, formatted on first use and then only cloned. Never
+    /// later than now (RFC 9110 §8.8.2.1): after a change within the second of the one before,
+    /// the engine dates it the next second, and until then the header is the current time.
     pub fn last_modified_header(&self) -> HeaderValue {
+        let now = SystemTime::now();
+        if self.last_modified > now {
+            return http_date(now);
+        }
         let (at, value) = self
             .last_modified_header
             .get_or_init(|| (self.last_modified, http_date(self.last_modified)));

@@ -934,3 +934,47 @@ fn a_file_broken_before_a_restart_keeps_its_last_good_version_published() {
     let fixed: BTreeSet<String> = ["Alpha fixed", "Beta"].map(String::from).into();
     wait_for_titles(&d, &fixed, "after the fix");
 }
+
+#[test]
+fn last_modified_survives_restarts_and_never_goes_back_to_before_an_edit() {
+    // Fixed base URL: the parse cache then serves the restarts (see the test above).
+    let site = Site::new("[site]\nbase_url = \"https://news.example\"\n");
+    let dated = |body: &str| format!("---\ntitle: Alpha\ndate: 2024-01-01\n---\n{body}\n");
+    fs::write(site.art("a.md"), dated("first")).expect("write");
+    let mut d = site.start();
+    let feed = |d: &Daemon, headers: &[(&str, &str)]| {
+        crate::util::http_get(d.addr, "/rss.xml", headers).expect("GET /rss.xml")
+    };
+    let first = feed(&d, &[]);
+    let lm0 = first.header("last-modified").expect("LM").to_string();
+    let etag0 = first.header("etag").expect("ETag").to_string();
+
+    // The same date, another body: the feed changes and Last-Modified moves to now.
+    fs::write(site.art("a.md"), dated("second")).expect("write");
+    assert!(
+        crate::util::wait_until(DEADLINE, || feed(&d, &[]).header("etag") != Some(&etag0)),
+        "the edit was never served\n{}",
+        d.log()
+    );
+    let lm1 = feed(&d, &[])
+        .header("last-modified")
+        .expect("LM")
+        .to_string();
+    assert_ne!(lm0, lm1);
+
+    for restart in 1..=2 {
+        d.signal("TERM");
+        assert!(d.wait_exit(DEADLINE).is_some(), "no exit on SIGTERM");
+        d = site.start();
+        let r = feed(&d, &[]);
+        assert_eq!(
+            r.header("last-modified"),
+            Some(lm1.as_str()),
+            "restart {restart}: Last-Modified moved\n{}",
+            d.log()
+        );
+        // A reader that last fetched before the edit must get the edit.
+        let r = feed(&d, &[("If-Modified-Since", &lm0)]);
+        assert_eq!(r.status, 200, "restart {restart}: 304 hides the edit");
+    }
+}

@@ -891,6 +891,35 @@ fn if_modified_since_never_hides_a_change() {
 }
 
 #[test]
+fn edits_within_one_second_never_leave_if_modified_since_a_304() {
+    // HTTP dates have whole seconds. A reader that fetched one version sends its Last-Modified
+    // back; an edit in that same second must still move it, or the reader keeps a stale feed.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let mut stale = Vec::new();
+    for n in 0..8 {
+        let before = fx.d.get("/rss.xml", &[]);
+        let (etag, lm) = (before.header("etag"), before.header("last-modified"));
+        let (etag, lm) = (etag.expect("ETag"), lm.expect("Last-Modified"));
+        fx.write("alpha.md", &md(&format!("Alpha {n}")));
+        let changed = wait_until(DEADLINE, || {
+            fx.d.get("/rss.xml", &[]).header("etag") != Some(etag)
+        });
+        assert!(changed, "edit {n} never served\n{}", fx.d.log());
+        let r = fx.d.get("/rss.xml", &[("If-Modified-Since", lm)]);
+        if r.status != 200 {
+            stale.push(format!("edit {n}: {} for If-Modified-Since {lm}", r.status));
+        }
+        let date = httpdate::parse_http_date(r.header("date").expect("Date")).expect("a date");
+        let now_lm = r.header("last-modified").expect("Last-Modified");
+        let now_lm = httpdate::parse_http_date(now_lm).expect("a date");
+        assert!(now_lm <= date, "Last-Modified later than Date");
+        thread::sleep(Duration::from_millis(150));
+    }
+    assert!(stale.is_empty(), "stale 304s: {stale:#?}");
+}
+
+#[test]
 fn if_modified_since_from_the_readers_clock_sees_a_new_article_dated_earlier() {
     // Some readers send their own clock (or our `Date`) as If-Modified-Since. A new article is
     // usually dated earlier than the moment it is published (`date: 2026-12-02` is midnight):
