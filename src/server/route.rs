@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::percent_decode_str;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, CONTROLS};
 
 /// Route classes, the `route` label of the request counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,9 +138,14 @@ pub fn route(target: &str) -> Route {
         // fuzzing routes, fuzz/fuzz_targets/route.rs).
         [Some("articles"), Some(slug), None, _] if !slug.is_empty() => Route::Redirect {
             key: Cow::Owned(format!("{rest}/index.html")),
-            location: match query {
-                Some(q) => format!("{raw}/?{q}"),
-                None => format!("{raw}/"),
+            // A Location is a URI: raw non-ASCII bytes some clients send are percent-encoded
+            // (what was percent-encoded already stays as it was).
+            location: {
+                let ascii = |s| utf8_percent_encode(s, CONTROLS);
+                match query {
+                    Some(q) => format!("{}/?{}", ascii(raw), ascii(q)),
+                    None => format!("{}/", ascii(raw)),
+                }
             },
         },
         // Anything else the snapshot happens to hold (a tag index, a stylesheet).
@@ -312,6 +317,13 @@ mod tests {
             Route::Redirect {
                 key: Cow::Borrowed("articles/你/index.html"),
                 location: "/articles/%E4%BD%A0/?x=1".into()
+            }
+        );
+        assert_eq!(
+            route("/articles/你?q=好"),
+            Route::Redirect {
+                key: Cow::Borrowed("articles/你/index.html"),
+                location: "/articles/%E4%BD%A0/?q=%E5%A5%BD".into()
             }
         );
     }
