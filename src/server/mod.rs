@@ -48,7 +48,7 @@ use hyper::body::{Body, Incoming};
 use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -246,8 +246,24 @@ async fn answer_after_body(
     let (parts, body) = req.into_parts();
     let req = Request::from_parts(parts, ());
     let deadline = Duration::from_millis(shared.settings.header_read_timeout_ms);
+    let allowed = req.method() == Method::GET || req.method() == Method::HEAD;
+    // A method nothing here allows is refused whatever its body: at once when the client waits
+    // for a `100 Continue` before sending it (hyper sends one only when the body is read), so
+    // no upload is made for nothing, and with 405 rather than 413 when the body is too big.
+    let expects_continue = req
+        .headers()
+        .get(hyper::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if !allowed && expects_continue {
+        let mut resp = respond::method_not_allowed_and_close(&shared, &req);
+        zerocopy::take_sendable(&body_file, &mut resp);
+        return resp;
+    }
     let mut resp = match body::discard(req.headers(), body, deadline).await {
         Ok(()) => respond::handle(&shared, &req),
+        Err((StatusCode::PAYLOAD_TOO_LARGE, _)) if !allowed => {
+            respond::method_not_allowed_and_close(&shared, &req)
+        }
         Err((status, why)) => respond::refuse(&shared, &req, status, why),
     };
     zerocopy::take_sendable(&body_file, &mut resp);

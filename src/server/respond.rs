@@ -65,6 +65,19 @@ pub(crate) fn refuse<B>(
     })
 }
 
+/// 405 for a method nothing here allows, and close the connection after: its body is unread
+/// (see `answer_after_body`).
+pub(crate) fn method_not_allowed_and_close<B>(shared: &Shared, req: &Request<B>) -> Resp {
+    let mut resp = refuse(
+        shared,
+        req,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed\n",
+    );
+    resp.headers_mut().insert(header::ALLOW, ALLOW);
+    resp
+}
+
 /// 503 for a request held for a tag feed or page still to come ([`held`]) when the daemon
 /// stops: it would come after a restart, so it is not a 404. The connection closes after.
 pub(crate) fn shutting_down<B>(shared: &Shared, req: &Request<B>) -> Resp {

@@ -539,6 +539,40 @@ fn a_request_body_over_64_kib_or_too_slow_is_refused_and_the_connection_closed()
 }
 
 #[test]
+fn a_method_not_allowed_is_refused_with_405_whatever_its_body() {
+    let (_site, d) = start("");
+    // Too big to read: still a 405 (nginx's answer too), not a 413 that suggests a smaller
+    // upload would do.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head("POST", "Content-Length: 200000\r\n"))
+        .expect("send");
+    assert_refused_and_closed(&mut c, 405, "POST of 200 KB");
+    // A client waiting for 100 Continue gets the 405 instead, and uploads nothing.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head(
+        "PUT",
+        "Content-Length: 200000\r\nExpect: 100-continue\r\n",
+    ))
+    .expect("send");
+    let r = c.read_response(false).expect("a response");
+    assert_eq!(r.status, 405, "PUT with Expect: 100-continue");
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    // A GET that expects 100 Continue is still served once its body is read.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head(
+        "GET",
+        "Content-Length: 5\r\nExpect: 100-continue\r\n",
+    ))
+    .expect("send");
+    let r = c.read_response(false).expect("100 Continue");
+    assert_eq!(r.status, 100);
+    c.send_raw(b"hello").expect("send body");
+    let r = c.read_response(false).expect("a response");
+    assert_eq!(r.status, 200);
+    assert_no_panic(&d);
+}
+
+#[test]
 fn transfer_codings_other_than_one_final_chunked_are_refused() {
     let (_site, d) = start("");
     // RFC 9112 §6.1: a coding we do not know gets 501; §6.3: chunked not last gets 400
