@@ -360,8 +360,8 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     let title = fm
         .title
         .or(body.title)
-        .map(clean_text)
-        .filter(|t| !t.trim().is_empty());
+        .map(|t| one_line(clean_text(t)))
+        .filter(|t| !t.is_empty());
     let title = title.ok_or(ArticleErrorKind::NoTitle)?;
     let summary = match fm.summary {
         Some(s) => s,
@@ -417,6 +417,27 @@ fn clean_text(s: String) -> String {
     } else {
         s
     }
+}
+
+/// A title on one line: each run of spaces and line breaks (a YAML `"a\nb"`, a `<title>`
+/// folded over lines) becomes one space. A CR written into XML would be read back as a line
+/// feed, so the formats would disagree.
+fn one_line(s: String) -> String {
+    let is_break = |c: char| matches!(c, '\r' | '\n' | '\t' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    if !s.contains(is_break) && !s.contains("  ") && s.trim() == s {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c == ' ' || is_break(c))
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// An `.html` body: the content of `<body>` (or the fragment), titled by `<title>`, the first

@@ -553,3 +553,32 @@ fn a_head_parse_is_a_full_parse_without_the_body() {
     let txt = parse_head(&source("g.txt", cases[7].1), &opts(true)).expect("parses");
     assert_eq!((txt.title.as_str(), txt.author.as_deref()), ("标题", None));
 }
+
+#[test]
+fn a_title_is_one_line() {
+    let cases = [
+        (
+            "a.md",
+            "---\ntitle: \"Line\\r\\nbreak\\rand\\ttab\"\n---\nx\n",
+            "Line break and tab",
+        ),
+        (
+            "b.md",
+            "---\ntitle: \"  two  spaces  \"\n---\nx\n",
+            "two spaces",
+        ),
+        (
+            "c.html",
+            "<title>Council\n   approves\n budget</title><p>x</p>",
+            "Council approves budget",
+        ),
+        ("d.md", "---\ntitle: Plain title\n---\nx\n", "Plain title"),
+    ];
+    for (name, text, want) in cases {
+        assert_eq!(ok(name, text).title, want, "{name}");
+    }
+    assert!(matches!(
+        err("e.md", "---\ntitle: \"\\r\\n\\t\"\n---\n").kind,
+        ArticleErrorKind::NoTitle
+    ));
+}
