@@ -105,6 +105,11 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         }
         return Ok(Cow::Borrowed(s));
     }
+    if utf8_with_surrogates(bytes) {
+        // UTF-16 surrogates written as UTF-8 (CESU-8, WTF-8: Java's modified UTF-8, a lone
+        // half of an emoji): every other reading is mojibake of the rest.
+        return Err(ArticleErrorKind::Undecodable);
+    }
     // Short CJK text: chardetng has too few characters to go on, so the readings are weighed
     // by how often the language writes their characters.
     let short = bytes.iter().filter(|b| **b >= 0x80).count() < 2 * SHORT_PAIRS;
@@ -180,6 +185,24 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         }
     }
     Err(ArticleErrorKind::Undecodable)
+}
+
+/// Whether `bytes` are UTF-8 but for one or more UTF-16 surrogates encoded like characters
+/// (`ED A0..BF 80..BF`), which UTF-8 forbids.
+fn utf8_with_surrogates(mut bytes: &[u8]) -> bool {
+    let mut surrogates = false;
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(_) => return surrogates,
+            Err(e) => match &bytes[e.valid_up_to()..] {
+                [0xED, 0xA0..=0xBF, 0x80..=0xBF, rest @ ..] => {
+                    surrogates = true;
+                    bytes = rest;
+                }
+                _ => return false,
+            },
+        }
+    }
 }
 
 /// Whether `bytes` hold an ASCII control character (NUL and ESC among them) other than tab,
@@ -784,6 +807,36 @@ mod tests {
         assert_eq!(
             decode_html(&encode(GB18030, &zh)).as_deref(),
             Ok(zh.as_str())
+        );
+    }
+
+    #[test]
+    fn surrogates_encoded_as_utf8_are_undecodable_not_mojibake() {
+        let cases: [&[u8]; 3] = [
+            b"Sur\xed\xa0\x80rogate",
+            b"Lone \xed\xb0\x80 half",
+            b"body \xed\xa0\xbd\xed\xb8\x80 end",
+        ];
+        for bytes in cases {
+            assert_eq!(
+                decode(bytes),
+                Err(ArticleErrorKind::Undecodable),
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        // An emoji in CESU-8 (Java's modified UTF-8), among Chinese UTF-8.
+        let cesu = [
+            "中文 ".as_bytes(),
+            b"\xed\xa0\xbd\xed\xb8\x80",
+            " 报道".as_bytes(),
+        ]
+        .concat();
+        assert_eq!(decode(&cesu), Err(ArticleErrorKind::Undecodable));
+        assert!(!utf8_with_surrogates("plain 中文".as_bytes()));
+        assert!(
+            !utf8_with_surrogates(b"\xd6\xd0\xce\xc4"),
+            "GBK is no UTF-8"
         );
     }
 
