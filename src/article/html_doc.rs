@@ -123,6 +123,9 @@ const SKIP: &[&str] = &[
     "noscript",
     "figcaption",
     "title",
+    // Foreign content: an icon's `<title>` or a chart's labels are neither title nor prose.
+    "svg",
+    "math",
 ];
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
@@ -159,7 +162,10 @@ pub fn outline(html: &str) -> Outline {
                     continue;
                 }
                 let is_heading = HEADINGS.iter().any(|h| h.eq_ignore_ascii_case(name));
-                if SKIP.iter().any(|s| s.eq_ignore_ascii_case(name)) && !end {
+                // `<svg/>` is a whole element in foreign content (HTML ignores that slash).
+                let foreign = ["svg", "math"].iter().any(|f| f.eq_ignore_ascii_case(name));
+                let self_closing = foreign && html[range.clone()].ends_with("/>");
+                if SKIP.iter().any(|s| s.eq_ignore_ascii_case(name)) && !end && !self_closing {
                     flush(&mut block, &mut out, &mut summary, heading.is_some());
                     skip = Some(name);
                 } else if is_heading || BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
@@ -236,6 +242,15 @@ mod tests {
         assert_eq!(o.h1.as_ref().map(|h| h.0.as_str()), Some("Big one"));
         assert_eq!(o.first_line.as_deref(), Some("Big one"));
         assert_eq!(o.summary, "第一段文字。Second <p>");
+        let o = outline("<a href=/><svg><title>Home icon</title><text>1</text></svg></a><h1>Council approves budget</h1><p>It <svg/>passed.</p><math><mi>x</mi></math>");
+        assert_eq!(
+            (o.title, o.h1.map(|h| h.0), o.summary.as_str()),
+            (
+                None,
+                Some("Council approves budget".to_string()),
+                "It passed."
+            )
+        );
         let o = outline("plain <b>text</b> only");
         assert_eq!(
             (o.title, o.h1, o.first_line.as_deref()),
