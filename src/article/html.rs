@@ -221,45 +221,6 @@ impl<'a> Iterator for Lexer<'a> {
     }
 }
 
-/// Named references decoded in text and attribute values (the common ones; others stay as is).
-const ENTITIES: &[(&str, &str)] = &[
-    ("amp", "&"),
-    ("lt", "<"),
-    ("gt", ">"),
-    ("quot", "\""),
-    ("apos", "'"),
-    ("nbsp", "\u{A0}"),
-    ("hellip", "…"),
-    ("mdash", "—"),
-    ("ndash", "–"),
-    ("lsquo", "‘"),
-    ("rsquo", "’"),
-    ("ldquo", "“"),
-    ("rdquo", "”"),
-    ("laquo", "«"),
-    ("raquo", "»"),
-    ("middot", "·"),
-    ("bull", "•"),
-    ("copy", "©"),
-    ("reg", "®"),
-    ("trade", "™"),
-    ("times", "×"),
-    ("divide", "÷"),
-    ("deg", "°"),
-    ("euro", "€"),
-    ("yen", "¥"),
-    ("pound", "£"),
-    ("cent", "¢"),
-    ("sect", "§"),
-    ("para", "¶"),
-    ("shy", "\u{AD}"),
-    ("ensp", "\u{2002}"),
-    ("emsp", "\u{2003}"),
-    ("thinsp", "\u{2009}"),
-    ("zwj", "\u{200D}"),
-    ("zwnj", "\u{200C}"),
-];
-
 /// `s` with character references decoded. Borrows when there are none.
 pub fn decode_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
@@ -308,10 +269,15 @@ fn reference(s: &str) -> Option<(Cow<'static, str>, usize)> {
     if !body[len..].starts_with(';') {
         return None;
     }
-    ENTITIES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| (Cow::Borrowed(*v), used))
+    // Every name HTML defines (2,231; `&eacute;`, `&ouml;`, `&rarr;`...), from the table
+    // ammonia's parser uses. Only with its `;`: a bare `&copy` or `AT&T` stays as written.
+    let &(first, second) = web_atoms::NAMED_ENTITIES.get(&body[..=len])?;
+    let text: String = [first, second]
+        .into_iter()
+        .filter(|&c| c != 0)
+        .filter_map(char::from_u32)
+        .collect();
+    Some((Cow::Owned(text), used))
 }
 
 /// Escape text for HTML element content.

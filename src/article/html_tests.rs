@@ -73,6 +73,14 @@ fn entities() {
             "\u{FFFD}\u{FFFD}&#99999999999;",
         ),
         ("&hellip;&mdash;&nbsp;", "…—\u{A0}"),
+        (
+            "Caf&eacute; in K&ouml;ln &rarr; &Omega;",
+            "Café in Köln → Ω",
+        ),
+        // Two code points for one name.
+        ("&NotEqualTilde;", "\u{2242}\u{338}"),
+        // Legacy names without `;` stay as written (HTML decodes some of them in text).
+        ("&copy 2026 &eacute", "&copy 2026 &eacute"),
     ];
     for (input, want) in cases {
         assert_eq!(decode_entities(input), want, "{input}");
