@@ -6,6 +6,7 @@
 //! are shared. Line numbers are lines of the whole file (the front matter starts on line 2).
 
 use super::{ArticleErrorKind, Fail};
+use std::borrow::Cow;
 
 /// A front-matter syntax, by its delimiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,45 +18,84 @@ pub enum Syntax {
 /// A file cut into front matter and body.
 #[derive(Debug, PartialEq)]
 pub struct Split<'a> {
-    /// The front matter text (between the delimiter lines) and its syntax.
-    pub front: Option<(Syntax, &'a str)>,
+    /// The front matter text (between the delimiter lines) and its syntax. When blank lines
+    /// came before the opening delimiter, the text starts with as many line feeds, so the line
+    /// numbers in its errors are still the file's.
+    pub front: Option<(Syntax, Cow<'a, str>)>,
     pub body: &'a str,
 }
 
 /// Line of the file where the front matter text begins.
 const FIRST_LINE: usize = 2;
 
-/// Cut `text` (with `\n` line endings) into front matter and body.
-pub fn split(text: &str) -> Result<Split<'_>, Fail> {
-    let first = text.split('\n').next().unwrap_or("").trim_end();
+/// Cut `text` (with `\n` line endings) into front matter and body. Front matter opens on the
+/// first line of a Markdown or HTML file. It may also open after blank lines, or in a `.txt`
+/// file (`strict == false`), when its first line is a `key:` or `key =`: a rule that starts
+/// a Markdown file after a blank line is front matter only by that sign, and an unclosed one
+/// is no error there.
+pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
+    let plain = Split {
+        front: None,
+        body: text,
+    };
+    let blank = text
+        .split_inclusive('\n')
+        .take_while(|l| l.trim().is_empty() && l.ends_with('\n'))
+        .count();
+    let opened = text
+        .split_inclusive('\n')
+        .take(blank)
+        .map(str::len)
+        .sum::<usize>();
+    let rest = &text[opened..];
+    let first = rest.split('\n').next().unwrap_or("").trim_end();
     let (syntax, closers): (Syntax, &[&str]) = match first {
         "---" => (Syntax::Yaml, &["---", "..."]),
         "+++" => (Syntax::Toml, &["+++"]),
-        _ => {
-            return Ok(Split {
-                front: None,
-                body: text,
-            })
-        }
+        _ => return Ok(plain),
     };
-    let start = text.find('\n').map_or(text.len(), |n| n + 1);
+    let start = rest.find('\n').map_or(rest.len(), |n| n + 1);
+    let sure = strict && blank == 0;
+    if !sure && !starts_with_key(syntax, &rest[start..]) {
+        return Ok(plain);
+    }
     let mut pos = start;
-    while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
-        if closers.contains(&text[pos..end].trim_end()) {
-            let body = text.get(end + 1..).unwrap_or("");
+    while pos < rest.len() {
+        let end = rest[pos..].find('\n').map_or(rest.len(), |n| pos + n);
+        if closers.contains(&rest[pos..end].trim_end()) {
+            let front = &rest[start..pos];
+            let front = match blank {
+                0 => Cow::Borrowed(front),
+                n => Cow::Owned("\n".repeat(n) + front),
+            };
             return Ok(Split {
-                front: Some((syntax, &text[start..pos])),
-                body,
+                front: Some((syntax, front)),
+                body: rest.get(end + 1..).unwrap_or(""),
             });
         }
         pos = end + 1;
+    }
+    if !sure {
+        return Ok(plain);
     }
     let delimiter = if syntax == Syntax::Yaml { "---" } else { "+++" };
     Err(Fail::at(
         Some(1),
         ArticleErrorKind::UnclosedFrontMatter(delimiter),
     ))
+}
+
+/// Whether `text` starts with a line `key: ...` (YAML) or `key = ...` (TOML).
+fn starts_with_key(syntax: Syntax, text: &str) -> bool {
+    let line = text.split('\n').next().unwrap_or("");
+    let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
+    line.split_once(sep).is_some_and(|(key, _)| {
+        let key = key.trim_end();
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    })
 }
 
 /// A value with the file line of its key, when found.

@@ -8,6 +8,41 @@ fn fail_of(syntax: Syntax, text: &str) -> Fail {
 }
 
 #[test]
+fn front_matter_after_blank_lines_or_in_plain_text_needs_a_key_first() {
+    let front = |text: &str, strict: bool| {
+        split(text, strict).map(|s| (s.front.map(|(_, f)| f.into_owned()), s.body.to_string()))
+    };
+    let some = |f: &str, b: &str| Ok((Some(f.to_string()), b.to_string()));
+    let none = |b: &str| Ok((None, b.to_string()));
+    // After blank lines: line feeds stand for them, so errors name the file's lines.
+    assert_eq!(
+        front("\n \n---\ntitle: T\n---\nBody\n", true),
+        some("\n\ntitle: T\n", "Body\n")
+    );
+    assert_eq!(
+        front("\n+++\ntitle = 'T'\n+++\n", true),
+        some("\ntitle = 'T'\n", "")
+    );
+    // A thematic break and a setext heading, not front matter; nor an unclosed one.
+    assert_eq!(
+        front("\n---\nSome text\n---\n", true),
+        none("\n---\nSome text\n---\n")
+    );
+    assert_eq!(front("\n---\ntitle: T\n", true), none("\n---\ntitle: T\n"));
+    // Plain text (strict off): the same rule from the first line.
+    assert_eq!(
+        front("---\ntitle: T\n---\n正文\n", false),
+        some("title: T\n", "正文\n")
+    );
+    assert_eq!(front("---\n标题\n---\n", false), none("---\n标题\n---\n"));
+    let fail = split("\n\n---\ndraft: maybe\n---\n", true).and_then(|s| {
+        s.front
+            .map_or(Ok(FrontMatter::default()), |(syntax, f)| parse(syntax, &f))
+    });
+    assert_eq!(fail.err().and_then(|f| f.line), Some(4));
+}
+
+#[test]
 fn splitting() {
     let cases = [
         ("no front matter\n---\n", None, "no front matter\n---\n"),
@@ -31,7 +66,9 @@ fn splitting() {
         (" ---\nx\n---\n", None, " ---\nx\n---\n"),
     ];
     for (input, front, body) in cases {
-        assert_eq!(split(input), Ok(Split { front, body }), "{input:?}");
+        let got = split(input, true).map(|s| (s.front, s.body));
+        let front = front.map(|(syntax, f)| (syntax, Cow::Borrowed(f)));
+        assert_eq!(got, Ok((front, body)), "{input:?}");
     }
     for (input, delim) in [
         ("---\ntitle: a\n", "---"),
@@ -39,7 +76,7 @@ fn splitting() {
         ("---", "---"),
     ] {
         assert_eq!(
-            split(input),
+            split(input, true).map(|s| s.body),
             Err(Fail::at(
                 Some(1),
                 ArticleErrorKind::UnclosedFrontMatter(delim)

@@ -245,15 +245,11 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         Format::Html => decode::decode_html(&src.bytes)?,
         Format::Markdown | Format::Text => decode::decode(&src.bytes)?,
     };
-    let (fm, body) = match format {
-        Format::Text => (front_matter::FrontMatter::default(), &*text),
-        Format::Markdown | Format::Html => {
-            let split = front_matter::split(&text)?;
-            match split.front {
-                Some((syntax, front)) => (front_matter::parse(syntax, front)?, split.body),
-                None => (front_matter::FrontMatter::default(), split.body),
-            }
-        }
+    // Plain text is rarely given front matter, but a `.txt` that opens with one has it.
+    let split = front_matter::split(&text, format != Format::Text)?;
+    let (fm, body) = match split.front {
+        Some((syntax, front)) => (front_matter::parse(syntax, &front)?, split.body),
+        None => (front_matter::FrontMatter::default(), split.body),
     };
 
     // A file name that is not UTF-8 (a zip made on Chinese Windows holds GBK names) is decoded
@@ -309,7 +305,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     // A front matter title is the title whatever the body holds, and a plain text's is its
     // first line (a blank one is an error, reported by a full parse).
     let head_title = match format {
-        Format::Text => text::title(body),
+        Format::Text => fm.title.as_deref().or_else(|| text::title(body)),
         Format::Markdown | Format::Html => fm.title.as_deref(),
     };
     let pending = depth == Depth::Head
@@ -333,6 +329,16 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         }
         Format::Html => html_body(body, fm.title.as_deref()),
         Format::Text => {
+            // A front matter title stands where the headline line would, so the text's first
+            // line stays text.
+            let titled;
+            let body = match &fm.title {
+                Some(title) => {
+                    titled = format!("{}\n\n{body}", one_line(title.clone()));
+                    &titled
+                }
+                None => body,
+            };
             let r = text::render(body);
             Rendered {
                 title: r.title,

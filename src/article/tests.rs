@@ -582,3 +582,27 @@ fn a_title_is_one_line() {
         ArticleErrorKind::NoTitle
     ));
 }
+
+#[test]
+fn front_matter_after_a_blank_line_and_in_plain_text() {
+    let a = ok("a.md", "\n---\ntitle: Real title\ntags: [x]\n---\nBody.\n");
+    assert_eq!(
+        (a.title.as_str(), a.tags.as_slice()),
+        ("Real title", &["x".to_string()][..])
+    );
+    assert!(!a.content_html.html().contains("title:"));
+    let t = ok(
+        "b.txt",
+        "---\ntitle: 城东菜市场改造完成\ndate: 2026-03-02\n---\n第一段正文。\n\n第二段。\n",
+    );
+    assert_eq!(t.title, "城东菜市场改造完成");
+    let html = t.content_html.html();
+    assert!(
+        html.contains("第一段正文。") && html.contains("第二段。"),
+        "{html}"
+    );
+    assert!(!html.contains("---") && !html.contains("date:"), "{html}");
+    // A plain text without front matter keeps its first line as the title.
+    let plain = ok("c.txt", "标题一行\n\n正文。\n");
+    assert_eq!(plain.title, "标题一行");
+}
