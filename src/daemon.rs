@@ -432,13 +432,14 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> 
 
 /// Turn raw watcher events into debounced batches, one at a time.
 async fn debouncer(
-    mut events: fswatch::Events,
+    events: fswatch::Events,
     signal: Arc<fswatch::Signal>,
     debounce: Duration,
     max_delay: Duration,
     tx: mpsc::Sender<Batch>,
 ) {
-    while let Some(batch) = fswatch::next_batch(&mut events, &signal, debounce, max_delay).await {
+    let mut debouncer = fswatch::Debouncer::new(events, signal, debounce, max_delay);
+    while let Some(batch) = debouncer.next().await {
         if tx.send(batch).await.is_err() {
             break;
         }

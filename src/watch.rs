@@ -7,13 +7,13 @@
 //! walk the whole tree again. The event kind is not trusted at all: the daemon re-checks every
 //! path on disk after the debounce (editors rename, truncate and recreate).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::RecursiveMode;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
@@ -65,15 +65,46 @@ pub struct Batch {
     pub rescan: bool,
 }
 
-/// Paths of raw events, as notify reported them (absolute).
-pub type Events = mpsc::Receiver<Vec<PathBuf>>;
+/// What an event tells about its paths, as far as when to read them goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bytes were written; the writer may still be halfway.
+    Written,
+    /// A writer closed the file: what it wrote is all there.
+    Closed,
+    /// Removed or renamed: nothing is being written there now.
+    Gone,
+    /// Created, attributes changed, or anything else.
+    Other,
+}
+
+impl Kind {
+    fn of(kind: &EventKind) -> Kind {
+        match kind {
+            EventKind::Modify(ModifyKind::Data(_)) => Kind::Written,
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Kind::Closed,
+            EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_)) => Kind::Gone,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// The paths of one raw event, as notify reported them (absolute), and what it says of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub kind: Kind,
+    pub paths: Vec<PathBuf>,
+}
+
+/// Raw events, as they come.
+pub type Events = mpsc::Receiver<Change>;
 
 /// Start watching `dir`. Events go into the returned receiver, with absolute paths.
 pub fn start(
     dir: &Path,
     poll_interval_ms: u64,
 ) -> Result<(DirWatcher, Events, Arc<Signal>), WatchError> {
-    let (tx, rx) = mpsc::channel::<Vec<PathBuf>>(QUEUE);
+    let (tx, rx) = mpsc::channel::<Change>(QUEUE);
     let signal = Arc::new(Signal::default());
     let sig = Arc::clone(&signal);
     let poll_tx = tx.clone();
@@ -90,7 +121,15 @@ pub fn start(
         Ok(event) if matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) =>
             {}
         Ok(event) => {
-            if event.paths.is_empty() || tx.try_send(event.paths).is_err() {
+            let kind = Kind::of(&event.kind);
+            if event.paths.is_empty()
+                || tx
+                    .try_send(Change {
+                        kind,
+                        paths: event.paths,
+                    })
+                    .is_err()
+            {
                 sig.raise();
             }
         }
@@ -129,7 +168,7 @@ pub fn start(
 
 /// Poll mode: raise the rescan flag every `interval_ms` until the receiver is gone (`tx` is
 /// held only to notice that).
-async fn poll(tx: mpsc::Sender<Vec<PathBuf>>, signal: Arc<Signal>, interval_ms: u64) {
+async fn poll(tx: mpsc::Sender<Change>, signal: Arc<Signal>, interval_ms: u64) {
     let mut ticks = tokio::time::interval(Duration::from_millis(interval_ms));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
@@ -291,39 +330,95 @@ fn map_error(path: &Path, e: notify::Error) -> WatchError {
     }
 }
 
-/// Wait for the next batch: it starts with the first event (or rescan flag) and ends once no
-/// event came for `debounce`, or at the latest `max_delay` after it started, so a file that keeps
-/// changing cannot postpone publishing forever. Returns `None` when the watcher is gone.
-pub async fn next_batch(
-    rx: &mut Events,
-    signal: &Signal,
+/// How long a file written to and not closed yet is left unread after its last write: its
+/// writer may be halfway (a slow upload, a `cp` of a big file), and a feed reader that fetched
+/// the half would keep it, as an item's content rarely changes under the same id.
+pub const WRITE_SETTLE: Duration = Duration::from_secs(5);
+
+/// Raw events into batches of paths to look at.
+pub struct Debouncer {
+    rx: Events,
+    signal: Arc<Signal>,
     debounce: Duration,
     max_delay: Duration,
-) -> Option<Batch> {
-    let mut batch = Batch::default();
-    tokio::select! {
-        paths = rx.recv() => batch.paths.extend(paths?),
-        _ = signal.wake.notified() => {}
-    }
-    let start = Instant::now();
-    let hard = start + max_delay;
-    let mut quiet = start + debounce;
-    loop {
-        let deadline = quiet.min(hard);
-        tokio::select! {
-            paths = rx.recv() => match paths {
-                Some(paths) => {
-                    batch.paths.extend(paths);
-                    quiet = Instant::now() + debounce;
-                }
-                None => break,
-            },
-            _ = signal.wake.notified() => quiet = Instant::now() + debounce,
-            _ = tokio::time::sleep_until(deadline) => break,
+    /// Files written to and not closed since, with their last write: left out of batches until
+    /// closed, removed or renamed, or [`WRITE_SETTLE`] after their last write. An editor writes
+    /// and closes at once, so its save is in the batch its close ends.
+    open: HashMap<PathBuf, Instant>,
+}
+
+impl Debouncer {
+    pub fn new(rx: Events, signal: Arc<Signal>, debounce: Duration, max_delay: Duration) -> Self {
+        Debouncer {
+            rx,
+            signal,
+            debounce,
+            max_delay,
+            open: HashMap::new(),
         }
     }
-    batch.rescan = signal.rescan.swap(false, Ordering::SeqCst);
-    Some(batch)
+
+    /// Wait for the next batch: it starts with the first event (or rescan flag) and ends once no
+    /// event came for `debounce`, or at the latest `max_delay` after it started, so a file that
+    /// keeps changing cannot postpone publishing forever. Files still being written are left for
+    /// a later batch (see [`Debouncer::open`]); a batch left with nothing is not one. Returns
+    /// `None` when the watcher is gone.
+    pub async fn next(&mut self) -> Option<Batch> {
+        loop {
+            let mut batch = Batch::default();
+            let settled = self.open.values().min().map(|last| *last + WRITE_SETTLE);
+            tokio::select! {
+                change = self.rx.recv() => self.note(&mut batch, change?),
+                _ = self.signal.wake.notified() => {}
+                _ = tokio::time::sleep_until(settled.unwrap_or_else(Instant::now)), if settled.is_some() => {}
+            }
+            let start = Instant::now();
+            let hard = start + self.max_delay;
+            let mut quiet = start + self.debounce;
+            loop {
+                let deadline = quiet.min(hard);
+                tokio::select! {
+                    change = self.rx.recv() => match change {
+                        Some(change) => {
+                            self.note(&mut batch, change);
+                            quiet = Instant::now() + self.debounce;
+                        }
+                        None => break,
+                    },
+                    _ = self.signal.wake.notified() => quiet = Instant::now() + self.debounce,
+                    _ = tokio::time::sleep_until(deadline) => break,
+                }
+            }
+            batch.rescan = self.signal.rescan.swap(false, Ordering::SeqCst);
+            let now = Instant::now();
+            self.open.retain(|path, last| {
+                let settled = now >= *last + WRITE_SETTLE;
+                if settled {
+                    batch.paths.insert(path.clone());
+                }
+                !settled
+            });
+            batch.paths.retain(|p| !self.open.contains_key(p));
+            if batch.rescan || !batch.paths.is_empty() {
+                return Some(batch);
+            }
+        }
+    }
+
+    fn note(&mut self, batch: &mut Batch, change: Change) {
+        for path in change.paths {
+            match change.kind {
+                Kind::Written => {
+                    self.open.insert(path.clone(), Instant::now());
+                }
+                Kind::Closed | Kind::Gone => {
+                    self.open.remove(&path);
+                }
+                Kind::Other => {}
+            }
+            batch.paths.insert(path);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -334,23 +429,37 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    fn change(kind: Kind, name: &str) -> Change {
+        Change {
+            kind,
+            paths: vec![PathBuf::from(name)],
+        }
+    }
+
+    fn debouncer(rx: Events, signal: &Arc<Signal>, debounce: u64, max: u64) -> Debouncer {
+        Debouncer::new(rx, Arc::clone(signal), ms(debounce), ms(max))
+    }
+
+    fn paths(batch: Option<Batch>) -> Vec<PathBuf> {
+        batch
+            .map(|b| b.paths.into_iter().collect())
+            .unwrap_or_default()
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_quiet_period_ends_the_batch() {
-        let (tx, mut rx) = mpsc::channel(8);
-        let signal = Signal::default();
+        let (tx, rx) = mpsc::channel(8);
+        let signal = Arc::new(Signal::default());
         let sender = tokio::spawn(async move {
             for name in ["a", "b", "a"] {
-                let _ = tx.send(vec![PathBuf::from(name)]).await;
+                let _ = tx.send(change(Kind::Other, name)).await;
                 tokio::time::sleep(ms(10)).await;
             }
             tokio::time::sleep(ms(1000)).await;
         });
         let t0 = Instant::now();
-        let batch = next_batch(&mut rx, &signal, ms(20), ms(500)).await;
-        let paths: Vec<_> = batch
-            .map(|b| b.paths.into_iter().collect())
-            .unwrap_or_default();
-        assert_eq!(paths, vec![PathBuf::from("a"), PathBuf::from("b")]);
+        let batch = debouncer(rx, &signal, 20, 500).next().await;
+        assert_eq!(paths(batch), vec![PathBuf::from("a"), PathBuf::from("b")]);
         assert_eq!(
             t0.elapsed(),
             ms(40),
@@ -361,34 +470,83 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_steady_stream_is_cut_at_max_delay() {
-        let (tx, mut rx) = mpsc::channel(8);
-        let signal = Signal::default();
+        let (tx, rx) = mpsc::channel(8);
+        let signal = Arc::new(Signal::default());
         let sender = tokio::spawn(async move {
             loop {
-                if tx.send(vec![PathBuf::from("busy")]).await.is_err() {
+                if tx.send(change(Kind::Other, "busy")).await.is_err() {
                     break;
                 }
                 tokio::time::sleep(ms(5)).await;
             }
         });
         let t0 = Instant::now();
-        assert!(next_batch(&mut rx, &signal, ms(20), ms(100))
-            .await
-            .is_some());
+        assert!(debouncer(rx, &signal, 20, 100).next().await.is_some());
         assert_eq!(t0.elapsed(), ms(100));
         sender.abort();
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_file_still_being_written_waits_for_its_close() {
+        let (tx, rx) = mpsc::channel(8);
+        let signal = Arc::new(Signal::default());
+        let sender = tokio::spawn(async move {
+            // An editor's save: written and closed at once.
+            let _ = tx.send(change(Kind::Written, "saved.md")).await;
+            let _ = tx.send(change(Kind::Closed, "saved.md")).await;
+            // A slow upload: half, a pause, the rest, then the close.
+            let _ = tx.send(change(Kind::Written, "upload.txt")).await;
+            tokio::time::sleep(ms(500)).await;
+            let _ = tx.send(change(Kind::Written, "upload.txt")).await;
+            tokio::time::sleep(ms(500)).await;
+            let _ = tx.send(change(Kind::Closed, "upload.txt")).await;
+            tokio::time::sleep(ms(100_000)).await;
+        });
+        let mut d = debouncer(rx, &signal, 20, 100);
+        let t0 = Instant::now();
+        assert_eq!(paths(d.next().await), vec![PathBuf::from("saved.md")]);
+        assert_eq!(t0.elapsed(), ms(20));
+        assert_eq!(paths(d.next().await), vec![PathBuf::from("upload.txt")]);
+        assert_eq!(t0.elapsed(), ms(1_020), "20 ms after the close");
+        sender.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_file_left_open_is_read_once_writes_stop_for_a_while() {
+        let (tx, rx) = mpsc::channel(8);
+        let signal = Arc::new(Signal::default());
+        let sender = tokio::spawn(async move {
+            let _ = tx.send(change(Kind::Written, "kept-open.md")).await;
+            tokio::time::sleep(ms(1_000)).await;
+            let _ = tx.send(change(Kind::Written, "kept-open.md")).await;
+            // Written, then renamed over by another file: that one is complete.
+            let _ = tx.send(change(Kind::Written, "replaced.md")).await;
+            let _ = tx.send(change(Kind::Gone, "replaced.md")).await;
+            tokio::time::sleep(ms(100_000)).await;
+        });
+        let mut d = debouncer(rx, &signal, 20, 100);
+        let t0 = Instant::now();
+        assert_eq!(paths(d.next().await), vec![PathBuf::from("replaced.md")]);
+        assert_eq!(paths(d.next().await), vec![PathBuf::from("kept-open.md")]);
+        let settled = ms(1_000) + WRITE_SETTLE;
+        assert!(
+            t0.elapsed() >= settled && t0.elapsed() <= settled + ms(20),
+            "{:?}",
+            t0.elapsed()
+        );
+        sender.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_raised_flag_makes_a_rescan_batch() {
-        let (_tx, mut rx) = mpsc::channel::<Vec<PathBuf>>(8);
+        let (_tx, rx) = mpsc::channel::<Change>(8);
         let signal = Arc::new(Signal::default());
         let s = Arc::clone(&signal);
         tokio::spawn(async move {
             tokio::time::sleep(ms(5)).await;
             s.raise();
         });
-        let batch = next_batch(&mut rx, &signal, ms(20), ms(100)).await;
+        let batch = debouncer(rx, &signal, 20, 100).next().await;
         assert_eq!(
             batch,
             Some(Batch {
@@ -404,12 +562,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_closed_channel_ends_watching() {
-        let (tx, mut rx) = mpsc::channel::<Vec<PathBuf>>(8);
+        let (tx, rx) = mpsc::channel::<Change>(8);
         drop(tx);
-        assert_eq!(
-            next_batch(&mut rx, &Signal::default(), ms(20), ms(100)).await,
-            None
-        );
+        let signal = Arc::new(Signal::default());
+        assert_eq!(debouncer(rx, &signal, 20, 100).next().await, None);
     }
 
     #[test]

@@ -920,6 +920,30 @@ fn edits_within_one_second_never_leave_if_modified_since_a_304() {
 }
 
 #[test]
+fn a_file_still_being_written_is_published_once_its_writer_closes_it() {
+    // A slow upload: a feed reader that fetched the first half would keep it (an item's content
+    // rarely changes under the same id), so nothing is published until the writer closes.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    let path = fx.dir.path("articles/upload.txt");
+    let mut file = fs::File::create(&path).expect("create");
+    file.write_all("城东菜市场改造完成\n\n第一段，".as_bytes())
+        .expect("write");
+    file.flush().expect("flush");
+    thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        fx.state(),
+        Ok(State::from([("Alpha".to_string(), article_path("alpha"))])),
+        "published while its writer was still writing"
+    );
+    file.write_all("写完了。\n".as_bytes()).expect("write");
+    drop(file);
+    fx.wait_for(&[("alpha", "Alpha"), ("upload", "城东菜市场改造完成")]);
+    let page = fx.d.get(&article_path("upload"), &[]).text();
+    assert!(page.contains("第一段，写完了。"), "{page}");
+}
+
+#[test]
 fn if_modified_since_from_the_readers_clock_sees_a_new_article_dated_earlier() {
     // Some readers send their own clock (or our `Date`) as If-Modified-Since. A new article is
     // usually dated earlier than the moment it is published (`date: 2026-12-02` is midnight):
