@@ -278,6 +278,16 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
 }
 
 fn yaml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    // The YAML parser takes U+2028 and U+2029 (pasted from Word or a web page) for line breaks,
+    // so a title holding one failed with an error on the wrong line. A space in their place, as
+    // a title would get anyway.
+    let spaced;
+    let text = if text.contains(['\u{2028}', '\u{2029}']) {
+        spaced = text.replace(['\u{2028}', '\u{2029}'], " ");
+        &spaced
+    } else {
+        text
+    };
     if let Some(entries) = super::simple_yaml::parse(text) {
         return Ok(entries);
     }

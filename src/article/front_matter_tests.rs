@@ -334,3 +334,17 @@ fn a_date_in_a_tag_list_is_a_tag() {
         Some(vec!["2024-05-01".to_string(), "news".to_string()])
     );
 }
+
+#[test]
+fn line_and_paragraph_separators_are_spaces() {
+    let fm = parse(
+        Syntax::Yaml,
+        "title: Line\u{2028}Sep\u{2029}end\ndraft: true\n",
+    );
+    assert_eq!(
+        fm.map(|f| (f.title, f.draft)).ok(),
+        Some((Some("Line Sep end".to_string()), true))
+    );
+    let fail = fail_of(Syntax::Yaml, "title: a\u{2028}b\ndraft: maybe\n");
+    assert_eq!(fail.line, Some(3));
+}
