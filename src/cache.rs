@@ -189,26 +189,13 @@ impl Writer {
     /// Add one entry. Returns where its body will lie in the file (offset, length), or `None`
     /// when it is left out (a racy version, a time before 1970, a body that cannot be read).
     pub fn push(&mut self, fp: Fingerprint, a: &Article) -> Option<(u64, u32)> {
-        let start = self.buf.len();
-        self.buf.push(ENTRY);
-        match encode(&mut self.buf, fp, a) {
-            Some((at, len)) => {
-                self.count += 1;
-                Some((self.written + at as u64, len))
-            }
-            None => {
-                self.buf.truncate(start);
-                None
-            }
-        }
+        self.push_tagged(ENTRY, fp, a)
     }
 
     /// Add the last good version of a file that is broken now. It is never taken for the
     /// file's current version (its fingerprint never matches): the file is read again, and only
     /// if it is still broken does this version stay published, as it was before the restart.
     pub fn push_last_good(&mut self, a: &Article) -> Option<(u64, u32)> {
-        let start = self.buf.len();
-        self.buf.push(LAST_GOOD);
         let none = Fingerprint {
             modified: UNIX_EPOCH,
             changed: UNIX_EPOCH,
@@ -217,7 +204,13 @@ impl Writer {
             device: 0,
             racy: false,
         };
-        match encode(&mut self.buf, none, a) {
+        self.push_tagged(LAST_GOOD, none, a)
+    }
+
+    fn push_tagged(&mut self, tag: u8, fp: Fingerprint, a: &Article) -> Option<(u64, u32)> {
+        let start = self.buf.len();
+        self.buf.push(tag);
+        match encode(&mut self.buf, fp, a) {
             Some((at, len)) => {
                 self.count += 1;
                 Some((self.written + at as u64, len))
