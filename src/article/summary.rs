@@ -119,6 +119,7 @@ pub fn cut(text: &str, limit: usize) -> String {
     let Some((end, _)) = text.char_indices().nth(limit) else {
         return text.to_string();
     };
+    let end = cluster_start(text, end);
     let head = &text[..end];
     let at = sentence_end(text, end, limit / 3)
         .or_else(|| word_end(text, end, limit / 2))
@@ -126,6 +127,41 @@ pub fn cut(text: &str, limit: usize) -> String {
     let kept = text[..at].trim_end().trim_end_matches(TRAILING).trim_end();
     let kept = if kept.is_empty() { head } else { kept };
     format!("{kept}…")
+}
+
+/// `end` (a character boundary of `text`), moved back to the start of the user-perceived
+/// character it falls in: a cut must not leave an accent without its letter, half an emoji
+/// sequence (`👨‍👩‍👧`, a skin tone, a flag) or a Hangul syllable without its final jamo.
+/// The common extenders only, not the full Unicode segmentation rules.
+fn cluster_start(text: &str, mut end: usize) -> usize {
+    let extends = |c: char| {
+        matches!(c,
+            '\u{300}'..='\u{36F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}' | '\u{3099}' | '\u{309A}'
+            | '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
+            | '\u{1F3FB}'..='\u{1F3FF}' | '\u{E0020}'..='\u{E007F}'
+            | '\u{1160}'..='\u{11FF}' | '\u{D7B0}'..='\u{D7FF}')
+    };
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    while let (Some(prev), Some(next)) =
+        (text[..end].chars().next_back(), text[end..].chars().next())
+    {
+        // Flags are pairs of regional indicators: cut before an unpaired one.
+        let odd_flag = regional(prev)
+            && regional(next)
+            && text[..end]
+                .chars()
+                .rev()
+                .take_while(|&c| regional(c))
+                .count()
+                % 2
+                == 1;
+        if !(extends(next) || prev == '\u{200D}' || odd_flag) {
+            break;
+        }
+        end -= prev.len_utf8();
+    }
+    end
 }
 
 /// Byte offset just after the last sentence end (plus closing quotes) starting before `end`,
@@ -232,6 +268,36 @@ mod tests {
             let got = summary(&[&input]);
             assert_eq!(got, want);
             assert!(got.chars().count() <= LIMIT + 3, "{got}");
+        }
+    }
+
+    #[test]
+    fn never_cuts_inside_a_perceived_character() {
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        let cases = [
+            format!("{}{family} end", "x".repeat(LIMIT - 2)),
+            format!("{}e\u{301}\u{301} end", "x".repeat(LIMIT - 1)),
+            format!("{}\u{1100}\u{1161}\u{11A8} end", "가".repeat(LIMIT - 1)),
+            format!(
+                "{}\u{1F1E8}\u{1F1F3}\u{1F1EF}\u{1F1F5}",
+                "x".repeat(LIMIT - 1)
+            ),
+        ];
+        for text in cases {
+            let got = cut(&text, LIMIT);
+            let kept = got.trim_end_matches('…');
+            let rest = &text[kept.len()..];
+            assert!(text.starts_with(kept), "{got:?}");
+            assert_eq!(
+                cluster_start(&text, kept.len()),
+                kept.len(),
+                "cut inside: {rest:?}"
+            );
+            // A flag: a whole one (two regional indicators) or none.
+            let flags = kept
+                .chars()
+                .filter(|c| ('\u{1F1E6}'..='\u{1F1FF}').contains(c));
+            assert_eq!(flags.count() % 2, 0, "{got:?}");
         }
     }
 
