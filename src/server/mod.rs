@@ -15,7 +15,7 @@
 //!   hyper ignores the setting without one). hyper restarts it when a keep-alive connection goes
 //!   idle, so it is also the keep-alive idle timeout. A request body (which nothing here uses) is
 //!   read and discarded within this long too, up to 64 KiB; beyond either limit it gets 408 or
-//!   413 and the connection is closed.
+//!   413 (405 for a method other than GET and HEAD) and the connection is closed.
 //! * `idle_timeout_ms`: a connection on which no byte moved in either direction for this long
 //!   (up to twice this long) is closed, e.g. a client that stopped reading its response.
 //! * `max_connections`: beyond this many open connections the loop stops accepting until one
