@@ -233,13 +233,13 @@ fn parse_manifest(text: &str) -> BTreeMap<String, Written> {
     text.lines()
         .filter_map(|line| {
             let (etag, rest) = line.split_once('\t')?;
-            // `ETag<TAB>seconds<TAB>path`; a manifest of an older feedpub has no seconds.
+            // `ETag<TAB>seconds<TAB>path`, the seconds empty for a time before 1970; a manifest
+            // of an older feedpub has no seconds (and no path holds a tab).
             let (last_modified, key) = match rest.split_once('\t') {
-                Some((secs, key))
-                    if !secs.is_empty() && secs.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    let secs = secs.parse().ok()?;
-                    (UNIX_EPOCH.checked_add(Duration::from_secs(secs)), key)
+                Some((secs, key)) if secs.bytes().all(|b| b.is_ascii_digit()) => {
+                    let secs = secs.parse().ok();
+                    let at = secs.and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)));
+                    (at, key)
                 }
                 _ => (None, rest),
             };
@@ -545,6 +545,36 @@ mod tests {
         assert_eq!(temp_file_pid(".index.html.123.4.tmp"), Some(123));
         assert_eq!(temp_file_pid("..123.4.tmp"), None);
         Ok(())
+    }
+
+    #[test]
+    fn the_manifest_reads_back_what_it_wrote_and_older_ones() {
+        let at = |secs: u64| Some(UNIX_EPOCH + Duration::from_secs(secs));
+        let written: BTreeMap<String, Written> = [
+            ("rss.xml", at(1_700_000_000)),
+            // Before 1970: no seconds, and the path must not take the empty field's tab.
+            ("articles/moon/index.html", None),
+            ("tags/2024/rss.xml", at(5)),
+        ]
+        .into_iter()
+        .map(|(key, last_modified)| {
+            let etag = format!("\"{key}\"");
+            (
+                key.to_string(),
+                Written {
+                    etag,
+                    last_modified,
+                },
+            )
+        })
+        .collect();
+        assert_eq!(parse_manifest(&render_manifest(&written)), written);
+        let old = parse_manifest("# old\n\"e\"\tatom.xml\n");
+        let want = Written {
+            etag: "\"e\"".to_string(),
+            last_modified: None,
+        };
+        assert_eq!(old.get("atom.xml"), Some(&want));
     }
 
     #[test]
