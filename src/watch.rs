@@ -335,16 +335,21 @@ fn map_error(path: &Path, e: notify::Error) -> WatchError {
 /// the half would keep it, as an item's content rarely changes under the same id.
 pub const WRITE_SETTLE: Duration = Duration::from_secs(5);
 
+/// Longest a file written to and not closed is left unread however often it is written: one
+/// kept open and written every few seconds (a log, a sync tool) is still published.
+pub const WRITE_HOLD_MAX: Duration = Duration::from_secs(60);
+
 /// Raw events into batches of paths to look at.
 pub struct Debouncer {
     rx: Events,
     signal: Arc<Signal>,
     debounce: Duration,
     max_delay: Duration,
-    /// Files written to and not closed since, with their last write: left out of batches until
-    /// closed, removed or renamed, or [`WRITE_SETTLE`] after their last write. An editor writes
-    /// and closes at once, so its save is in the batch its close ends.
-    open: HashMap<PathBuf, Instant>,
+    /// Files written to and not closed since, with their first and last write: left out of
+    /// batches until closed, removed or renamed, [`WRITE_SETTLE`] after their last write, or
+    /// [`WRITE_HOLD_MAX`] after their first. An editor writes and closes at once, so its save is
+    /// in the batch its close ends.
+    open: HashMap<PathBuf, (Instant, Instant)>,
 }
 
 impl Debouncer {
@@ -366,7 +371,7 @@ impl Debouncer {
     pub async fn next(&mut self) -> Option<Batch> {
         loop {
             let mut batch = Batch::default();
-            let settled = self.open.values().min().map(|last| *last + WRITE_SETTLE);
+            let settled = self.open.values().map(|&times| settles_at(times)).min();
             tokio::select! {
                 change = self.rx.recv() => self.note(&mut batch, change?),
                 _ = self.signal.wake.notified() => {}
@@ -391,8 +396,8 @@ impl Debouncer {
             }
             batch.rescan = self.signal.rescan.swap(false, Ordering::SeqCst);
             let now = Instant::now();
-            self.open.retain(|path, last| {
-                let settled = now >= *last + WRITE_SETTLE;
+            self.open.retain(|path, times| {
+                let settled = now >= settles_at(*times);
                 if settled {
                     batch.paths.insert(path.clone());
                 }
@@ -409,7 +414,11 @@ impl Debouncer {
         for path in change.paths {
             match change.kind {
                 Kind::Written => {
-                    self.open.insert(path.clone(), Instant::now());
+                    let now = Instant::now();
+                    self.open
+                        .entry(path.clone())
+                        .and_modify(|(_, last)| *last = now)
+                        .or_insert((now, now));
                 }
                 Kind::Closed | Kind::Gone => {
                     self.open.remove(&path);
@@ -419,6 +428,11 @@ impl Debouncer {
             batch.paths.insert(path);
         }
     }
+}
+
+/// When a file written to and not closed, first and last written at `times`, is read anyway.
+fn settles_at((first, last): (Instant, Instant)) -> Instant {
+    (last + WRITE_SETTLE).min(first + WRITE_HOLD_MAX)
 }
 
 #[cfg(test)]
@@ -531,6 +545,29 @@ mod tests {
         let settled = ms(1_000) + WRITE_SETTLE;
         assert!(
             t0.elapsed() >= settled && t0.elapsed() <= settled + ms(20),
+            "{:?}",
+            t0.elapsed()
+        );
+        sender.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_file_written_on_and_on_without_a_close_is_read_after_a_minute() {
+        let (tx, rx) = mpsc::channel(8);
+        let signal = Arc::new(Signal::default());
+        let sender = tokio::spawn(async move {
+            loop {
+                if tx.send(change(Kind::Written, "log.md")).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(ms(2_000)).await;
+            }
+        });
+        let t0 = Instant::now();
+        let batch = debouncer(rx, &signal, 20, 100).next().await;
+        assert_eq!(paths(batch), vec![PathBuf::from("log.md")]);
+        assert!(
+            t0.elapsed() >= WRITE_HOLD_MAX && t0.elapsed() <= WRITE_HOLD_MAX + ms(2_100),
             "{:?}",
             t0.elapsed()
         );
