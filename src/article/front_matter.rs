@@ -23,6 +23,9 @@ pub struct Split<'a> {
     /// numbers in its errors are still the file's.
     pub front: Option<(Syntax, Cow<'a, str>)>,
     pub body: &'a str,
+    /// Whether `front` is front matter for sure (it opens the file), not only by the look of
+    /// its first line: a guess that does not parse is text after all.
+    pub certain: bool,
 }
 
 /// Line of the file where the front matter text begins.
@@ -30,13 +33,14 @@ const FIRST_LINE: usize = 2;
 
 /// Cut `text` (with `\n` line endings) into front matter and body. Front matter opens on the
 /// first line of a Markdown or HTML file. It may also open after blank lines, or in a `.txt`
-/// file (`strict == false`), when its first line is a `key:` or `key =`: a rule that starts
-/// a Markdown file after a blank line is front matter only by that sign, and an unclosed one
-/// is no error there.
+/// file (`strict == false`), when its first line sets a key feedpub reads (`title:`, `date =`):
+/// a rule that starts a Markdown file after a blank line is front matter only by that sign,
+/// and an unclosed one is no error there.
 pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     let plain = Split {
         front: None,
         body: text,
+        certain: false,
     };
     let blank = text
         .split_inclusive('\n')
@@ -71,6 +75,7 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
             return Ok(Split {
                 front: Some((syntax, front)),
                 body: rest.get(end + 1..).unwrap_or(""),
+                certain: sure,
             });
         }
         pos = end + 1;
@@ -85,17 +90,13 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     ))
 }
 
-/// Whether `text` starts with a line `key: ...` (YAML) or `key = ...` (TOML).
+/// Whether `text` starts with a line setting one of [`KEYS`]: `title: ...` (YAML) or
+/// `title = ...` (TOML). `Note: the event moved.` after a rule is Markdown.
 fn starts_with_key(syntax: Syntax, text: &str) -> bool {
     let line = text.split('\n').next().unwrap_or("");
     let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
-    line.split_once(sep).is_some_and(|(key, _)| {
-        let key = key.trim_end();
-        !key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-    })
+    line.split_once(sep)
+        .is_some_and(|(key, _)| KEYS.contains(&key.trim_end()))
 }
 
 /// A value with the file line of its key, when found.

@@ -23,6 +23,9 @@ fn front_matter_after_blank_lines_or_in_plain_text_needs_a_key_first() {
         front("\n+++\ntitle = 'T'\n+++\n", true),
         some("\ntitle = 'T'\n", "")
     );
+    // A key feedpub does not read is prose after a rule.
+    let minutes = "\n---\nUpdate: the meeting moved to 5pm.\nIt's in room 2.\n---\n\n# Minutes\n";
+    assert_eq!(front(minutes, true), none(minutes));
     // A thematic break and a setext heading, not front matter; nor an unclosed one.
     assert_eq!(
         front("\n---\nSome text\n---\n", true),

@@ -248,7 +248,12 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     // Plain text is rarely given front matter, but a `.txt` that opens with one has it.
     let split = front_matter::split(&text, format != Format::Text)?;
     let (fm, body) = match split.front {
-        Some((syntax, front)) => (front_matter::parse(syntax, &front)?, split.body),
+        Some((syntax, front)) => match front_matter::parse(syntax, &front) {
+            Ok(fm) => (fm, split.body),
+            // Only front matter by its look (after blank lines, in a `.txt`): text after all.
+            Err(_) if !split.certain => (front_matter::FrontMatter::default(), &*text),
+            Err(e) => return Err(e),
+        },
         None => (front_matter::FrontMatter::default(), split.body),
     };
 

@@ -605,4 +605,11 @@ fn front_matter_after_a_blank_line_and_in_plain_text() {
     // A plain text without front matter keeps its first line as the title.
     let plain = ok("c.txt", "标题一行\n\n正文。\n");
     assert_eq!(plain.title, "标题一行");
+    // Front matter only by its look that does not parse is text, not an error.
+    let guessed = ok(
+        "d.md",
+        "\n---\ntitle: Plans: [draft\n---\n\n# Minutes\n\nBody.\n",
+    );
+    assert_eq!(guessed.title, "Minutes");
+    assert!(guessed.content_html.html().contains("Body."));
 }
