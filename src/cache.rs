@@ -34,6 +34,12 @@ const MAGIC: &[u8; 8] = b"FPCACHE3";
 /// Cached articles by source path.
 pub type Entries = HashMap<PathBuf, (Fingerprint, Article)>;
 
+/// Whether an entry of [`Entries`] is the last good version of a file that was broken when it
+/// was saved ([`Writer::push_last_good`]): such a fingerprint is racy, never taken for current.
+pub fn is_last_good(fp: &Fingerprint) -> bool {
+    fp.racy
+}
+
 /// A cache to write: taken from the engine at one instant, saved on another thread.
 pub struct Job {
     pub path: PathBuf,

@@ -312,8 +312,11 @@ struct Started {
 /// Load the articles, publish the first snapshot, start the watcher, and rescan (see the module
 /// docs for why in this order). What a first start leaves for after is the loop's.
 async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError> {
-    let (engine, loaded) =
-        blocking(Engine::new(config.clone()).deferring(), |e| e.load_all()).await;
+    let (engine, loaded) = blocking(
+        Engine::new(config.clone()).deferring().keeping_last_good(),
+        |e| e.load_all(),
+    )
+    .await;
     // The watcher starts after the load, while the first build renders: notify's recursive
     // watch looks at every file (0.3 s at 100,000 articles). It is in place before the rescan.
     let (dir, poll_ms) = (config.articles.dir.clone(), config.watch.poll_interval_ms);

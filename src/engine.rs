@@ -48,6 +48,9 @@ pub struct Engine {
     /// What the out dir's manifest says the previous run served (ETag, Last-Modified), read by
     /// the first load and used by the first render only. See [`Engine::render`].
     served: BTreeMap<String, Written>,
+    /// Whether a load keeps a broken file's last good version from the parse cache (the
+    /// daemon's; a build publishes what the files hold). See [`Engine::keeping_last_good`].
+    keep_last_good: bool,
     /// Whether a load without a usable cache parses only the heads of most files first (see
     /// [`Engine::deferring`]).
     defer: bool,
@@ -112,6 +115,7 @@ impl Engine {
             cache_key: None,
             unseen_changes: false,
             served: BTreeMap::new(),
+            keep_last_good: false,
             defer: false,
             pending: false,
             to_complete: Vec::new(),
@@ -130,6 +134,14 @@ impl Engine {
     /// of a parse, and feeds show the newest 50 articles.
     pub fn deferring(mut self) -> Engine {
         self.defer = true;
+        self
+    }
+
+    /// An engine whose loads keep publishing the last good version of a file that was broken
+    /// when the previous run stopped, as that run did (saved in the parse cache by
+    /// [`Engine::cache_job`]).
+    pub fn keeping_last_good(mut self) -> Engine {
+        self.keep_last_good = true;
         self
     }
 
@@ -327,11 +339,13 @@ impl Engine {
                 }
                 Some(Err(p)) => {
                     stats.parsed += 1;
-                    // What the previous run published for this file stays published, as it
-                    // would have in that run (the cache holds it as a last good version, or
-                    // as the file's version before it broke while the daemon was stopped).
-                    if let Some((_, a)) = cached.remove(&p.path) {
-                        stats.from_cache += 1;
+                    // A daemon's last good version of a file broken when it stopped stays
+                    // published, as it was. Only one saved as such: a file's plain entry may be
+                    // older than what a run that crashed published (it may have withdrawn it).
+                    let last_good = cached
+                        .get(&p.path)
+                        .is_some_and(|(fp, _)| self.keep_last_good && cache::is_last_good(fp));
+                    if let Some((_, a)) = last_good.then(|| cached.remove(&p.path)).flatten() {
                         articles.push(a);
                     }
                     problems.push(p);
@@ -859,7 +873,7 @@ fn carry_one(asset: &mut Asset, prev: Previous<'_>, now: SystemTime) {
     // `date: 2026-12-02` is midnight), and a reader that sends its clock, or our `Date`, as
     // `If-Modified-Since` after its last poll would get a 304 and miss the article.
     let changed =
-        |asset: &Asset, before: SystemTime| next_second(asset.last_modified.max(now), before);
+        |asset: &Asset, before: SystemTime| next_second(asset.last_modified.max(now), before, now);
     match prev {
         Previous::Snapshot(Some(prev)) => {
             // The previous asset's ETag is known without rendering it again (the writer noted
@@ -894,15 +908,16 @@ fn carry_one(asset: &mut Asset, prev: Previous<'_>, now: SystemTime) {
 
 /// `t`, or the second after `before` if `t` is not past it: HTTP dates have whole seconds, so
 /// a change within the second of the version before would keep that version's Last-Modified,
-/// and a reader that has it would get a 304 for the change. Up to a second ahead of the clock
-/// then; the server sends `Date` in its place meanwhile (see `Asset::last_modified_header`).
-fn next_second(t: SystemTime, before: SystemTime) -> SystemTime {
+/// and a reader that has it would get a 304 for the change. At most a second ahead of `now`
+/// (the server sends `Date` in its place meanwhile, see `Asset::last_modified_header`, and
+/// `If-Modified-Since` then never matches): with several changes a second, some share one.
+fn next_second(t: SystemTime, before: SystemTime, now: SystemTime) -> SystemTime {
     let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     if secs(t) > secs(before) {
-        t
-    } else {
-        UNIX_EPOCH + Duration::from_secs(secs(before) + 1)
+        return t;
     }
+    let next = (secs(before) + 1).min(secs(now) + 1).max(secs(before));
+    UNIX_EPOCH + Duration::from_secs(next)
 }
 
 #[cfg(test)]
@@ -989,6 +1004,10 @@ mod tests {
         let mut later = site("four", t(1_000));
         carry_last_modified(&mut later, Some(&again), t(6_300));
         assert_eq!(last_modified(&later), t(7_000));
+        // Never more than a second ahead of the clock: a burst of changes shares that second.
+        let mut burst = site("five", t(1_000));
+        carry_last_modified(&mut burst, Some(&later), t(6_400));
+        assert_eq!(last_modified(&burst), t(7_000));
     }
 
     #[test]
@@ -1090,14 +1109,12 @@ mod cache_tests {
             .map(|a| a.content_html.html().into_owned());
         assert!(big.is_some_and(|h| h.contains(&"y".repeat(500))));
 
-        // A lower size limit is not bypassed by the cache: the file is read, refused and
-        // reported. What the last run published of it stays, as its last good version.
+        // A lower size limit is not bypassed by the cache.
         let mut strict = engine(tmp.path(), 200);
         let stats = strict.load_all();
-        assert_eq!((stats.parsed, stats.from_cache), (3, 2));
+        assert_eq!((stats.parsed, stats.from_cache), (3, 1));
         assert_eq!(titles(&strict), ["Draft", "Small"]);
         assert_eq!(strict.store.problems().count(), 2);
-        assert!(strict.store.last_good().any(|a| a.title == "Big"));
     }
 
     #[test]
@@ -1107,6 +1124,7 @@ mod cache_tests {
         std::fs::create_dir_all(&arts).expect("mkdir");
         let path = arts.join("a.md");
         let good = |t: &str| format!("---\ntitle: {t}\ndate: 2024-01-01\n---\nbody of {t}\n");
+        let broken = "---\ntitle: [unclosed\n";
         std::fs::write(&path, good("Good")).expect("write");
         std::thread::sleep(scan::RACY + std::time::Duration::from_millis(100));
         let published = |e: &mut Engine| -> Vec<String> {
@@ -1119,24 +1137,36 @@ mod cache_tests {
                 .save()
                 .expect("saved")
         };
+        let daemon = || engine(tmp.path(), 10_000).keeping_last_good();
 
-        let mut e = engine(tmp.path(), 10_000);
+        let mut e = daemon();
         e.load_all();
         assert_eq!(published(&mut e), ["Good"]);
         save(&e);
 
-        // Broken while the daemon is stopped: the cached good version stays published.
-        std::fs::write(&path, "---\ntitle: [unclosed\n").expect("write");
-        let mut e = engine(tmp.path(), 10_000);
-        let stats = e.load_all();
-        assert_eq!((stats.parsed, stats.from_cache), (1, 1));
-        assert_eq!(published(&mut e), ["Good"]);
+        // Broken while stopped: the cache's entry for the file is no last good version (a run
+        // that crashed may have withdrawn it since), so nothing is published for it.
+        std::fs::write(&path, broken).expect("write");
+        let mut e = daemon();
+        e.load_all();
+        assert!(published(&mut e).is_empty());
         assert_eq!(e.store.problems().count(), 1);
 
-        // Saved again as a last good version, it survives the next restart too, with its body.
+        // Fixed, then broken while running: the last good version stays, and is saved as such.
+        std::fs::write(&path, good("Good")).expect("write");
+        e.apply([path.as_path()]);
+        std::fs::write(&path, broken).expect("write");
+        e.apply([path.as_path()]);
+        assert_eq!(published(&mut e), ["Good"]);
         assert_eq!(save(&e), 1);
-        let mut e = engine(tmp.path(), 10_000);
-        e.load_all();
+
+        // A restart keeps it published (a daemon's load; a build's does not), with its body.
+        let mut built = engine(tmp.path(), 10_000);
+        built.load_all();
+        assert!(published(&mut built).is_empty());
+        let mut e = daemon();
+        let stats = e.load_all();
+        assert_eq!((stats.parsed, stats.from_cache), (1, 0));
         assert_eq!(published(&mut e), ["Good"]);
         assert_eq!(e.store.problems().count(), 1);
         let body = e
@@ -1145,13 +1175,11 @@ mod cache_tests {
             .next()
             .map(|a| a.content_html.html().into_owned());
         assert!(body.is_some_and(|b| b.contains("body of Good")));
-        save(&e);
 
         // Fixed: the file's own new version, never the cached one.
         std::fs::write(&path, good("Fixed")).expect("write");
-        let mut e = engine(tmp.path(), 10_000);
-        let stats = e.load_all();
-        assert_eq!((stats.parsed, stats.from_cache), (1, 0));
+        let mut e = daemon();
+        e.load_all();
         assert_eq!(published(&mut e), ["Fixed"]);
         assert_eq!(e.store.problems().count(), 0);
     }
