@@ -255,14 +255,14 @@ async fn answer_after_body(
         .get(hyper::header::EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     if !allowed && expects_continue {
-        let mut resp = respond::method_not_allowed_and_close(&shared, &req);
+        let mut resp = respond::handle_and_close(&shared, &req);
         zerocopy::take_sendable(&body_file, &mut resp);
         return resp;
     }
     let mut resp = match body::discard(req.headers(), body, deadline).await {
         Ok(()) => respond::handle(&shared, &req),
         Err((StatusCode::PAYLOAD_TOO_LARGE, _)) if !allowed => {
-            respond::method_not_allowed_and_close(&shared, &req)
+            respond::handle_and_close(&shared, &req)
         }
         Err((status, why)) => respond::refuse(&shared, &req, status, why),
     };

@@ -65,16 +65,12 @@ pub(crate) fn refuse<B>(
     })
 }
 
-/// 405 for a method nothing here allows, and close the connection after: its body is unread
-/// (see `answer_after_body`).
-pub(crate) fn method_not_allowed_and_close<B>(shared: &Shared, req: &Request<B>) -> Resp {
-    let mut resp = refuse(
-        shared,
-        req,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method not allowed\n",
-    );
-    resp.headers_mut().insert(header::ALLOW, ALLOW);
+/// [`handle`] for a request whose body is left unread (a method nothing here allows: 405,
+/// unless the request is bad in another way), closing the connection after.
+pub(crate) fn handle_and_close<B>(shared: &Shared, req: &Request<B>) -> Resp {
+    let mut resp = handle(shared, req);
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp
 }
 

@@ -557,6 +557,15 @@ fn a_method_not_allowed_is_refused_with_405_whatever_its_body() {
     let r = c.read_response(false).expect("a response");
     assert_eq!(r.status, 405, "PUT with Expect: 100-continue");
     assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    // A request bad in another way is told so first, as without a body.
+    let mut c = Conn::connect(d.addr).expect("connect");
+    c.send_raw(&head(
+        "PUT",
+        "Host: y\r\nContent-Length: 200000\r\nExpect: 100-continue\r\n",
+    ))
+    .expect("send");
+    let r = c.read_response(false).expect("a response");
+    assert_eq!(r.status, 400, "PUT with two Host headers");
     // A GET that expects 100 Continue is still served once its body is read.
     let mut c = Conn::connect(d.addr).expect("connect");
     c.send_raw(&head(
