@@ -152,6 +152,19 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
             return (class, text(StatusCode::BAD_REQUEST, "unsupported scheme\n"));
         }
     }
+    // RFC 9112 §3.2.3-4: authority-form (`a:80`) is for CONNECT and asterisk-form (`*`) for
+    // OPTIONS, which get their 405 below; for GET or HEAD either is a bad request.
+    let origin_or_absolute = req.uri().scheme().is_some()
+        || req
+            .uri()
+            .path_and_query()
+            .is_some_and(|pq| pq.as_str().starts_with('/'));
+    if !origin_or_absolute && (req.method() == Method::GET || req.method() == Method::HEAD) {
+        return (
+            class,
+            text(StatusCode::BAD_REQUEST, "invalid request target\n"),
+        );
+    }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host, and any request with more than one
     // Host or an invalid one, must get 400.
     let mut hosts = req.headers().get_all(header::HOST).iter();

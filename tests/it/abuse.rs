@@ -627,6 +627,27 @@ fn transfer_codings_other_than_one_final_chunked_are_refused() {
 }
 
 #[test]
+fn authority_and_asterisk_form_targets_of_a_get_get_400() {
+    let (_site, d) = start("");
+    for (method, target, status) in [
+        ("GET", "*", 400),
+        ("HEAD", "*", 400),
+        ("GET", "example.com:80", 400),
+        ("OPTIONS", "*", 405),
+        ("CONNECT", "example.com:443", 405),
+    ] {
+        let mut c = Conn::connect(d.addr).expect("connect");
+        let request = format!("{method} {target} HTTP/1.1\r\nHost: x\r\n\r\n");
+        c.send_raw(request.as_bytes()).expect("send");
+        let r = c
+            .read_response(method == "HEAD")
+            .unwrap_or_else(|e| panic!("{method} {target}: {e}"));
+        assert_eq!(r.status, status, "{method} {target}");
+    }
+    assert_no_panic(&d);
+}
+
+#[test]
 fn absolute_form_targets_other_than_http_and_https_get_400() {
     let (_site, d) = start("");
     for target in [
