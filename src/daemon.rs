@@ -366,8 +366,9 @@ async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError>
     })
 }
 
-/// Stop serving (in-flight responses get the grace period), then let the out-dir writer finish
-/// the newest snapshot while `cache` is saved, each within the grace period.
+/// Stop serving (in-flight responses get the grace period) while the out-dir writer finishes
+/// the newest snapshot and `cache` is saved, all three within the same grace period: a stop
+/// takes at most that long (plus the runtime's [`LEFTOVER_WORK`]), however big the site.
 async fn shut_down(
     config: &Config,
     stop_tx: oneshot::Sender<()>,
@@ -383,19 +384,19 @@ async fn shut_down(
     // the out-dir writer finish its last snapshot meanwhile.
     drop(tx);
     let grace = Duration::from_millis(config.server.shutdown_grace_ms) + Duration::from_millis(500);
-    match tokio::time::timeout(grace, server).await {
+    let deadline = tokio::time::Instant::now() + grace;
+    let cache = cache.map(|job| tokio::spawn(save_cache(job)));
+    match tokio::time::timeout_at(deadline, server).await {
         Ok(_) => tracing::info!("stopped"),
         Err(_) => {
             tracing::warn!("connections still open after the shutdown grace period; closing them")
         }
     }
-    // Let the writer finish the newest snapshot while the parse cache is saved, both bounded:
-    // the unit's stop timeout must not kill either halfway (both write atomically, so the worst
-    // is an out dir one build behind or a cache that is a little stale).
-    let cache = cache.map(save_cache);
+    // Both write atomically, so the worst a stop cuts short is an out dir one build behind
+    // (the next start writes it) or a parse cache a little stale (the next start parses more).
     let cache = async {
         if let Some(save) = cache {
-            if tokio::time::timeout(grace, save).await.is_err() {
+            if tokio::time::timeout_at(deadline, save).await.is_err() {
                 tracing::warn!(
                     "the parse cache was still being saved at shutdown; the next start parses more"
                 );
@@ -403,7 +404,7 @@ async fn shut_down(
         }
     };
     let flush = async {
-        if tokio::time::timeout(grace, writer).await.is_err() {
+        if tokio::time::timeout_at(deadline, writer).await.is_err() {
             tracing::warn!(
                 "the out dir was still being written at shutdown; it may be one build behind"
             );
