@@ -192,7 +192,10 @@ impl Engine {
     /// a start holds the bodies in the page cache, like a restart, instead of all in memory.
     pub fn try_load_all(&mut self) -> std::io::Result<LoadStats> {
         if self.last.is_none() {
-            self.served = crate::output::read_manifest(&self.config.feeds.out_dir);
+            // Only top-level files: the first render compares only the assets it makes at once,
+            // the site feeds and the home page (tag feeds and pages are made on request).
+            let top_level = |key: &str| !key.contains('/');
+            self.served = crate::output::read_manifest_where(&self.config.feeds.out_dir, top_level);
         }
         self.seen.clear();
         self.spill = None;
@@ -342,11 +345,14 @@ impl Engine {
                     // A daemon's last good version of a file broken when it stopped stays
                     // published, as it was. Only one saved as such: a file's plain entry may be
                     // older than what a run that crashed published (it may have withdrawn it).
-                    let last_good = cached
-                        .get(&p.path)
-                        .is_some_and(|(fp, _)| self.keep_last_good && cache::is_last_good(fp));
-                    if let Some((_, a)) = last_good.then(|| cached.remove(&p.path)).flatten() {
-                        articles.push(a);
+                    if self.keep_last_good
+                        && cached
+                            .get(&p.path)
+                            .is_some_and(|(fp, _)| cache::is_last_good(fp))
+                    {
+                        if let Some((_, a)) = cached.remove(&p.path) {
+                            articles.push(a);
+                        }
                     }
                     problems.push(p);
                 }
