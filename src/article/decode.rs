@@ -46,10 +46,23 @@ fn decode_raw(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind
     let text = decode_unchecked(bytes, html)?;
     // A file that already holds U+FFFD was damaged by an earlier lossy conversion: publishing
     // it would spread the damage (and some readers reject it).
-    if text.contains("\u{FFFD}") {
-        return Err(ArticleErrorKind::Undecodable);
+    if let Some(at) = text.find("\u{FFFD}") {
+        return Err(ArticleErrorKind::ReplacementChars {
+            line: line_at(&text[..at]),
+        });
     }
     Ok(text)
+}
+
+/// The line number of the end of `before`, in any newline convention (\n, \r\n, \r).
+fn line_at(before: &str) -> usize {
+    let b = before.as_bytes();
+    let breaks = b
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count();
+    1 + breaks
 }
 
 fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {

@@ -39,11 +39,8 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 
 #[test]
 fn damaged_utf8_is_undecodable_not_mojibake() {
-    let cases: [&[u8]; 9] = [
-        "\u{FFFD}\u{FFFD}\u{FFFD} title".as_bytes(),
+    let cases: [&[u8]; 6] = [
         b"---\ntitle: One bad byte\n---\nHello \xff world, caf\xc3\xa9 is fine.\n",
-        b"\xEF\xBB\xBFbad \xef\xbf\xbd",
-        "北京\u{FFFD}报道".as_bytes(),
         // UTF-8 with more windows-1252 quotes than UTF-8 letters (mojibake `CafÃ©` before).
         b"Caf\xc3\xa9 news\n\nThe caf\xc3\xa9 said it\x92s \x93new\x94.\n",
         // ... and with pound signs, taken for windows-1250 (`StraĂźe and Ł 5`).
@@ -58,6 +55,23 @@ fn damaged_utf8_is_undecodable_not_mojibake() {
         assert_eq!(
             decode(bytes),
             Err(ArticleErrorKind::Undecodable),
+            "{bytes:?}"
+        );
+    }
+    // Damaged before it was saved as UTF-8: named as such, with the first one's line.
+    for (bytes, line) in [
+        ("\u{FFFD}\u{FFFD}\u{FFFD} title".as_bytes(), 1),
+        (b"\xEF\xBB\xBFbad \xef\xbf\xbd", 1),
+        ("标题\r\n\r\n北京\u{FFFD}报道".as_bytes(), 3),
+        ("Old Mac\rtitle\rbody \u{FFFD}\r".as_bytes(), 3),
+        (
+            "---\ntitle: t\n---\n\nx \u{FFFD} y \u{FFFD}\n".as_bytes(),
+            5,
+        ),
+    ] {
+        assert_eq!(
+            decode(bytes),
+            Err(ArticleErrorKind::ReplacementChars { line }),
             "{bytes:?}"
         );
     }

@@ -110,6 +110,9 @@ pub enum ArticleErrorKind {
     NotAFile,
     #[error("cannot decode text: not UTF-8, UTF-16 with BOM, or a recognised legacy encoding")]
     Undecodable,
+    /// `line`: the first one's, also the [`ArticleError`]'s.
+    #[error("holds U+FFFD replacement characters (the first on this line), left by an earlier conversion that lost the original text: restore it from the original, or remove them")]
+    ReplacementChars { line: usize },
     #[error("front matter: {0}")]
     FrontMatter(String),
     #[error("front matter is not closed (missing closing `{0}`)")]
@@ -242,9 +245,13 @@ struct Rendered {
 fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Article, Fail> {
     let format = crate::scan::classify(&src.path).ok_or(ArticleErrorKind::NotAnArticle)?;
     let text = match format {
-        Format::Html => decode::decode_html(&src.bytes)?,
-        Format::Markdown | Format::Text => decode::decode(&src.bytes)?,
-    };
+        Format::Html => decode::decode_html(&src.bytes),
+        Format::Markdown | Format::Text => decode::decode(&src.bytes),
+    }
+    .map_err(|kind| match kind {
+        ArticleErrorKind::ReplacementChars { line } => Fail::at(Some(line), kind),
+        kind => Fail::from(kind),
+    })?;
     // Plain text is rarely given front matter, but a `.txt` that opens with one has it.
     let split = front_matter::split(&text, format != Format::Text)?;
     let (fm, body) = match split.front {

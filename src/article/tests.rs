@@ -164,6 +164,12 @@ fn errors_name_the_line() {
             ArticleErrorKind::NoTitle,
         ),
         ("a.md", "x\0y", None, ArticleErrorKind::Binary),
+        (
+            "a.txt",
+            "标题\n\n北京\u{FFFD}报道\n",
+            Some(3),
+            ArticleErrorKind::ReplacementChars { line: 3 },
+        ),
         ("a.png", "x", None, ArticleErrorKind::NotAnArticle),
     ];
     for (name, text, line, kind) in cases {
