@@ -30,9 +30,11 @@ pub struct Store {
 pub struct Published {
     /// Newest first, ties broken by slug then path; slugs unique.
     pub articles: Vec<Arc<Article>>,
-    /// Slug collisions found while building the view.
+    /// Problems found while building the view, of articles published all the same: slug and
+    /// id collisions, `updated` dates in the future.
     pub collisions: Vec<ArticleError>,
-    /// The earliest date of an article that is not yet published (drafts aside).
+    /// The earliest date of an article that is not yet published (drafts aside), or of an
+    /// `updated` date not yet reached.
     pub next_due: Option<DateTime<Utc>>,
 }
 
@@ -320,6 +322,22 @@ impl Store {
                 drop_id(&mut articles, i, owner, &mut collisions);
             }
         }
+        // An `updated` in the future (often a typo for a past year) would date the feed in the
+        // future, and readers and validators take that as a broken clock. Until it comes, the
+        // article's last change is its date; the daemon renders again then.
+        for (_, a) in &mut articles {
+            let updated = a.updated.with_timezone(&Utc);
+            if updated > now {
+                next_due = Some(next_due.map_or(updated, |d| d.min(updated)));
+                collisions.push(ArticleError {
+                    path: a.path.clone(),
+                    line: None,
+                    kind: ArticleErrorKind::FutureUpdate(a.updated.to_rfc3339()),
+                });
+                let a = Arc::make_mut(a);
+                a.updated = a.date;
+            }
+        }
         // Paths are unique, so this order is total and an unstable sort gives one result. The
         // date sits beside each article: the sort reads an article only on a tie.
         articles.sort_unstable_by(|(da, a), (db, b)| {
@@ -512,6 +530,32 @@ mod tests {
                     .expect("valid")
             )
         );
+    }
+
+    #[test]
+    fn an_updated_date_in_the_future_waits_for_its_day_and_is_reported() {
+        let mut s = Store::new();
+        let mut a = article("a.md", "a", 2);
+        a.updated = article("x", "x", 18).date;
+        s.upsert(a);
+        s.upsert(article("f.md", "f", 20));
+        let p = s.published(now(), BASE);
+        assert_eq!(p.articles.len(), 1);
+        assert_eq!(p.articles[0].updated, p.articles[0].date);
+        assert!(matches!(
+            &p.collisions[..],
+            [ArticleError { kind: ArticleErrorKind::FutureUpdate(v), .. }] if v.starts_with("2024-01-18")
+        ));
+        // Due on the 18th, before the future article of the 20th.
+        let day = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).single();
+        assert_eq!(p.next_due, day(18));
+        // Once it has come, it is the article's last change, and no problem.
+        let later = s.published(day(19).expect("valid"), BASE);
+        assert_eq!(
+            later.articles[0].updated.with_timezone(&Utc),
+            day(18).expect("valid")
+        );
+        assert!(later.collisions.is_empty());
     }
 
     #[test]

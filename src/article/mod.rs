@@ -133,6 +133,8 @@ pub enum ArticleErrorKind {
         other: String,
         assigned: String,
     },
+    #[error("updated {0} is in the future; until then the article's last change is its date")]
+    FutureUpdate(String),
     #[error("id {id:?} is also used by {other}; this article's id is its permalink instead")]
     IdCollision { id: String, other: String },
 }

@@ -990,6 +990,37 @@ fn an_empty_articles_dir_builds_empty_feeds() {
 }
 
 #[test]
+fn an_updated_date_in_the_future_never_dates_a_feed_ahead() {
+    let t = TestDir::new();
+    t.write(
+        "articles/a.md",
+        md(
+            "Typo",
+            "date: 2025-02-01T10:00:00Z\nupdated: 2999-02-01T10:00:00Z\n",
+            "Body.",
+        ),
+    );
+    let run = t.run(&["build"]);
+    run.expect_code(1);
+    assert!(
+        run.output()
+            .contains("a.md: updated 2999-02-01T10:00:00+00:00 is in the future"),
+        "{}",
+        run.output()
+    );
+    let now = chrono::Utc::now();
+    let atom = parse_feed("atom", &t.read("feeds/atom.xml"));
+    let rss = parse_feed("rss", &t.read("feeds/rss.xml"));
+    for feed in [&atom, &rss] {
+        assert!(feed.updated.is_some_and(|u| u <= now), "{:?}", feed.updated);
+    }
+    assert!(atom.entries[0].updated.is_some_and(|u| u <= now));
+    let json = parse_json("json", &t.read("feeds/feed.json"));
+    let modified = json["items"][0]["date_modified"].as_str().unwrap_or("");
+    assert!(modified.starts_with("2025-02-01"), "{modified}");
+}
+
+#[test]
 fn feed_settings_from_the_config_apply() {
     let t = TestDir::new();
     for day in 1..=4 {
