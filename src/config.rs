@@ -168,6 +168,16 @@ impl Default for Config {
     }
 }
 
+impl SiteSettings {
+    /// The path of the base URL without its last `/`: `/blog` for `https://example.org/blog/`,
+    /// empty for a site at the root of its host.
+    pub fn base_path(&self) -> &str {
+        let after_scheme = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
+        let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+        path.strip_suffix('/').unwrap_or(path)
+    }
+}
+
 /// `http://<listen>/`, the base URL when none is configured.
 pub fn base_url_for(listen: SocketAddr) -> String {
     format!("http://{listen}/")
@@ -614,6 +624,20 @@ mod tests {
         let c = Config::parse("", "x").expect("empty config parses");
         assert_eq!(c, Config::default());
         assert_eq!(c.site.base_url, "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn the_base_path_is_the_base_url_path_without_its_last_slash() {
+        let path = |url: &str| {
+            let mut c = Config::default();
+            c.site.base_url = normalize_base_url(url).expect("valid");
+            c.site.base_path().to_string()
+        };
+        assert_eq!(path("https://example.org"), "");
+        assert_eq!(path("https://example.org/"), "");
+        assert_eq!(path("http://127.0.0.1:8080/blog"), "/blog");
+        assert_eq!(path("https://example.org/a/b/"), "/a/b");
+        assert_eq!(path("https://example.org/新闻/"), "/%E6%96%B0%E9%97%BB");
     }
 
     #[test]

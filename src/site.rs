@@ -352,6 +352,9 @@ pub struct Site {
     /// holds a request for one of them until a complete snapshot is published; any other key
     /// missing here is a 404 at once.
     pub coming: foldhash::HashSet<Arc<str>>,
+    /// The path the site is published under, from its base URL (`/blog`, or empty at the root
+    /// of the host): requests under it are served too (see [`crate::server`]).
+    pub base_path: Arc<str>,
 }
 
 impl Site {

@@ -303,6 +303,7 @@ impl Renderer {
                 pages: self.view.clone(),
                 article_count: published.len(),
                 coming,
+                base_path: Arc::from(config.site.base_path()),
             },
             stats,
         )

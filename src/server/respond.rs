@@ -17,7 +17,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::conditional::{self, Outcome};
 use super::negotiate::negotiate;
-use super::route::{route, Route, RouteClass};
+use super::route::{route_under, Route, RouteClass};
 use super::zerocopy::Sendable;
 use super::Shared;
 use crate::site::{Asset, Coding};
@@ -99,7 +99,7 @@ pub fn held<B>(shared: &Shared, req: &Request<B>) -> bool {
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().path(), |pq| pq.as_str());
-    match route(target) {
+    match route_under(target, &site.base_path) {
         Route::Asset { key, .. } | Route::Redirect { key, .. } => site.coming.contains(&*key),
         Route::Healthz | Route::Metrics | Route::NotFound => false,
     }
@@ -144,7 +144,9 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
         Some(pq) => Cow::Borrowed(pq.as_str()),
         None => Cow::Borrowed(req.uri().path()),
     };
-    let route = route(&target);
+    // One snapshot for the whole request: its base path routes it, and it answers it.
+    let site = shared.site.borrow().clone();
+    let route = route_under(&target, site.as_ref().map_or("", |s| &s.base_path));
     let class = route.class();
     // RFC 9112 §3.2.2: absolute-form is for http and https URIs only.
     if let Some(scheme) = req.uri().scheme() {
@@ -196,7 +198,7 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
     }
     match route {
         Route::Healthz => {
-            let mut resp = match shared.site.borrow().is_some() {
+            let mut resp = match site.is_some() {
                 true => text(StatusCode::OK, "ok\n"),
                 false => text(StatusCode::SERVICE_UNAVAILABLE, "starting\n"),
             };
@@ -214,7 +216,7 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
         }
         Route::NotFound => (class, not_found()),
         Route::Asset { key, class } => {
-            let Some(site) = shared.site.borrow().clone() else {
+            let Some(site) = site else {
                 return (class, starting());
             };
             match site.get(&key) {
@@ -224,12 +226,7 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
             }
         }
         Route::Redirect { key, location } => {
-            let Some(found) = shared
-                .site
-                .borrow()
-                .as_ref()
-                .map(|site| site.get(&key).is_some())
-            else {
+            let Some(found) = site.map(|site| site.get(&key).is_some()) else {
                 return (class, starting());
             };
             match HeaderValue::try_from(location) {

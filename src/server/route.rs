@@ -101,6 +101,30 @@ fn feed_file(name: &str) -> Option<&'static str> {
     }
 }
 
+/// [`route`] for a site published under `base` (its base URL's path without the last `/`, empty
+/// at the root): a target under it is routed without it, so links work when feedpub serves
+/// directly, and `base` itself redirects to `base/`. Any other target is routed as it is, as
+/// behind a proxy that strips the prefix.
+pub fn route_under(target: &str, base: &str) -> Route {
+    if base.is_empty() {
+        return route(target);
+    }
+    match target.strip_prefix(base) {
+        Some(rest) if rest.starts_with('/') => match route(rest) {
+            Route::Redirect { key, location } => Route::Redirect {
+                key,
+                location: format!("{base}{location}"),
+            },
+            other => other,
+        },
+        Some(rest) if rest.is_empty() || rest.starts_with('?') => Route::Redirect {
+            key: Cow::Borrowed("index.html"),
+            location: format!("{base}/{}", utf8_percent_encode(rest, CONTROLS)),
+        },
+        _ => route(target),
+    }
+}
+
 /// Map a request target's path (a query string, if present, is ignored but for being kept in
 /// a redirect) to a [`Route`].
 pub fn route(target: &str) -> Route {
@@ -215,6 +239,37 @@ mod tests {
 
     fn key(path: &str) -> Option<String> {
         match route(path) {
+            Route::Asset { key, .. } => Some(key.into_owned()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn under_a_base_path_with_it_or_without() {
+        for target in ["/blog/rss.xml", "/rss.xml"] {
+            assert_eq!(key_under(target), Some("rss.xml".into()), "{target}");
+        }
+        assert_eq!(
+            key_under("/blog/articles/a/?x=1"),
+            Some("articles/a/index.html".into())
+        );
+        assert_eq!(key_under("/blog/"), Some("index.html".into()));
+        for (target, location) in [("/blog", "/blog/"), ("/blog?a=1", "/blog/?a=1")] {
+            assert_eq!(
+                route_under(target, "/blog"),
+                Route::Redirect {
+                    key: "index.html".into(),
+                    location: location.into()
+                }
+            );
+        }
+        // Only whole segments: `/blogroll` is not under `/blog`.
+        assert_eq!(key_under("/blogroll"), Some("blogroll".into()));
+        assert_eq!(route_under("/blog/../x", "/blog"), Route::NotFound);
+    }
+
+    fn key_under(path: &str) -> Option<String> {
+        match route_under(path, "/blog") {
             Route::Asset { key, .. } => Some(key.into_owned()),
             _ => None,
         }

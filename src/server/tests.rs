@@ -77,6 +77,8 @@ fn test_site() -> Site {
         pages,
         article_count: 1,
         coming: Default::default(),
+        // As for a base URL `http://example.org/blog/`.
+        base_path: Arc::from("/blog"),
     };
     site.assets["rss.xml"].precompress();
     site
@@ -312,6 +314,27 @@ async fn head_method_and_not_found() {
     assert_eq!(r.header("location"), Some("/articles/hello/"));
     let r = server.get("/articles/missing", &[]).await;
     assert_eq!(r.status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_base_path_serves_the_site_too() {
+    let server = TestServer::start(Some(test_site()), |_| {}).await;
+    for path in [
+        "/blog/rss.xml",
+        "/blog/",
+        "/blog/articles/hello/",
+        "/rss.xml",
+    ] {
+        assert_eq!(server.get(path, &[]).await.status, 200, "{path}");
+    }
+    let r = server.get("/blog/articles/hello", &[]).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/blog/articles/hello/"));
+    let r = server.get("/blog?x=1", &[]).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/blog/?x=1"));
+    assert_eq!(server.get("/blogroll", &[]).await.status, 404);
     server.stop().await;
 }
 
