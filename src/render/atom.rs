@@ -76,8 +76,14 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
     } else {
         format!("<p>{}</p>", escape_html(&article.summary))
     };
+    // The article's language on each of its texts: the entry inherits the feed's `xml:lang`
+    // (the site's), and atom_syndication writes no `xml:lang` on an entry.
+    let text = |value: &str| Text {
+        lang: article.lang.clone(),
+        ..Text::plain(value)
+    };
     Entry {
-        title: Text::plain(article.title.as_str()),
+        title: text(&article.title),
         id: atom_id(doc.item_id(i)),
         updated: feed::modified(article),
         published: Some(article.date),
@@ -97,8 +103,7 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
                 label: None,
             })
             .collect(),
-        summary: Some(Text::plain(article.summary.as_str()))
-            .filter(|_| !article.summary.is_empty()),
+        summary: Some(text(&article.summary)).filter(|_| !article.summary.is_empty()),
         content: Some(Content {
             content_type: Some("html".to_string()),
             value: Some(html),
@@ -123,7 +128,9 @@ fn atom_id(id: &str) -> String {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     });
-    if has_scheme && !id.chars().any(char::is_whitespace) && !id.starts_with(PREFIX) {
+    // Characters an IRI never holds (RFC 3987 §2.2), which `<`, `\` or `{` in an id would be.
+    let outside_iri = |c: char| c.is_whitespace() || c.is_control() || "<>\"{}|\\^`".contains(c);
+    if has_scheme && !id.chars().any(outside_iri) && !id.starts_with(PREFIX) {
         return id.to_string();
     }
     const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -157,6 +164,9 @@ mod id_tests {
             ("post-17", "urn:feedpub:id:post-17"),
             ("a b:c", "urn:feedpub:id:a%20b%3Ac"),
             ("1:2", "urn:feedpub:id:1%3A2"),
+            ("x:<y>", "urn:feedpub:id:x%3A%3Cy%3E"),
+            ("c:\\posts\\1", "urn:feedpub:id:c%3A%5Cposts%5C1"),
+            ("news:{123}", "urn:feedpub:id:news%3A%7B123%7D"),
             // Wrapped too, or `a b` and `urn:feedpub:id:a%20b` would be one entry.
             (
                 "urn:feedpub:id:a%20b",

@@ -566,6 +566,14 @@ fn atom_feed_and_entries() {
     assert_eq!(content.attr("type"), Some("html"));
     assert_eq!(content.attr("xml:lang"), Some("zh-CN"));
     assert_eq!(content.text, "<p>Body of a</p>");
+    // Not the feed's `en`: every text of the entry is in the article's language.
+    for text in ["title", "summary"] {
+        assert_eq!(
+            entries[1].child(text).attr("xml:lang"),
+            Some("zh-CN"),
+            "{text}"
+        );
+    }
 
     let parsed = parse_feed(&xml);
     assert!(
