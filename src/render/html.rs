@@ -98,6 +98,7 @@ impl Page {
         title: &str,
         description: &str,
         canonical: Option<&str>,
+        tags: &[String],
     ) {
         let site = &config.site;
         self.raw("<!DOCTYPE html>\n<html");
@@ -128,6 +129,30 @@ impl Page {
                 .text(&site.base_url)
                 .raw(file)
                 .raw("\">\n");
+        }
+        // The feeds of the page's tags, for readers' autodiscovery; once each (`Rust` and
+        // `rust` share theirs).
+        let mut seen = Vec::with_capacity(tags.len());
+        for tag in tags.iter().filter(|t| !t.trim().is_empty()) {
+            let dir = tag_feed_dir(tag);
+            if seen.contains(&dir) {
+                continue;
+            }
+            let title = super::tag_feed_title(config, tag);
+            for (file, mime, label) in FEEDS {
+                self.raw("<link rel=\"alternate\" type=\"")
+                    .raw(mime)
+                    .raw("\" title=\"")
+                    .text(&title)
+                    .raw(" ")
+                    .raw(label)
+                    .raw("\" href=\"")
+                    .text(&site.base_url)
+                    .text(&dir)
+                    .raw(file)
+                    .raw("\">\n");
+            }
+            seen.push(dir);
         }
         self.raw("<style>\n")
             .raw(STYLE)
@@ -182,20 +207,27 @@ impl Page {
         self
     }
 
-    fn tags(&mut self, tags: &[String]) {
+    /// The tag list, each tag linking to its RSS feed (`home`: the way to the site root).
+    fn tags(&mut self, tags: &[String], home: &str) {
         if tags.iter().all(|t| t.trim().is_empty()) {
             return;
         }
         self.raw("<ul class=\"tags\">");
         for tag in tags.iter().filter(|t| !t.trim().is_empty()) {
-            self.raw("<li>").text(tag).raw("</li>");
+            self.raw("<li><a href=\"")
+                .raw(home)
+                .text(&tag_feed_dir(tag))
+                .raw(RSS_FILE)
+                .raw("\" type=\"application/rss+xml\">")
+                .text(tag)
+                .raw("</a></li>");
         }
         self.raw("</ul>");
     }
 
     /// Date, author and tags of an article, in a `<div class="meta">` (a `<p>` cannot hold the
     /// tag list).
-    fn meta(&mut self, article: &Article, show_updated: bool) {
+    fn meta(&mut self, article: &Article, show_updated: bool, home: &str) {
         self.raw("<div class=\"meta\">").time(&article.date);
         let updated = feed::modified(article);
         if show_updated && updated.date_naive() != article.date.date_naive() {
@@ -206,10 +238,15 @@ impl Page {
         }
         if article.tags.iter().any(|t| !t.trim().is_empty()) {
             self.raw(" · ");
-            self.tags(&article.tags);
+            self.tags(&article.tags, home);
         }
         self.raw("</div>\n");
     }
+}
+
+/// `tags/{slug}/`, percent-encoded: where a tag's feeds are, relative to the site root.
+fn tag_feed_dir(tag: &str) -> String {
+    encode_path(&format!("tags/{}/", super::tag_slug(tag)))
 }
 
 /// The three feeds: file name, MIME type, label.
@@ -238,6 +275,7 @@ pub(super) fn index(config: &Config, items: &[&Article]) -> String {
         title,
         &site.description,
         Some(&site.base_url),
+        &[],
     );
     p.site_header(config, "./", "h1");
     p.raw("<main>\n");
@@ -258,7 +296,7 @@ pub(super) fn index(config: &Config, items: &[&Article]) -> String {
                 .text(&encode_path(&article.slug))
                 .raw("/\">");
             p.text(&article.title).raw("</a></h2>\n");
-            p.meta(article, false);
+            p.meta(article, false, "./");
             if !article.summary.is_empty() {
                 p.raw("<p>").text(&article.summary).raw("</p>\n");
             }
@@ -292,12 +330,19 @@ pub(super) fn article(config: &Config, article: &Article) -> String {
             + article.title.len() * 2
             + article.summary.len(),
     ));
-    p.head(config, lang, &title, &article.summary, Some(&link));
+    p.head(
+        config,
+        lang,
+        &title,
+        &article.summary,
+        Some(&link),
+        &article.tags,
+    );
     p.site_header(config, "../../", "p");
     p.raw("<main>\n<article>\n<h1>")
         .text(&article.title)
         .raw("</h1>\n");
-    p.meta(article, true);
+    p.meta(article, true, "../../");
     let body = article.content_html.html();
     p.raw("<div class=\"content\">\n").raw(&body);
     if !body.ends_with('\n') {

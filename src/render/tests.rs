@@ -869,7 +869,10 @@ fn index_page_shape() {
         );
     }
     assert!(html.contains("<time datetime=\"2024-05-01T09:00:00+08:00\">2024-05-01</time>"));
-    assert!(html.contains("<li>Rust</li><li>Web</li>"));
+    assert!(html.contains(
+        "<li><a href=\"./tags/rust/rss.xml\" type=\"application/rss+xml\">Rust</a></li>\
+         <li><a href=\"./tags/web/rss.xml\" type=\"application/rss+xml\">Web</a></li>"
+    ));
     assert!(html.contains("Summary of a"));
     assert!(html.contains("Ann"));
     assert!(
@@ -884,7 +887,7 @@ fn index_page_shape() {
 
 #[test]
 fn article_page_shape() {
-    let mut a = article("a", 1, &["Rust"]);
+    let mut a = article("a", 1, &["Rust", "C++ & co", "rust"]);
     a.lang = Some("zh-CN".to_string());
     a.author = Some("Ann".to_string());
     a.updated = date(5, 10);
@@ -900,6 +903,19 @@ fn article_page_shape() {
     assert!(html.contains("href=\"../../\""));
     assert!(html.contains("href=\"../../rss.xml\""));
     assert!(html.contains("type=\"application/atom+xml\""));
+    // Each tag's feeds are linked, and discoverable once each.
+    assert!(
+        html.contains("<a href=\"../../tags/c%2B%2B-%26-co/rss.xml\""),
+        "{html}"
+    );
+    for file in ["rss.xml", "atom.xml", "feed.json"] {
+        let link = format!("href=\"https://example.com/blog/tags/rust/{file}\"");
+        assert_eq!(html.matches(&link).count(), 1, "{link}");
+    }
+    assert!(html.contains(
+        "title=\"Test &amp; &lt;Site&gt; — C++ &amp; co Atom\" \
+         href=\"https://example.com/blog/tags/c%2B%2B-%26-co/atom.xml\""
+    ));
     assert!(
         html.contains("(updated <time datetime=\"2024-05-05T10:00:00+08:00\">2024-05-05</time>)")
     );
