@@ -126,9 +126,17 @@ impl<'a> FeedDoc<'a> {
 }
 
 /// An author string split into a display name and an email, if it has the RSS shape
-/// `name@example.com` or `name@example.com (Name)`.
+/// `name@example.com` or `name@example.com (Name)`, or the mail shape `Name <name@example.com>`.
 pub(super) fn split_author(author: &str) -> (&str, Option<&str>) {
     let author = author.trim();
+    if let Some((name, addr)) = author
+        .strip_suffix('>')
+        .and_then(|a| a.rsplit_once('<'))
+        .filter(|(_, addr)| is_email(addr))
+    {
+        let name = name.trim().trim_matches('"').trim();
+        return (if name.is_empty() { addr } else { name }, Some(addr));
+    }
     let (addr, rest) = match author.split_once(char::is_whitespace) {
         Some((addr, rest)) => (addr, Some(rest.trim())),
         None => (author, None),
@@ -145,10 +153,14 @@ pub(super) fn split_author(author: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether `author` is what RSS's `<author>` requires: an email address, optionally followed
-/// by ` (Name)`.
-pub(super) fn is_rss_email(author: &str) -> bool {
-    split_author(author).1.is_some()
+/// What RSS's `<author>` requires, an email address optionally followed by ` (Name)`, made of
+/// an author in any shape [`split_author`] reads; `None` without an email.
+pub(super) fn rss_author(author: &str) -> Option<String> {
+    match split_author(author) {
+        (name, Some(addr)) if name == addr => Some(addr.to_string()),
+        (name, Some(addr)) => Some(format!("{addr} ({name})")),
+        (_, None) => None,
+    }
 }
 
 fn is_email(s: &str) -> bool {
@@ -167,4 +179,50 @@ fn is_email(s: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && domain.chars().all(ok_char)
+}
+
+#[cfg(test)]
+mod author_tests {
+    use super::{rss_author, split_author};
+
+    #[test]
+    fn authors_in_the_rss_and_the_mail_shapes() {
+        let cases = [
+            (
+                "jane@example.org",
+                ("jane@example.org", Some("jane@example.org")),
+            ),
+            (
+                "jane@example.org (Jane Doe)",
+                ("Jane Doe", Some("jane@example.org")),
+            ),
+            (
+                "Jane Doe <jane@example.org>",
+                ("Jane Doe", Some("jane@example.org")),
+            ),
+            (
+                "\"Doe, Jane\" <jane@example.org>",
+                ("Doe, Jane", Some("jane@example.org")),
+            ),
+            (
+                "<jane@example.org>",
+                ("jane@example.org", Some("jane@example.org")),
+            ),
+            ("Jane Doe", ("Jane Doe", None)),
+            ("Jane <not an email>", ("Jane <not an email>", None)),
+            ("张三", ("张三", None)),
+        ];
+        for (author, want) in cases {
+            assert_eq!(split_author(author), want, "{author}");
+        }
+        assert_eq!(
+            rss_author("Jane Doe <jane@example.org>").as_deref(),
+            Some("jane@example.org (Jane Doe)")
+        );
+        assert_eq!(
+            rss_author("jane@example.org").as_deref(),
+            Some("jane@example.org")
+        );
+        assert_eq!(rss_author("Jane Doe"), None);
+    }
 }

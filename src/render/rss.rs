@@ -14,7 +14,7 @@ use ::rss::extension::dublincore::DublinCoreExtension;
 use ::rss::extension::{Extension, ExtensionMap};
 use ::rss::{Category, Channel, Guid, Item};
 
-use super::feed::{is_rss_email, FeedDoc, GENERATOR};
+use super::feed::{rss_author, FeedDoc, GENERATOR};
 use super::html::escape_html;
 use super::RSS_FILE;
 
@@ -84,9 +84,9 @@ fn item(doc: &FeedDoc<'_>, i: usize) -> Item {
     let guid = doc.item_id(i);
 
     // <author> must be an email address; any other name goes in <dc:creator>.
-    let (author, dublin_core_ext) = match doc.item_author(article) {
-        Some(a) if is_rss_email(a) => (Some(a.to_string()), None),
-        Some(a) => (
+    let (author, dublin_core_ext) = match doc.item_author(article).map(|a| (a, rss_author(a))) {
+        Some((_, Some(email))) => (Some(email), None),
+        Some((a, None)) => (
             None,
             Some(DublinCoreExtension {
                 creators: vec![a.to_string()],
