@@ -178,8 +178,15 @@ impl SiteSettings {
     }
 }
 
-/// `http://<listen>/`, the base URL when none is configured.
-pub fn base_url_for(listen: SocketAddr) -> String {
+/// `http://<listen>/`, the base URL when none is configured. A wildcard address (`0.0.0.0`,
+/// `[::]`) is no address a reader can fetch: loopback stands in for it.
+pub fn base_url_for(mut listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        listen.set_ip(match listen {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
     format!("http://{listen}/")
 }
 
@@ -624,6 +631,14 @@ mod tests {
         let c = Config::parse("", "x").expect("empty config parses");
         assert_eq!(c, Config::default());
         assert_eq!(c.site.base_url, "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn a_wildcard_listen_address_gives_a_loopback_base_url() {
+        let url = |listen: &str| base_url_for(listen.parse().expect("an address"));
+        assert_eq!(url("0.0.0.0:80"), "http://127.0.0.1:80/");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/");
+        assert_eq!(url("192.0.2.7:8080"), "http://192.0.2.7:8080/");
     }
 
     #[test]

@@ -108,6 +108,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     })?;
     if !config.site.base_url_explicit {
         config.site.base_url = base_url_for(addr);
+        if !addr.ip().is_loopback() {
+            tracing::warn!(base_url = %config.site.base_url, "site.base_url is not set: the links in the feeds and pages point at this address; set it to the site's public URL");
+        }
     }
     tracing::info!("listening on http://{addr}");
 
