@@ -31,7 +31,7 @@ use chrono::Utc;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::config::{base_url_for, Config, Overrides};
+use crate::config::{base_url_for, Config, ConfigError, Overrides};
 use crate::engine::{Completion, Engine};
 use crate::limits;
 use crate::server::{self, Metrics};
@@ -209,7 +209,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
                 systemd::reloading();
-                let reloaded = match Config::load(&overrides) {
+                let reloaded = match Config::load(&overrides).and_then(|new| new_dir_readable(&config, new)) {
                     Ok(mut new) => {
                         if new.server != config.server || new.watch != config.watch {
                             tracing::warn!("[server] and [watch] settings take effect after a restart; the rest is reloaded");
@@ -317,20 +317,31 @@ struct Started {
 async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError> {
     let (engine, loaded) = blocking(
         Engine::new(config.clone()).deferring().keeping_last_good(),
-        |e| e.load_all(),
+        |e| e.try_load_all(),
     )
     .await;
     // The watcher starts after the load, while the first build renders: notify's recursive
     // watch looks at every file (0.3 s at 100,000 articles). It is in place before the rescan.
     let (dir, poll_ms) = (config.articles.dir.clone(), config.watch.poll_interval_ms);
     let watching = tokio::task::spawn_blocking(move || fswatch::start(&dir, poll_ms));
-    let (mut engine, mut next_due) = publish(engine, tx).await;
-    tracing::info!(
-        articles = engine.len(),
-        parsed = loaded.parsed,
-        from_cache = loaded.from_cache,
-        "first build published"
-    );
+    let (mut engine, mut next_due, loaded) = match loaded {
+        Ok(loaded) => {
+            let (engine, next_due) = publish(engine, tx).await;
+            tracing::info!(
+                articles = engine.len(),
+                parsed = loaded.parsed,
+                from_cache = loaded.from_cache,
+                "first build published"
+            );
+            (engine, next_due, loaded)
+        }
+        // Nor a parse cache to publish from (see `Engine::try_load_all`): an empty build would
+        // empty every feed and delete every page in the out dir.
+        Err(e) => {
+            tracing::error!(path = %config.articles.dir.display(), reason = %e, "cannot read the articles directory, and no parse cache to publish from: nothing is published, and the out dir is left as it is, until it can be read");
+            (engine, None, crate::engine::LoadStats::default())
+        }
+    };
     let (watcher, events, signal) = match watching.await {
         Ok(started) => started?,
         Err(panic) => std::panic::resume_unwind(panic.into_panic()),
@@ -504,6 +515,26 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
         tokio::spawn(release_when_unused(old));
     }
     (engine, due)
+}
+
+/// `new`, unless it moves the articles to a directory that cannot be read: a reload would then
+/// publish nothing, emptying every feed (a typo in the path, a deploy not there yet). The same
+/// directory away for a moment (mid-swap) is another matter: its last build stays published.
+fn new_dir_readable(running: &Config, new: Config) -> Result<Config, ConfigError> {
+    if new.articles.dir == running.articles.dir {
+        return Ok(new);
+    }
+    match std::fs::read_dir(&new.articles.dir) {
+        Ok(_) => Ok(new),
+        Err(e) => Err(ConfigError::BadValue {
+            path: new
+                .file
+                .as_deref()
+                .map_or_else(|| "config".to_string(), |f| f.display().to_string()),
+            key: "articles.dir".to_string(),
+            reason: format!("{}: cannot read directory: {e}", new.articles.dir.display()),
+        }),
+    }
 }
 
 /// Save the parse cache on a blocking thread; a failure only makes the next start slower.

@@ -273,7 +273,7 @@ impl DirWatcher {
             Err(e) => e,
         };
         let denied = matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied);
-        if !denied || dir == self.dir && e.paths.iter().all(|p| p == dir) {
+        if !denied {
             return Err(map_error(dir, e));
         }
         self.partial = true;

@@ -100,7 +100,7 @@ pub struct ArticleError {
 pub enum ArticleErrorKind {
     #[error("cannot read file: {0}")]
     Io(String),
-    #[error("cannot read directory: {0}; the articles in it are not published")]
+    #[error("cannot read directory: {0}; its articles are not read until it can be (those already published stay published)")]
     UnreadableDir(String),
     #[error("file is {size} bytes, over the limit of {limit} bytes (articles.max_bytes)")]
     TooLarge { size: u64, limit: u64 },

@@ -32,8 +32,22 @@ impl Engine {
         self.spill = None;
         self.to_complete.clear();
         self.cache_key = cache::key(&self.opts, &self.config);
-        let walked = match scan::walk(&self.root, &self.root) {
+        let walk = scan::walk(&self.root, &self.root);
+        // A daemon that starts while its directory is away (mid-swap, not mounted yet, its
+        // permissions wrong) publishes what the previous run did, from the parse cache, as for
+        // a subdirectory that cannot be read: publishing nothing would empty every feed and
+        // delete every page in the out dir.
+        let from_cache_only = walk.is_err() && self.keep_last_good && self.last.is_none();
+        let mut cached = match from_cache_only {
+            true => self.load_cache(),
+            false => cache::Entries::new(),
+        };
+        let walked = match walk {
             Ok(walked) => walked,
+            Err(e) if from_cache_only && !cached.is_empty() => scan::Walked {
+                unreadable: vec![scan::unreadable_dir(&self.root, &e)],
+                ..scan::Walked::default()
+            },
             Err(e) => {
                 // A reload while the directory is away (a deploy mid-swap) keeps what is
                 // published rather than emptying every feed. Without fingerprints, each article
@@ -58,17 +72,9 @@ impl Engine {
             .map(Arc::clone)
             .collect();
         drop(old);
-        let loaded = self
-            .cache_key
-            .map(|key| cache::load(&self.cache_path(), key));
-        let mut cached = match loaded {
-            Some(Ok(c)) => c,
-            Some(Err(e)) => {
-                tracing::warn!("{e}");
-                cache::Entries::new()
-            }
-            None => cache::Entries::new(),
-        };
+        if !from_cache_only {
+            cached = self.load_cache();
+        }
         // A cache means a previous run with these settings published what it holds.
         let had_cache = !cached.is_empty();
         let depth = match self.defer && !had_cache {
@@ -215,6 +221,22 @@ impl Engine {
         self.unseen_changes = had_cache && (public_parsed || !cached.is_empty());
         tracing::debug!(ms = start.elapsed().as_millis() as u64, "store built");
         Ok(stats)
+    }
+
+    /// The parse cache's entries for these settings; none when there is no usable cache (a
+    /// damaged one is logged).
+    fn load_cache(&self) -> cache::Entries {
+        match self
+            .cache_key
+            .map(|key| cache::load(&self.cache_path(), key))
+        {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
+                tracing::warn!("{e}");
+                cache::Entries::new()
+            }
+            None => cache::Entries::new(),
+        }
     }
 
     /// Where the parse cache lives: the out dir, next to the manifest.

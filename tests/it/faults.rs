@@ -89,6 +89,24 @@ impl Site {
         d
     }
 
+    /// [`Site::serve`] with the articles dir from the config file (`articles` by default),
+    /// so that a reload can move it.
+    fn serve_without_dir_flag(&self) -> Command {
+        let config = self.path("feedpub.toml").display().to_string();
+        crate::util::feedpub(
+            self.root(),
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--out",
+                "out",
+                "--config",
+                &config,
+            ],
+        )
+    }
+
     /// The `feedpub serve` command line for this site, on a free port.
     fn serve(&self, articles: &str) -> Command {
         let config = self.path("feedpub.toml").display().to_string();
@@ -782,6 +800,93 @@ fn a_reload_while_the_articles_dir_is_away_keeps_the_feeds_and_reparses_on_retur
         served_dates(&d),
         d.log()
     );
+}
+
+#[test]
+fn a_start_while_the_articles_dir_is_away_keeps_the_last_build_published() {
+    // A fixed base URL, so that the parse cache serves the restarts.
+    let site = Site::new("[site]\nbase_url = \"https://news.example\"\n");
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    fs::write(site.art("b.md"), md("Beta", "second")).expect("write");
+    // Older than the parse cache's racy window (2 s), so that the first start caches them.
+    thread::sleep(Duration::from_millis(2500));
+    let both: BTreeSet<String> = ["Alpha", "Beta"].map(String::from).into();
+    let mut d = site.start();
+    wait_for_titles(&d, &both, "first start");
+    d.signal("TERM");
+    assert!(d.wait_exit(DEADLINE).is_some(), "no exit on SIGTERM");
+    let rss = fs::read(site.path("out/rss.xml")).expect("rss.xml written");
+
+    // Started while a deploy has the directory away: the previous run's articles, from the
+    // parse cache, not an empty site.
+    fs::rename(site.path("articles"), site.path("articles.away")).expect("move away");
+    d = site.start();
+    assert_eq!(served_titles(&d), Ok(both.clone()), "{}", d.log());
+    thread::sleep(Duration::from_millis(500));
+    assert!(
+        site.path("out/articles").is_dir(),
+        "pages deleted\n{}",
+        d.log()
+    );
+    assert_eq!(fs::read(site.path("out/rss.xml")).ok(), Some(rss.clone()));
+
+    // Back, with a new article: followed.
+    fs::write(site.path("articles.away/c.md"), md("Gamma", "third")).expect("write");
+    fs::rename(site.path("articles.away"), site.path("articles")).expect("move back");
+    let three: BTreeSet<String> = ["Alpha", "Beta", "Gamma"].map(String::from).into();
+    wait_for_titles(&d, &three, "after the directory came back");
+    d.signal("TERM");
+    assert!(d.wait_exit(DEADLINE).is_some(), "no exit on SIGTERM");
+
+    // Without a parse cache there is nothing to publish: nothing is, and the out dir stays.
+    fs::remove_file(site.path("out/.feedpub-cache")).expect("remove the cache");
+    fs::rename(site.path("articles"), site.path("articles.away")).expect("move away");
+    let rss = fs::read(site.path("out/rss.xml")).expect("rss.xml written");
+    let d = Daemon::spawn(site.serve("articles"));
+    assert!(
+        wait_until(DEADLINE, || d.log().contains("nothing is published")),
+        "{}",
+        d.log()
+    );
+    let health = crate::util::http_get(d.addr, "/healthz", &[]).expect("healthz");
+    assert_eq!(health.status, 503, "{}", d.log());
+    assert_eq!(fs::read(site.path("out/rss.xml")).ok(), Some(rss));
+    assert!(
+        site.path("out/articles").is_dir(),
+        "pages deleted\n{}",
+        d.log()
+    );
+    fs::rename(site.path("articles.away"), site.path("articles")).expect("move back");
+    wait_for_titles(&d, &three, "after the directory came back, without a cache");
+}
+
+#[test]
+fn a_reload_onto_a_directory_that_cannot_be_read_keeps_the_old_config() {
+    let site = Site::new("");
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    let one: BTreeSet<String> = ["Alpha"].map(String::from).into();
+    let d = Daemon::spawn(site.serve_without_dir_flag());
+    d.wait_healthy();
+    wait_for_titles(&d, &one, "first start");
+    let config = fs::read_to_string(site.path("feedpub.toml")).expect("config");
+    site.write(
+        "feedpub.toml",
+        &format!("{config}[articles]\ndir = \"no-such-dir\"\n"),
+    );
+    d.signal("HUP");
+    assert!(
+        wait_until(DEADLINE, || d.log().contains("config not reloaded")),
+        "{}",
+        d.log()
+    );
+    assert!(d.log().contains("articles.dir"), "{}", d.log());
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(served_titles(&d), Ok(one.clone()), "{}", d.log());
+    assert!(site.path("out/articles").is_dir(), "pages deleted");
+    // The old config still runs: its directory is still watched.
+    fs::write(site.art("b.md"), md("Beta", "second")).expect("write");
+    let both: BTreeSet<String> = ["Alpha", "Beta"].map(String::from).into();
+    wait_for_titles(&d, &both, "an edit after the refused reload");
 }
 
 /// 20,000 articles of ~1.4 KB, with the default feed limit (50): enough that a first start of

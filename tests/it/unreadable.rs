@@ -245,6 +245,43 @@ fn a_restart_or_a_reload_keeps_the_articles_of_a_directory_it_cannot_list() {
     );
 }
 
+/// Started while the articles directory itself cannot be read (its permissions wrong after a
+/// deploy), the daemon publishes what the previous run did, keeps running, and follows the
+/// directory once it can be read.
+#[test]
+fn a_start_with_the_articles_dir_unreadable_publishes_the_last_build_and_waits_for_it() {
+    let tmp = tree();
+    let config = tmp.path().join("feedpub.toml");
+    fs::write(&config, "[site]\nbase_url = \"http://feeds.example/\"\n").expect("config");
+    // Older than the parse cache's racy window, so that the first start caches them.
+    std::thread::sleep(Duration::from_millis(2500));
+    let d = serve(tmp.path());
+    let cached = wait_until(Duration::from_secs(20), || {
+        feed(&d).contains("Inside")
+            && fs::metadata(tmp.path().join("out/.feedpub-cache")).is_ok_and(|m| m.len() > 100)
+    });
+    assert!(cached, "never published and cached: {}", d.log());
+    drop(d);
+    lock(&tmp.path().join("articles"));
+    let d = serve(tmp.path());
+    let published = wait_until(Duration::from_secs(20), || {
+        let f = feed(&d);
+        f.contains("Inside") && f.contains("Top")
+    });
+    let alive = d.log().contains("cannot watch directory");
+    chmod(&tmp.path().join("articles"), 0o777);
+    let md = "---\ntitle: Later\ndate: 2024-03-02T08:00:00Z\n---\n\nText.\n";
+    fs::write(tmp.path().join("articles/later.md"), md).expect("write");
+    let followed = wait_until(Duration::from_secs(10), || feed(&d).contains("Later"));
+    assert!(published, "the last build was not published: {}", d.log());
+    assert!(alive, "the directory was not reported: {}", d.log());
+    assert!(
+        followed,
+        "the directory was not followed once readable: {}",
+        d.log()
+    );
+}
+
 /// Started while a directory cannot be listed, the daemon watches everything around it, and
 /// still sees a directory made afterwards, and the locked one once it is opened.
 #[test]
