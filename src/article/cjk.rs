@@ -22,6 +22,7 @@ const FREQUENT_HANZI: &str = "\
 张王李刘陈杨赵黄周吴徐孙马朱胡林郭何罗郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁余叶蒋杜苏魏程吕丁沈任\
 姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵钱严赖洪武莫孔习\
 近强毅平庆伟军红丽芳娜敏静燕霞杰涛斌超磊鹏辉刚勇艳秀英明华建文志东海波兰玉梅春晓亮成功利益改革发展\
+州山原太常深圳杭武汉都安重沙郑阳岛济肥厦昆庄哈尔滨银萨乌鲁木齐呼浩特锡佛莞泉嘉绍潍坊扬温拉徐连\
 建设管理服务活动问题工作情况计划标准规定决定意见通知办法保障支持推进加强落实研究调查数据增长下降\
 提高减少影响关系重要主要相关国际国内全国世界中央地方政府部门机构组织单位人民群众社会市场中心基\
 這個們來時說國會對發動與為學經過還進種將當後從開現實點體問長門見間電聲選區報導記者訊縣議黨總統灣\
@@ -80,9 +81,10 @@ fn char_score(encoding: &'static Encoding, c: char) -> i64 {
                 -2
             }
         }
-        // Half-width katakana: Shift_JIS single bytes, old Japanese systems' only kana. Weak
-        // evidence alone: capitals in KOI8-R, windows-1251 or windows-1253 are the same bytes.
-        '\u{FF61}'..='\u{FF9F}' => 1,
+        // Half-width katakana: Shift_JIS single bytes, old Japanese systems' only kana. No
+        // evidence alone: capitals in KOI8-R, windows-1251 or windows-1253 are the same bytes,
+        // and so are GBK's common hanzi (`杭州` in GBK is `ｺｼﾖﾝ` in Shift_JIS).
+        '\u{FF61}'..='\u{FF9F}' => 0,
         // Ideographic space, comma, full stop, brackets; full-width ASCII; quotes and dashes.
         '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF5E}' | '\u{2010}'..='\u{2027}' => 1,
         '\u{E000}'..='\u{F8FF}' | '\u{F900}'..='\u{FAFF}' => -4,

@@ -389,6 +389,15 @@ fn short_cjk_text_decodes_in_its_own_encoding() {
                 "标题\n\n正文一句话。",
                 "鑫淼犇骉",
                 "张堃",
+                // Each also reads as Shift_JIS half-width katakana (`ｺｼﾖﾝ`), EUC-JP kanji
+                // (`倹表`) or Big5 hanzi (`都笣`).
+                "杭州",
+                "福州预警",
+                "泉州招聘",
+                "佛山",
+                "常州",
+                "嘉兴开幕",
+                "潍坊",
             ],
         ),
         (
