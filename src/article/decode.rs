@@ -176,7 +176,7 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     } else {
         guess
     };
-    if first.is_single_byte() && damaged_double_byte(bytes) && !thai {
+    if first.is_single_byte() && damaged_double_byte(bytes, LATIN.contains(&first)) && !thai {
         // Chinese cut mid-character or with a stray byte: every single-byte encoding decodes
         // it, as mojibake. Reported instead, like damaged UTF-8.
         return Err(ArticleErrorKind::Undecodable);
@@ -468,13 +468,19 @@ fn plausible_gb2312(bytes: &[u8]) -> bool {
 /// (a file cut mid-character, a stray byte), with at least 8 characters mostly of the common
 /// range (GB2312 level-1 hanzi and punctuation; Big5 frequent characters, with trail bytes above
 /// ASCII often enough that accented Latin letters followed by ASCII do not look like Big5).
-fn damaged_double_byte(bytes: &[u8]) -> bool {
+///
+/// When the guess is a Latin encoding (`latin`), whose languages rarely put two accented
+/// letters side by side, more damage is recognised: from 4 GB2312 characters, one stray byte in
+/// five (bytes cut out of a long article, a headline cut short).
+fn damaged_double_byte(bytes: &[u8], latin: bool) -> bool {
     let damaged = |c: &Pairs| (1..=2).contains(&c.stray) && c.pairs >= 8;
     let gb = count_pairs(bytes, true, |lead, trail| {
         let pair = (0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail);
         pair.then_some((0xA1..=0xD7).contains(&lead))
     });
-    if damaged(&gb) && gb.common * 10 >= gb.pairs * 7 {
+    let damaged_gb =
+        damaged(&gb) || (latin && gb.stray > 0 && gb.pairs >= 4 && gb.stray * 5 <= gb.pairs);
+    if damaged_gb && gb.common * 10 >= gb.pairs * 7 {
         return true;
     }
     let big5 = count_pairs(bytes, false, |lead, trail| {

@@ -302,6 +302,22 @@ fn damaged_gbk_and_big5_are_undecodable_not_mojibake() {
         ),
         ("big5 cut mid-character", big5[..big5.len() - 1].to_vec()),
         ("big5 with a stray 0x80", with_stray(&big5, 6, 0x80)),
+        (
+            "gbk with three strays",
+            with_stray(&with_stray(&with_stray(&gbk, 10, 0xB0), 40, 0xB0), 80, 0xB0),
+        ),
+        (
+            "gbk with three bytes cut out",
+            [&gbk[..9], &gbk[10..39], &gbk[40..79], &gbk[80..]].concat(),
+        ),
+        (
+            "a short gbk item cut mid-character",
+            encode(encoding_rs::GBK, "GBK标题\n\n正文内容。")[..18].to_vec(),
+        ),
+        (
+            "a short gbk item with a stray",
+            [&encode(encoding_rs::GBK, "标题\n\n正文内容。")[..], b"\xB0"].concat(),
+        ),
     ];
     for (name, bytes) in cases {
         assert_eq!(
