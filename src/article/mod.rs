@@ -123,6 +123,8 @@ pub enum ArticleErrorKind {
     BadSlug(String),
     #[error("HTML nested more than {0} elements deep (sanitizing it would take minutes)")]
     TooDeep(usize),
+    #[error("HTML text of up to {0} bytes without markup, full of `&` or no-break spaces (sanitizing it would take minutes): split it into paragraphs")]
+    SlowText(usize),
     #[error("no title: the file has no front matter title, heading or non-blank line")]
     NoTitle,
     #[error("not an article: unknown extension or an ignored file name")]
@@ -367,6 +369,9 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         if opts.sanitize_html && needs_sanitizing {
             if sanitize::too_deep(&content_html) {
                 return Err(ArticleErrorKind::TooDeep(sanitize::MAX_DEPTH).into());
+            }
+            if let Some(bytes) = sanitize::slow_text(&content_html) {
+                return Err(ArticleErrorKind::SlowText(bytes).into());
             }
             content_html = sanitize::sanitize(&content_html);
         }

@@ -140,6 +140,28 @@ pub fn sanitize(html: &str) -> String {
     BUILDER.clean(html).to_string()
 }
 
+/// Most work the serializer under ammonia may take for the texts of one document, in bytes
+/// searched (about a second). At each `&` or no-break space of a text, html5ever's serializer
+/// searches on for the next `<` or `>` to the end of the text: quadratic in a long text full of
+/// them (2 MB of `&` between two tags took 42 s, stalling the daemon).
+pub const MAX_TEXT_COST: u64 = 50_000_000_000;
+
+/// The longest stretch of `html` without markup, in bytes, when the texts would cost the
+/// serializer more than [`MAX_TEXT_COST`]; `None` when they would not. An over-estimate: each
+/// `&` (an entity too) or no-break space counts half its stretch.
+pub fn slow_text(html: &str) -> Option<usize> {
+    let mut cost: u64 = 0;
+    let mut longest = 0;
+    for run in html.as_bytes().split(|&b| b == b'<' || b == b'>') {
+        let specials = run.iter().filter(|&&b| b == b'&').count()
+            + run.windows(2).filter(|w| *w == [0xC2, 0xA0]).count();
+        let run_cost = (specials as u64).saturating_mul(run.len() as u64 / 2);
+        cost = cost.saturating_add(run_cost);
+        longest = longest.max(run.len());
+    }
+    (cost > MAX_TEXT_COST).then_some(longest)
+}
+
 /// Deepest element nesting [`sanitize`] is given (browsers stop nesting at 512 too). html5ever,
 /// under ammonia, takes time proportional to the depth for each block start tag, so 100,000
 /// nested `<div>`s (600 KB) took 30 s and a 10 MiB file hours, stalling the daemon.
@@ -382,6 +404,19 @@ fn find_ci(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_full_of_ampersands_is_refused_before_the_serializer_stalls() {
+        let amps = format!("<p>{}</p>", "&amp;".repeat(1_000_000));
+        assert_eq!(slow_text(&amps), Some(5_000_000));
+        let nbsp = format!("<p>{}</p>", "\u{A0}".repeat(1_000_000));
+        assert!(slow_text(&nbsp).is_some());
+        // Ordinary text, long paragraphs with the odd `&`, and many short ones pass.
+        let long = format!("<p>{}</p>", "Fish &amp; chips, ".repeat(50_000));
+        assert_eq!(slow_text(&long), None);
+        let many = "<p>Fish &amp; chips &amp; peas</p>\n".repeat(100_000);
+        assert_eq!(slow_text(&many), None);
+    }
 
     #[test]
     fn dangerous_markup_is_removed() {
