@@ -45,12 +45,25 @@ pub fn render(body: &str, find_title: bool, safe_urls: bool) -> Rendered {
         drop_unsafe_urls(&mut events);
     }
     join_cjk_soft_breaks(&mut events);
-    let title = if find_title {
-        take_h1(&mut events).or_else(|| first_line(&events))
-    } else {
-        None
+    // Titles and summaries are text: never what an inline `<script>` or `<style>` holds.
+    let blanked = raw_html.then(|| without_raw_text(&events)).flatten();
+    let (h1, title, summary) = {
+        let shown = blanked.as_deref().unwrap_or(&events);
+        let h1 = find_title.then(|| h1_range(shown)).flatten();
+        let heading = h1.and_then(|(start, len)| h1_text(&shown[start..start + len]));
+        let h1 = h1.filter(|_| heading.is_some());
+        let title = match heading {
+            Some(t) => Some(t),
+            None if find_title => first_line(shown),
+            None => None,
+        };
+        (h1, title, summary(shown))
     };
-    let summary = summary(&events);
+    drop(blanked);
+    // The heading that gave the title is the title: not again in the body.
+    if let Some((start, len)) = h1 {
+        events.drain(start..=start + len);
+    }
     let mut out = String::with_capacity(body.len() + body.len() / 4);
     html::push_html(&mut out, events.into_iter());
     Rendered {
@@ -107,8 +120,8 @@ fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
     }
 }
 
-/// Remove the first level-1 heading and return its text (if it has any).
-fn take_h1(events: &mut Vec<Event<'_>>) -> Option<String> {
+/// Where the first level-1 heading is: its start event and how many events up to its end.
+fn h1_range(events: &[Event<'_>]) -> Option<(usize, usize)> {
     let start = events.iter().position(|e| {
         matches!(
             e,
@@ -121,8 +134,13 @@ fn take_h1(events: &mut Vec<Event<'_>>) -> Option<String> {
     let len = events[start..]
         .iter()
         .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1))))?;
+    Some((start, len))
+}
+
+/// The text of a heading's events, if it has any.
+fn h1_text(heading: &[Event<'_>]) -> Option<String> {
     let mut raw = String::new();
-    for e in &events[start..start + len] {
+    for e in heading {
         match e {
             Event::SoftBreak | Event::HardBreak => raw.push(' '),
             e => raw.push_str(text_of(e).unwrap_or("")),
@@ -130,11 +148,37 @@ fn take_h1(events: &mut Vec<Event<'_>>) -> Option<String> {
     }
     let mut title = String::new();
     join_line(&mut title, &raw);
-    if title.is_empty() {
-        return None;
+    Some(title).filter(|t| !t.is_empty())
+}
+
+/// `events` with the text inside inline `<script>` and `<style>` elements blanked: pulldown-cmark
+/// gives it as text between two inline HTML events.
+/// `None` when there is no such text.
+fn without_raw_text<'a>(events: &[Event<'a>]) -> Option<Vec<Event<'a>>> {
+    let opens = |html: &str, name: &str| {
+        html.get(..name.len() + 1)
+            .is_some_and(|h| h.eq_ignore_ascii_case(&format!("<{name}")))
+            && html[name.len() + 1..].starts_with(|c: char| c == '>' || c.is_whitespace())
+    };
+    let mut inside: Option<&str> = None;
+    let mut out: Option<Vec<Event<'a>>> = None;
+    for (i, e) in events.iter().enumerate() {
+        match e {
+            Event::InlineHtml(h) | Event::Html(h) => {
+                let h = h.trim_start();
+                match inside {
+                    Some(name) if opens(h, &format!("/{name}")) => inside = None,
+                    Some(_) => {}
+                    None => inside = ["script", "style"].into_iter().find(|n| opens(h, n)),
+                }
+            }
+            Event::Text(_) | Event::Code(_) if inside.is_some() => {
+                out.get_or_insert_with(|| events.to_vec())[i] = Event::Text(CowStr::Borrowed(""));
+            }
+            _ => {}
+        }
     }
-    events.drain(start..=start + len);
-    Some(title)
+    out
 }
 
 /// The first line of text in the body.
@@ -199,6 +243,22 @@ fn summary(events: &[Event<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_script_and_style_text_is_no_title_or_summary() {
+        let r = render(
+            "# Hello <script>evil()</script> there\n\nText <style>p{}</style>and <SCRIPT type=x>steal()</SCRIPT>more.\n",
+            true,
+            true,
+        );
+        assert_eq!(r.title.as_deref(), Some("Hello there"));
+        assert_eq!(r.summary, "Text and more.");
+        // The body keeps the raw HTML for the sanitizer (or an author who allows scripts).
+        assert!(r.html.contains("steal()"), "{}", r.html);
+        // A first line as the title, too.
+        let r = render("Hi <script>x()</script>all\n", true, true);
+        assert_eq!(r.title.as_deref(), Some("Hi all"));
+    }
 
     #[test]
     fn titles() {
