@@ -79,7 +79,7 @@ impl Output {
     /// Make the out dir hold exactly `site` (plus files feedpub never wrote). Files whose
     /// content is already on disk are skipped: an asset that is the very one written last time
     /// (same `Arc`, as the incremental renderer hands back for anything unchanged) without
-    /// touching the disk, any other by ETag and file size. On error the remaining files are still
+    /// touching the disk, any other when the manifest has its ETag and the file its bytes. On error the remaining files are still
     /// attempted, the first error is returned, and the failed files are retried by the next call.
     /// Files are written on every core: with thousands of pages the cost is per-file metadata
     /// work (create, rename), not bytes.
@@ -126,7 +126,7 @@ impl Output {
             let key: &str = &key[..];
             let path = dir.join(key);
             let noted = written.get(key).is_some_and(|w| w.etag == identity.etag);
-            if noted && same_len(&path, identity.body.len()) {
+            if noted && holds(&path, &identity.body) {
                 return Ok((identity.etag.clone(), false));
             }
             // Feeds are what readers poll; make them durable. Pages are rebuilt from the
@@ -225,8 +225,33 @@ pub fn open_regular(path: &Path) -> io::Result<fs::File> {
     Ok(file)
 }
 
-fn same_len(path: &Path, len: usize) -> bool {
-    fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == len as u64)
+/// Whether the file at `path` holds exactly `body`. The manifest's word is not enough: a run
+/// killed after renaming new files into place but before writing the manifest leaves files
+/// the manifest does not describe, and a later run whose bytes match the manifest would keep
+/// them for good (found by a kill -9 campaign). Comparing bytes is a read from the page cache;
+/// it happens once per file per process (see [`Output::write`]).
+fn holds(path: &Path, body: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = open_regular(path) else {
+        return false;
+    };
+    if file
+        .metadata()
+        .map_or(true, |m| m.len() != body.len() as u64)
+    {
+        return false;
+    }
+    let mut buf = vec![0; body.len().clamp(1, 1 << 16)];
+    let mut at = 0;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return at == body.len(),
+            Ok(n) if body.get(at..at + n) == Some(&buf[..n]) => at += n,
+            Ok(_) => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// The manifest's entries whose key `keep` accepts (and that stay inside the out dir).
@@ -433,6 +458,42 @@ mod tests {
             );
         }
         s
+    }
+
+    #[test]
+    fn files_the_manifest_does_not_describe_are_rewritten() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let one = site(&[
+            ("rss.xml", "version one"),
+            ("articles/a/index.html", "page one"),
+        ]);
+        let two = site(&[
+            ("rss.xml", "version two"),
+            ("articles/a/index.html", "page two"),
+        ]);
+        Output::open(tmp.path()).write(&one).expect("write one");
+        let manifest = fs::read(tmp.path().join(MANIFEST)).expect("manifest");
+        // A run killed after its renames, before its manifest: new bytes, the old manifest.
+        Output::open(tmp.path()).write(&two).expect("write two");
+        fs::write(tmp.path().join(MANIFEST), manifest).expect("restore the manifest");
+        let stats = Output::open(tmp.path())
+            .write(&one)
+            .expect("write one again");
+        assert_eq!(stats.written, 2, "{stats:?}");
+        for (key, text) in [
+            ("rss.xml", "version one"),
+            ("articles/a/index.html", "page one"),
+        ] {
+            assert_eq!(
+                fs::read_to_string(tmp.path().join(key)).ok().as_deref(),
+                Some(text)
+            );
+        }
+        // Files that do hold the manifest's bytes are left alone.
+        let stats = Output::open(tmp.path())
+            .write(&one)
+            .expect("write one a third time");
+        assert_eq!(stats.unchanged, 2, "{stats:?}");
     }
 
     #[test]
