@@ -255,6 +255,12 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     None => (engine, _) = blocking(engine, |e| e.rescan()).await,
                 }
                 (engine, next_due) = publish(engine, &tx).await;
+                // And the out dir is made whole again, should files have gone from it.
+                tx.writer.send_modify(|job| {
+                    if let Some(job) = job {
+                        job.check_disk = true;
+                    }
+                });
                 systemd::ready();
             }
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
@@ -509,6 +515,7 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
         tx.writer.send_replace(Some(writer::Job {
             site,
             out_dir: engine.config().feeds.out_dir.clone(),
+            check_disk: false,
         }));
     }
     if let Some(old) = shrunk_from {

@@ -28,6 +28,9 @@ pub const RETRY: Duration = Duration::from_secs(2);
 pub struct Job {
     pub site: Arc<Site>,
     pub out_dir: PathBuf,
+    /// Whether to look at every file on disk rather than trust what this process wrote last:
+    /// the out dir may have been changed behind its back (deleted, files removed or edited).
+    pub check_disk: bool,
 }
 
 /// Write each newest job until the sender is dropped.
@@ -48,7 +51,7 @@ pub async fn run(mut jobs: watch::Receiver<Option<Job>>, metrics: Arc<Metrics>) 
         let Some(job) = jobs.borrow_and_update().clone() else {
             continue;
         };
-        let out = output.take();
+        let out = output.take().filter(|_| !job.check_disk);
         let mut gz = std::mem::take(&mut gzips);
         let written = tokio::task::spawn_blocking(move || {
             let mut out = match out {

@@ -861,6 +861,25 @@ fn a_start_while_the_articles_dir_is_away_keeps_the_last_build_published() {
 }
 
 #[test]
+fn a_sighup_makes_the_out_dir_whole_again_after_files_went_from_it() {
+    let site = Site::new("");
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    let d = site.start();
+    let page = site.path("out/articles/a/index.html");
+    assert!(wait_until(DEADLINE, || page.is_file()), "{}", d.log());
+    let rss = fs::read(site.path("out/rss.xml")).expect("rss.xml");
+    fs::remove_dir_all(site.path("out/articles")).expect("rm articles");
+    fs::write(site.path("out/rss.xml"), "tampered").expect("tamper");
+    d.signal("HUP");
+    assert!(
+        wait_until(DEADLINE, || page.is_file()
+            && fs::read(site.path("out/rss.xml")).ok().as_ref() == Some(&rss)),
+        "not repaired\n{}",
+        d.log()
+    );
+}
+
+#[test]
 fn a_reload_onto_a_directory_that_cannot_be_read_keeps_the_old_config() {
     let site = Site::new("");
     fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
