@@ -148,10 +148,21 @@ fn respond<B>(shared: &Shared, req: &Request<B>) -> (RouteClass, Resp) {
     let site = shared.site.borrow().clone();
     let route = route_under(&target, site.as_ref().map_or("", |s| &s.base_path));
     let class = route.class();
-    // RFC 9112 §3.2.2: absolute-form is for http and https URIs only.
+    // RFC 9112 §3.2.2: absolute-form is for http and https URIs only, and (RFC 9110 §4.2.4)
+    // one with a user name or password in it is an error.
     if let Some(scheme) = req.uri().scheme() {
         if *scheme != Scheme::HTTP && *scheme != Scheme::HTTPS {
             return (class, text(StatusCode::BAD_REQUEST, "unsupported scheme\n"));
+        }
+        if req
+            .uri()
+            .authority()
+            .is_some_and(|a| a.as_str().contains('@'))
+        {
+            return (
+                class,
+                text(StatusCode::BAD_REQUEST, "user info in the request target\n"),
+            );
         }
     }
     // RFC 9112 §3.2.3-4: authority-form (`a:80`) is for CONNECT and asterisk-form (`*`) for
@@ -333,7 +344,11 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
     };
     let h = resp.headers_mut();
     h.insert(header::ETAG, variant.etag_header.clone());
-    h.insert(header::LAST_MODIFIED, asset.last_modified_header());
+    let (last_modified, date) = asset.last_modified_header();
+    h.insert(header::LAST_MODIFIED, last_modified);
+    if let Some(date) = date {
+        h.insert(header::DATE, date);
+    }
     h.insert(header::CACHE_CONTROL, shared.cache_control.clone());
     if compressible {
         h.insert(header::VARY, VARY);
@@ -370,11 +385,16 @@ fn strip_body(resp: &mut Resp) {
 }
 
 /// 503 before the first build is published.
+/// Before the first snapshot: a reader is to come back soon, and no cache is to keep this.
 fn starting() -> Resp {
-    text(
+    let mut resp = text(
         StatusCode::SERVICE_UNAVAILABLE,
         "starting, try again shortly\n",
-    )
+    );
+    let h = resp.headers_mut();
+    h.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    h.insert(header::CACHE_CONTROL, NO_STORE);
+    resp
 }
 
 fn not_found() -> Resp {

@@ -979,7 +979,11 @@ async fn serve_one(
 #[tokio::test]
 async fn the_article_redirect_is_503_before_the_first_publish() {
     let server = TestServer::start(None, |_| {}).await;
-    assert_eq!(server.get("/articles/hello/", &[]).await.status, 503);
+    let r = server.get("/articles/hello/", &[]).await;
+    assert_eq!(r.status, 503);
+    // Come back soon; never cache this.
+    assert_eq!(r.header("retry-after"), Some("5"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(server.get("/articles/hello", &[]).await.status, 503);
     server.site_tx.send_replace(Some(Arc::new(test_site())));
     let r = server.get("/articles/hello", &[]).await;

@@ -655,6 +655,9 @@ fn absolute_form_targets_other_than_http_and_https_get_400() {
         "ftp://x/rss.xml",
         "ws://x/healthz",
         "foo+bar://x/",
+        // RFC 9110 §4.2.4: a user name or password in an http(s) URI is an error.
+        "http://user:pw@x/healthz",
+        "http://user@x/rss.xml",
     ] {
         let r = d.get(target, &[]);
         assert_eq!(r.status, 400, "{target}");
