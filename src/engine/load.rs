@@ -218,7 +218,13 @@ impl Engine {
         stats.cache_outdated |= !cached.is_empty();
         // Drafts and future articles are never cached, so only a public article read from its
         // file (new, edited, or due since) or a cached file now gone or broken is a change.
-        self.unseen_changes = had_cache && (public_parsed || !cached.is_empty());
+        // Without a cache, nothing vouches for what a previous run published, when its
+        // manifest says there was one (the settings or the binary changed since): so many
+        // changes, as far as a lazy asset's Last-Modified can tell.
+        self.unseen_changes = match had_cache {
+            true => public_parsed || !cached.is_empty(),
+            false => !self.served.is_empty(),
+        };
         tracing::debug!(ms = start.elapsed().as_millis() as u64, "store built");
         Ok(stats)
     }

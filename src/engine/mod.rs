@@ -47,9 +47,10 @@ pub struct Engine {
     renderer: Renderer,
     /// The parse cache's key for this build and these settings, set by [`Engine::load_all`].
     cache_key: Option<u64>,
-    /// Whether the articles differ from what the previous run published, as far as the parse
-    /// cache it left can tell: set by a load that read a public article from its file or found
-    /// a cached one gone. See [`Engine::render`].
+    /// Whether the articles may differ from what the previous run published, as far as the
+    /// parse cache it left can tell: set by a load that read a public article from its file or
+    /// found a cached one gone, or that found a previous run's manifest but no cache to check
+    /// it against. See [`Engine::render`].
     unseen_changes: bool,
     /// What the out dir's manifest says the previous run served (ETag, Last-Modified), read by
     /// the first load and used by the first render only. See [`Engine::render`].
@@ -359,9 +360,10 @@ impl Engine {
     /// Last-Modified; a changed asset gets its renderer date when that moved forward, else `now`.
     /// An asset seen for the first time keeps its renderer date (the newest article), except in
     /// the first snapshot of a process whose load found, against the parse cache the previous
-    /// run left, articles changed while it was stopped: then `now`, as nothing says what the
-    /// previous run served, and a client's `If-Modified-Since` from it must not hide the change.
-    /// (Without a cache, a first start or an upgrade, the newest article's date it is.)
+    /// run left, articles changed while it was stopped, or found no cache to tell (an upgrade,
+    /// new settings) after a previous run: then `now`, as nothing says what the previous run
+    /// served, and a client's `If-Modified-Since` from it must not hide the change. (On a
+    /// first start, the newest article's date it is.)
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.published_in_full(now);

@@ -1389,6 +1389,65 @@ fn if_modified_since_from_before_a_restart_never_hides_an_offline_edit() {
     });
 }
 
+/// The same without a usable parse cache (the base URL follows the random port, so each start
+/// has other settings): tag feeds and pages, made on request, must not go back to the
+/// article's date either.
+#[test]
+fn if_modified_since_from_before_a_restart_without_a_cache_never_hides_an_offline_edit() {
+    let dir = TestDir::new();
+    dir.write("articles/a.md", md("Alpha"));
+    let args = [
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        "/dev/null",
+    ];
+    let mut d = Daemon::start(dir.root(), &args);
+    d.wait_healthy();
+    // An edit while running dates the tag feed and the page now, well after the article.
+    thread::sleep(Duration::from_millis(1100));
+    dir.write(
+        "articles/a.md",
+        md("Alpha").replace("Body of", "Second body of"),
+    );
+    let paths = ["/tags/news/rss.xml", "/articles/a/"];
+    assert!(
+        wait_until(DEADLINE, || d.get(paths[1], &[]).text().contains("Second")),
+        "{}",
+        d.log()
+    );
+    let since: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let r = d.get(p, &[]);
+            r.header("last-modified")
+                .expect("Last-Modified")
+                .to_string()
+        })
+        .collect();
+    d.signal("TERM");
+    assert!(d.wait_exit(Duration::from_secs(10)).is_some());
+    thread::sleep(Duration::from_millis(1100));
+    dir.write(
+        "articles/a.md",
+        md("Alpha").replace("Body of", "Third body of"),
+    );
+    let d = Daemon::start(dir.root(), &args);
+    d.wait_healthy();
+    for (path, ims) in paths.iter().zip(&since) {
+        let r = d.get(path, &[("If-Modified-Since", ims)]);
+        assert_eq!(
+            r.status,
+            200,
+            "{path}: an offline edit hidden by a 304\n{}",
+            d.log()
+        );
+        assert!(r.text().contains("Third body of"), "{path}");
+    }
+}
+
 /// A first start publishes its feeds before it has parsed every body: a page asked for in
 /// that window is answered once it is made (never a 404), and the out dir gets every page.
 #[test]
