@@ -82,34 +82,53 @@ pub enum CacheError {
     Stale { path: PathBuf },
 }
 
-/// What a cache must have been written with to be used: this very build of feedpub (the
-/// executable's fingerprint, so a parser change without a version bump, or a dependency update,
-/// counts: every build or install writes a new file), the parse settings, and the `[site]` and
-/// `[feeds]` settings (not needed to parse, but a start that uses the cache takes it that what
-/// the last run published is unchanged: see `Engine::render`); anything else a parse depends
-/// on is in each article file's fingerprint. `None` (no cache) when the executable cannot be
-/// stat'ed.
+/// What a cache must have been written with to be used: this very build of feedpub (a hash of
+/// the running executable's bytes, so a parser change without a version bump, or a dependency
+/// update, counts, while a `chmod`, a hard link or a reinstall of the same build does not), the
+/// parse settings, and the `[site]` and `[feeds]` settings (not needed to parse, but a start
+/// that uses the cache takes it that what the last run published is unchanged: see
+/// `Engine::render`); anything else a parse depends on is in each article file's fingerprint.
+/// `None` (no cache) when the executable cannot be read.
 pub fn key(opts: &ParseOptions, config: &crate::config::Config) -> Option<u64> {
-    let exe = std::env::current_exe().and_then(std::fs::metadata);
-    let exe = match exe {
-        Ok(meta) => Fingerprint::of(&meta),
-        Err(e) => {
-            tracing::warn!("parse cache disabled: cannot stat the feedpub executable: {e}");
-            return None;
-        }
-    };
+    let exe = (*EXE_HASH.get_or_init(exe_hash))?;
     let text = format!(
-        "{:?} {:?} {} {} {} {} {opts:?} {:?} {:?}",
-        exe.modified,
-        exe.changed,
-        exe.len,
-        exe.inode,
-        exe.device,
+        "{exe} {} {opts:?} {:?} {:?}",
         env!("CARGO_PKG_VERSION"),
         config.site,
         config.feeds,
     );
     Some(xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}
+
+/// The running executable's hash, read once per process.
+static EXE_HASH: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+
+/// A hash of the running executable's bytes (`/proc/self/exe`, which still reads the running
+/// image after an upgrade replaced the file): ~10 ms for the release build.
+fn exe_hash() -> Option<u64> {
+    use std::io::Read;
+    let opened = std::fs::File::open("/proc/self/exe")
+        .or_else(|_| std::env::current_exe().and_then(std::fs::File::open));
+    let mut file = match opened {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("parse cache disabled: cannot read the feedpub executable: {e}");
+            return None;
+        }
+    };
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Some(hasher.digest()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                tracing::warn!("parse cache disabled: cannot read the feedpub executable: {e}");
+                return None;
+            }
+        }
+    }
 }
 
 /// Write `entries` to `path` atomically. Entries whose time cannot be encoded are left out.

@@ -1165,6 +1165,37 @@ fn an_out_dir_inside_the_articles_dir_is_a_config_error() {
 }
 
 #[test]
+fn a_chmod_or_a_hard_link_of_the_executable_keeps_the_parse_cache() {
+    let t = TestDir::new();
+    t.write(
+        "articles/a.md",
+        md("A", "date: 2026-01-01T00:00:00Z\n", "Body."),
+    );
+    let exe = t.path("feedpub-copy");
+    fs::copy(crate::util::BIN, &exe).expect("copy the executable");
+    // Older than the racy window, so the first build's cache vouches for it.
+    std::thread::sleep(std::time::Duration::from_millis(2_200));
+    let build = |exe: &Path| {
+        let out = crate::util::with_args(std::process::Command::new(exe), t.root(), &["build"]);
+        run(out)
+    };
+    build(&exe).expect_code(0);
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o700)).expect("chmod");
+    fs::hard_link(&exe, t.path("feedpub-link")).expect("hard link");
+    for which in [&exe, &t.path("feedpub-link")] {
+        let r = build(which);
+        r.expect_code(0);
+        assert!(
+            r.stderr
+                .contains("0 articles parsed, 1 from the parse cache"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
 fn a_second_build_takes_unchanged_articles_from_the_cache_and_sees_every_edit() {
     let t = TestDir::new();
     let body = |word: &str| format!("The {word} word.");
