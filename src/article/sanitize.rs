@@ -137,7 +137,59 @@ pub fn srcset_candidates(srcset: &str) -> Vec<(&str, &str)> {
 
 /// `html` sanitized.
 pub fn sanitize(html: &str) -> String {
-    BUILDER.clean(html).to_string()
+    let clean = BUILDER.clean(html).to_string();
+    match valid_leftovers(&clean) {
+        Cow::Borrowed(_) => clean,
+        Cow::Owned(fixed) => fixed,
+    }
+}
+
+/// What ammonia leaves of an element whose URL it dropped (`javascript:`, `data:`), made valid
+/// HTML: a link without `href` loses the `rel` ammonia adds to every link (HTML allows `rel`
+/// only with `href`), and an image without `src` becomes its `alt` text. ammonia's output is
+/// html5ever's serialization: every attribute is ` name="value"`.
+fn valid_leftovers(html: &str) -> Cow<'_, str> {
+    use super::html::{decode_entities, escape_text, Lexer, Token};
+    if !html.contains("<a ") && !html.contains("<img") {
+        return Cow::Borrowed(html);
+    }
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    for token in Lexer::new(html) {
+        let Token::Tag {
+            name,
+            end: false,
+            attrs,
+            range,
+        } = token
+        else {
+            continue;
+        };
+        let has = |wanted: &str| attrs.iter().any(|a| a.name == wanted);
+        if name == "a" && !has("href") {
+            if let Some(rel) = attrs.iter().find(|a| a.name == "rel") {
+                let start = rel.span.start.saturating_sub(rel.name.len() + 2);
+                edits.push((start..rel.span.end, String::new()));
+            }
+        } else if name == "img" && !has("src") && !has("srcset") {
+            let mut alt = String::new();
+            if let Some(a) = attrs.iter().find(|a| a.name == "alt") {
+                escape_text(&mut alt, &decode_entities(a.value));
+            }
+            edits.push((range, alt));
+        }
+    }
+    if edits.is_empty() {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut pos = 0;
+    for (span, new) in edits {
+        out.push_str(&html[pos..span.start]);
+        out.push_str(&new);
+        pos = span.end;
+    }
+    out.push_str(&html[pos..]);
+    Cow::Owned(out)
 }
 
 /// Most work the serializer under ammonia may take for the texts of one document, in bytes
@@ -406,6 +458,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_a_dropped_url_leaves_is_valid_html() {
+        let cases = [
+            (
+                "<a href=\"javascript:alert(1)\" title=\"t\">x</a>",
+                "<a title=\"t\">x</a>",
+            ),
+            (
+                "<a href=\"/ok\">y</a>",
+                "<a href=\"/ok\" rel=\"noopener noreferrer\">y</a>",
+            ),
+            (
+                "<p><img src=\"data:image/png;base64,AAAA\" alt=\"A &amp; <b>\"> z</p>",
+                "<p>A &amp; &lt;b&gt; z</p>",
+            ),
+            ("<img alt=\"none\">", "none"),
+            (
+                "<img src=\"/a.png\" alt=\"kept\">",
+                "<img src=\"/a.png\" alt=\"kept\">",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(sanitize(input), want, "{input}");
+        }
+    }
+
+    #[test]
     fn text_full_of_ampersands_is_refused_before_the_serializer_stalls() {
         let amps = format!("<p>{}</p>", "&amp;".repeat(1_000_000));
         assert_eq!(slow_text(&amps), Some(5_000_000));
@@ -426,14 +504,8 @@ mod tests {
                 r#"<img src="x.png" onerror="alert(1)">"#,
                 r#"<img src="x.png">"#,
             ),
-            (
-                r#"<a href="javascript:alert(1)">x</a>"#,
-                r#"<a rel="noopener noreferrer">x</a>"#,
-            ),
-            (
-                r#"<a href="JaVa&#x09;script:alert(1)">x</a>"#,
-                r#"<a rel="noopener noreferrer">x</a>"#,
-            ),
+            (r#"<a href="javascript:alert(1)">x</a>"#, "<a>x</a>"),
+            (r#"<a href="JaVa&#x09;script:alert(1)">x</a>"#, "<a>x</a>"),
             (
                 r#"<iframe src="https://evil"></iframe><p style="color:red" class="x">t</p>"#,
                 "<p>t</p>",
@@ -453,7 +525,7 @@ mod tests {
             ),
             (
                 r#"<picture><source srcset=" JaVaScript:alert(1) 1x"><img srcset="x:y 1x"></picture>"#,
-                "<picture><source><img></picture>",
+                "<picture><source></picture>",
             ),
         ];
         for (input, want) in cases {

@@ -314,7 +314,7 @@ fn html_articles() {
     assert_eq!(a.summary, "First para.");
     assert_eq!(
         a.content_html.html(),
-        "<p>First <a href=\"https://news.example/articles/page/next.html\" rel=\"noopener noreferrer\">para</a>.</p><img>"
+        "<p>First <a href=\"https://news.example/articles/page/next.html\" rel=\"noopener noreferrer\">para</a>.</p>"
     );
     let raw =
         parse(&source("page.html", doc), &opts(false)).map(|a| a.content_html.html().into_owned());
