@@ -34,9 +34,12 @@ fn options() -> Options {
         | Options::ENABLE_TASKLISTS
 }
 
-/// Render `body`. With `find_title`, look for a title as described on [`Rendered::title`]; with
+/// Render `body`. Without a `known_title` (from front matter), look for a title as described on
+/// [`Rendered::title`]; with one, a level-1 heading that opens the body and repeats it is
+/// dropped (the page and readers show the title above the content: it would show twice). With
 /// `safe_urls`, drop links and images whose destination is not an allowed URL.
-pub fn render(body: &str, find_title: bool, safe_urls: bool) -> Rendered {
+pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendered {
+    let find_title = known_title.is_none();
     let mut events: Vec<Event<'_>> = Parser::new_ext(body, options()).collect();
     let raw_html = events
         .iter()
@@ -50,8 +53,17 @@ pub fn render(body: &str, find_title: bool, safe_urls: bool) -> Rendered {
     let (h1, title, summary) = {
         let shown = blanked.as_deref().unwrap_or(&events);
         let h1 = find_title.then(|| h1_range(shown)).flatten();
+        let h1 = h1.or_else(|| h1_range(shown).filter(|(start, _)| *start == 0));
         let heading = h1.and_then(|(start, len)| h1_text(&shown[start..start + len]));
-        let h1 = h1.filter(|_| heading.is_some());
+        let repeats = |t: &str| {
+            let mut known = String::new();
+            known_title.is_some_and(|k| {
+                join_line(&mut known, k);
+                known == t
+            })
+        };
+        let h1 = h1.filter(|_| heading.as_deref().is_some_and(|t| find_title || repeats(t)));
+        let heading = heading.filter(|_| find_title);
         let title = match heading {
             Some(t) => Some(t),
             None if find_title => first_line(shown),
@@ -248,7 +260,7 @@ mod tests {
     fn inline_script_and_style_text_is_no_title_or_summary() {
         let r = render(
             "# Hello <script>evil()</script> there\n\nText <style>p{}</style>and <SCRIPT type=x>steal()</SCRIPT>more.\n",
-            true,
+            None,
             true,
         );
         assert_eq!(r.title.as_deref(), Some("Hello there"));
@@ -256,7 +268,7 @@ mod tests {
         // The body keeps the raw HTML for the sanitizer (or an author who allows scripts).
         assert!(r.html.contains("steal()"), "{}", r.html);
         // A first line as the title, too.
-        let r = render("Hi <script>x()</script>all\n", true, true);
+        let r = render("Hi <script>x()</script>all\n", None, true);
         assert_eq!(r.title.as_deref(), Some("Hi all"));
     }
 
@@ -290,19 +302,35 @@ mod tests {
             ("- *item* one\n- two\n", Some("item one"), "<ul>\n<li><em>item</em> one</li>\n<li>two</li>\n</ul>\n"),
         ];
         for (input, title, html) in cases {
-            let r = render(input, true, true);
+            let r = render(input, None, true);
             assert_eq!(
                 (r.title.as_deref(), r.html.as_str()),
                 (title, html),
                 "{input:?}"
             );
         }
-        assert_eq!(render("# Kept\n", false, true).html, "<h1>Kept</h1>\n");
+        assert_eq!(
+            render("# Kept\n", Some("Other"), true).html,
+            "<h1>Kept</h1>\n"
+        );
+        // A heading that opens the body and repeats the front matter title is the title.
+        let r = render(
+            "# Hello,  *feedpub*\n\nBody.\n",
+            Some("Hello, feedpub"),
+            true,
+        );
+        assert_eq!(r.html, "<p>Body.</p>\n");
+        assert_eq!(r.title, None);
+        // Not one further down, nor another heading.
+        let later = "Intro.\n\n# Hello\n";
+        assert!(render(later, Some("Hello"), true)
+            .html
+            .contains("<h1>Hello</h1>"));
     }
 
     #[test]
     fn extensions_and_cjk_wraps() {
-        let r = render("| a | b |\n|:-:|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ new[^n]\n\n[^n]: note\n", false, true);
+        let r = render("| a | b |\n|:-:|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ new[^n]\n\n[^n]: note\n", Some("T"), true);
         for part in [
             "<table>",
             "text-align: center",
@@ -314,7 +342,7 @@ mod tests {
             assert!(r.html.contains(part), "{part} in {}", r.html);
         }
         assert_eq!(r.summary, "old new");
-        let r = render("第一行\n第二行。\nEnglish\nwrap", false, true);
+        let r = render("第一行\n第二行。\nEnglish\nwrap", Some("T"), true);
         assert_eq!(r.html, "<p>第一行第二行。\nEnglish\nwrap</p>\n");
         assert_eq!(r.summary, "第一行第二行。English wrap");
     }
@@ -331,7 +359,7 @@ mod tests {
             "\u{0}\u{1}&#0;&#1;&#xD800;".to_string(),
         ];
         for input in inputs {
-            let _ = render(&input, true, true);
+            let _ = render(&input, None, true);
         }
     }
 }

@@ -334,7 +334,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
             ..Rendered::default()
         },
         Format::Markdown => {
-            let r = markdown::render(body, fm.title.is_none(), opts.sanitize_html);
+            let r = markdown::render(body, fm.title.as_deref(), opts.sanitize_html);
             needs_sanitizing = r.raw_html;
             Rendered {
                 title: r.title,

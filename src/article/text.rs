@@ -34,8 +34,14 @@ enum Kind {
     Rule,
 }
 
+/// Blank: only white space, or characters that show nothing (zero-width spaces and joiners, a
+/// word joiner, a stray BOM), which some editors and CMS exports leave on "empty" lines.
 fn is_blank(line: &str) -> bool {
-    line.trim().is_empty()
+    line.chars().all(is_blank_char)
+}
+
+fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
 fn is_indented(line: &str) -> bool {
@@ -179,9 +185,12 @@ pub fn title(text: &str) -> Option<&str> {
     take_title(&mut text.split('\n'))
 }
 
-/// Skip the blank lines; the next one, trimmed, is the title.
+/// Skip the blank lines; the next one, trimmed of white space and of what shows nothing, is
+/// the title.
 fn take_title<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    lines.map(str::trim).find(|l| !l.is_empty())
+    lines
+        .find(|l| !is_blank(l))
+        .map(|l| l.trim_matches(|c: char| is_blank_char(c)))
 }
 
 /// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).

@@ -11,6 +11,12 @@ fn titles_and_blank_lines() {
         ("Title\n\nBody", Some("Title")),
         ("", None),
         (" \n\u{3000}\n\t\n", None),
+        // Lines of zero-width spaces (a CMS export) are blank too.
+        (
+            "\u{200B}\n\u{200B}\u{3000}标题\u{200B}\n正文。",
+            Some("标题"),
+        ),
+        ("\u{200B}\u{2060}\n", None),
     ];
     for (input, want) in cases {
         assert_eq!(render(input).title.as_deref(), want, "{input:?}");
