@@ -540,3 +540,58 @@ fn production_config_is_valid_for_its_layout() {
         .expect_code(0);
     assert!(t.exists("out/rss.xml"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The journal.
+
+/// With stderr the journal's stream (`JOURNAL_STREAM` names its device and inode, as systemd
+/// sets it), each line starts with its syslog priority and has no timestamp of its own; with
+/// another stderr, the usual lines.
+#[test]
+fn log_lines_carry_their_priority_for_the_journal() {
+    use std::os::unix::fs::MetadataExt;
+    let t = TestDir::new();
+    t.write("articles/a.md", "---\ntitle: [unclosed\n---\nx\n");
+    let log = t.path("journal.log");
+    let run = |journal: bool| -> String {
+        let file = std::fs::File::create(&log).expect("log file");
+        let meta = file.metadata().expect("stat");
+        let mut cmd = crate::util::feedpub(
+            t.root(),
+            &["serve", "--listen", "127.0.0.1:0", "--config", "/dev/null"],
+        );
+        cmd.stdout(Stdio::null()).stderr(Stdio::from(file));
+        if journal {
+            cmd.env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()));
+        } else {
+            cmd.env("JOURNAL_STREAM", "1:2");
+        }
+        let _child = ChildGuard(cmd.spawn().expect("spawn"));
+        let logged = wait_until(STEP, || {
+            std::fs::read_to_string(&log)
+                .is_ok_and(|l| l.contains("a.md") && l.contains("listening"))
+        });
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(logged, "{text}");
+        text
+    };
+    let journal = run(true);
+    assert!(
+        journal
+            .lines()
+            .any(|l| l.starts_with("<6>INFO listening on")),
+        "{journal}"
+    );
+    assert!(
+        journal
+            .lines()
+            .any(|l| l.starts_with("<4>WARN ") && l.contains("a.md")),
+        "{journal}"
+    );
+    let plain = run(false);
+    assert!(!plain.contains("<6>"), "{plain}");
+    assert!(
+        plain.lines().all(|l| l.starts_with("20")),
+        "timestamps: {plain}"
+    );
+}
