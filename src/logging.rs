@@ -1,4 +1,5 @@
-//! Logging to stderr via `tracing`; `RUST_LOG` overrides the default level (`info`).
+//! Logging to stderr via `tracing`; `RUST_LOG` overrides the default level (`info`, and only
+//! errors from the notify crate).
 //!
 //! Under systemd, stderr goes to the journal: each line then starts with its syslog priority
 //! (`<3>` for an error, sd-daemon(3)), so `journalctl -p err` finds errors, and carries no
@@ -15,7 +16,10 @@ use tracing_subscriber::EnvFilter;
 
 /// Install the global subscriber. Safe to call once per process.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // notify logs a removed directory's watch it could not drop (INFO, WARN) every time one
+    // goes: routine here, where the daemon watches again whatever changes.
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,notify=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
