@@ -44,7 +44,8 @@ pub struct Signal {
 /// A running watch on one directory (recursive) and its parent (so that the directory being
 /// deleted, recreated, moved back or replaced by a symlink is noticed), or while the parent is
 /// gone too, the nearest ancestor that exists; and the directory holding each symlink on its
-/// path (so that a deploy swapping `current -> releases/42` is noticed).
+/// path (so that a deploy swapping `current -> releases/42` is noticed), and the one holding
+/// each such link's target (so that one replacing `releases/42` itself is).
 pub struct DirWatcher {
     inner: Box<dyn notify::Watcher + Send>,
     dir: PathBuf,
@@ -55,6 +56,9 @@ pub struct DirWatcher {
     partial: bool,
     /// The ancestors watched on their own (see [`DirWatcher::watch_anchors`]).
     anchors: Vec<PathBuf>,
+    /// Where the symlinks on the directory's path (itself included) point: replacing one of
+    /// those directories is a change of the watched one.
+    targets: Vec<PathBuf>,
 }
 
 /// What the daemon should look at after a quiet period.
@@ -161,6 +165,7 @@ pub fn start(
         watched: Vec::new(),
         partial: false,
         anchors: Vec::new(),
+        targets: Vec::new(),
     };
     w.retarget(dir)?;
     Ok((w, rx, signal))
@@ -239,6 +244,25 @@ impl DirWatcher {
                 .filter(|a| a.is_symlink())
                 .filter_map(|a| a.parent().map(Path::to_path_buf)),
         );
+        // And where each of those links (the directory's own too: `articles -> releases/42`)
+        // points: a deploy that replaces the target directory itself (`mv releases/42 old;
+        // cp -r new releases/42`) is an event only in the target's parent (or the nearest
+        // ancestor of it that exists).
+        self.targets = self
+            .dir
+            .ancestors()
+            .filter(|a| a.is_symlink())
+            .filter_map(|link| {
+                let target = std::fs::read_link(link).ok()?;
+                Some(link.parent().unwrap_or(Path::new("/")).join(target))
+            })
+            .collect();
+        wanted.extend(
+            self.targets
+                .iter()
+                .filter_map(|t| t.ancestors().skip(1).find(|a| a.is_dir()))
+                .map(Path::to_path_buf),
+        );
         wanted.sort();
         wanted.dedup();
         for anchor in wanted {
@@ -305,7 +329,7 @@ impl DirWatcher {
     /// Whether an event path concerns the watched directory itself or one of its ancestors
     /// (not something inside it, nor a sibling).
     pub fn is_dir_or_ancestor(&self, path: &Path) -> bool {
-        self.dir.starts_with(path)
+        self.dir.starts_with(path) || self.targets.iter().any(|t| t.starts_with(path))
     }
 
     /// The watched directory, absolute.

@@ -611,6 +611,34 @@ fn a_deploy_swapping_a_symlink_above_the_articles_dir_is_followed() {
     wait_for_titles(&d, &second, "edit in the new release");
 }
 
+#[test]
+fn a_deploy_replacing_the_target_of_a_symlinked_articles_dir_is_followed() {
+    // `--articles current` with `current -> releases/1`, and a deploy that replaces
+    // `releases/1` itself: events only in `releases/`.
+    let site = Site::new("");
+    let release = site.path("releases/1");
+    fs::create_dir_all(&release).expect("mkdir");
+    fs::write(release.join("a.md"), md("First", "x")).expect("write");
+    std::os::unix::fs::symlink("releases/1", site.path("current")).expect("symlink");
+    let d = site.start_with("current");
+    wait_for_titles(&d, &["First".to_string()].into(), "start");
+    fs::rename(&release, site.path("releases/1.old")).expect("move the release away");
+    // Seen missing before the new one comes.
+    assert!(
+        wait_until(DEADLINE, || d.log().contains("missing")),
+        "{}",
+        d.log()
+    );
+    thread::sleep(Duration::from_millis(300));
+    fs::create_dir_all(site.path("releases/1.new")).expect("mkdir");
+    fs::write(site.path("releases/1.new/b.md"), md("Second", "x")).expect("write");
+    fs::rename(site.path("releases/1.new"), &release).expect("move the new one in");
+    wait_for_titles(&d, &["Second".to_string()].into(), "replaced");
+    fs::write(release.join("c.md"), md("Third", "x")).expect("write");
+    let both: BTreeSet<String> = ["Second", "Third"].map(String::from).into();
+    wait_for_titles(&d, &both, "an edit in the new release");
+}
+
 /// A tmpfs mounted over a directory, unmounted (lazily) on drop.
 struct Mount(PathBuf);
 
