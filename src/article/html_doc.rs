@@ -84,6 +84,8 @@ pub struct Outline {
     pub first_line: Option<String>,
     /// Summary built from paragraph text (headings, captions and scripts excluded).
     pub summary: String,
+    /// The `href` of the first `<base>`, which relative URLs of the document resolve against.
+    pub base: Option<String>,
 }
 
 const BLOCKS: &[&str] = &[
@@ -150,8 +152,18 @@ pub fn outline(html: &str) -> Outline {
                 }
             }
             Token::Tag {
-                name, end, range, ..
+                name,
+                end,
+                range,
+                attrs,
             } => {
+                if !end && out.base.is_none() && name.eq_ignore_ascii_case("base") {
+                    out.base = attrs
+                        .iter()
+                        .find(|a| a.name.eq_ignore_ascii_case("href"))
+                        .map(|a| decode_entities(a.value).trim().to_string())
+                        .filter(|h| !h.is_empty());
+                }
                 if let Some(s) = skip {
                     if end && s.eq_ignore_ascii_case(name) {
                         skip = None;

@@ -244,6 +244,8 @@ struct Rendered {
     summary: String,
     /// An author found in the body (a `.txt` byline).
     author: Option<String>,
+    /// What relative URLs resolve against, relative to the permalink (an HTML `<base href>`).
+    base: Option<String>,
 }
 
 fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Article, Fail> {
@@ -340,7 +342,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
                 title: r.title,
                 html: r.html,
                 summary: r.summary,
-                author: None,
+                ..Rendered::default()
             }
         }
         Format::Html => html_body(body, fm.title.as_deref()),
@@ -361,6 +363,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
                 html: r.html,
                 summary: r.summary,
                 author: r.author,
+                base: None,
             }
         }
     };
@@ -375,7 +378,14 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
             }
             content_html = sanitize::sanitize(&content_html);
         }
-        if let Ok(base) = url::Url::parse(&link) {
+        // An HTML document's `<base href>` says what its relative URLs mean, itself relative to
+        // where the article is published.
+        let permalink = url::Url::parse(&link);
+        let base = match (&permalink, body.base.as_deref()) {
+            (Ok(p), Some(href)) => p.join(href).or(permalink.clone()),
+            _ => permalink,
+        };
+        if let Ok(base) = base {
             if let Cow::Owned(abs) = links::absolutize(&content_html, &base) {
                 content_html = abs;
             }
@@ -489,6 +499,7 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
         html,
         summary: outline.summary,
         author: None,
+        base: outline.base,
     }
 }
 

@@ -307,6 +307,27 @@ fn html_nested_too_deep_to_sanitize_is_an_error_not_a_stall() {
 }
 
 #[test]
+fn an_html_documents_base_is_what_its_relative_urls_resolve_against() {
+    for (base, want) in [
+        (
+            "https://other.example/dir/",
+            "https://other.example/dir/guide.html",
+        ),
+        ("/docs/", "https://news.example/docs/guide.html"),
+    ] {
+        let doc = format!(
+            "<html><head><title>T</title><base href=\"{base}\"></head><body><p><a href=\"guide.html\">g</a></p></body></html>"
+        );
+        let a = ok("page.html", doc);
+        assert!(
+            a.content_html.html().contains(&format!("href=\"{want}\"")),
+            "{base}: {}",
+            a.content_html.html()
+        );
+    }
+}
+
+#[test]
 fn html_articles() {
     let doc = "<!DOCTYPE html><html><head><title>Doc title</title><script>x()</script></head><body><h1>Doc title</h1><p onclick=\"x()\">First <a href=\"next.html\">para</a>.</p><script>alert(1)</script><img src=\"javascript:alert(1)\" onerror=\"y()\"></body></html>";
     let a = ok("page.html", doc);
