@@ -162,6 +162,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 .unwrap_or(Duration::ZERO)
                 .min(MAX_TIMER)
         });
+        let busy_retry = engine.has_busy().then_some(BUSY_RETRY);
         tokio::select! {
             biased;
             batch = batches.recv() => {
@@ -205,6 +206,15 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             }
             _ = sleep_opt(timer) => {
                 (engine, next_due) = publish(engine, &tx).await;
+            }
+            // Files that could not be read for want of file descriptors or memory: again.
+            _ = sleep_opt(busy_retry) => {
+                let changed;
+                (engine, changed) = blocking(engine, |e| e.rescan()).await;
+                if changed > 0 {
+                    cache_dirty = true;
+                    (engine, next_due) = publish(engine, &tx).await;
+                }
             }
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
@@ -573,6 +583,9 @@ async fn release_when_unused(old: Arc<Site>) {
         tracing::warn!("releasing freed memory failed: {e}");
     }
 }
+
+/// How soon files that could not be read for a shortage of the moment are tried again.
+const BUSY_RETRY: Duration = Duration::from_secs(2);
 
 async fn sleep_opt(d: Option<Duration>) {
     match d {

@@ -156,7 +156,7 @@ pub fn read_entry_unless(
             return Some(Entry::Unreachable(ArticleError {
                 path: path.to_path_buf(),
                 line: None,
-                kind: ArticleErrorKind::Io(e.to_string()),
+                kind: io_problem(&e),
             }))
         }
     };
@@ -202,6 +202,12 @@ pub fn read_entry_unless(
             },
             fp,
         ),
+        // Not noted with its version: read again by the next rescan, as the daemon asks soon.
+        Err(kind @ ArticleErrorKind::Busy(_)) => Entry::Unreachable(ArticleError {
+            path: path.to_path_buf(),
+            line: None,
+            kind,
+        }),
         Err(kind) => Entry::Problem(
             ArticleError {
                 path: path.to_path_buf(),
@@ -217,14 +223,14 @@ pub fn read_entry_unless(
 /// the buffer, so a file that has not changed is read whole by its first `read` (and its end
 /// seen by the second) with no reallocation; `Take` alone would start small and grow.
 fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, ArticleErrorKind> {
-    let file = fs::File::open(path).map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
+    let file = fs::File::open(path).map_err(|e| io_problem(&e))?;
     // One spare byte: the read that finds the end then needs no probe buffer or growth.
     let capacity = size_hint.min(max_bytes).saturating_add(1);
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     // Read one byte past the limit: the file may have grown since it was stat'ed.
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| ArticleErrorKind::Io(e.to_string()))?;
+        .map_err(|e| io_problem(&e))?;
     let size = bytes.len() as u64;
     if size > max_bytes {
         let size = fs::metadata(path).map(|m| m.len()).unwrap_or(size);
@@ -241,8 +247,28 @@ pub fn unreadable_dir(dir: &Path, e: &io::Error) -> ArticleError {
     ArticleError {
         path: dir.to_path_buf(),
         line: None,
-        kind: ArticleErrorKind::UnreadableDir(e.to_string()),
+        kind: match busy(e) {
+            true => ArticleErrorKind::Busy(e.to_string()),
+            false => ArticleErrorKind::UnreadableDir(e.to_string()),
+        },
     }
+}
+
+/// The problem of a file that could not be looked at or read.
+fn io_problem(e: &io::Error) -> ArticleErrorKind {
+    match busy(e) {
+        true => ArticleErrorKind::Busy(e.to_string()),
+        false => ArticleErrorKind::Io(e.to_string()),
+    }
+}
+
+/// Whether `e` is a shortage of the moment (file descriptors, memory) rather than anything
+/// about the file: many clients holding connections can use up the open-file limit.
+fn busy(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM | libc::EAGAIN)
+    )
 }
 
 /// Whether `e` says the path is not there (deleted, or a directory on the way replaced by a

@@ -100,6 +100,9 @@ pub struct ArticleError {
 pub enum ArticleErrorKind {
     #[error("cannot read file: {0}")]
     Io(String),
+    /// A shortage of the moment (open files, memory): the daemon tries again soon.
+    #[error("cannot read it now: {0}; tried again in a few seconds")]
+    Busy(String),
     #[error("cannot read directory: {0}; its articles are not read until it can be (those already published stay published)")]
     UnreadableDir(String),
     #[error("file is {size} bytes, over the limit of {limit} bytes (articles.max_bytes)")]

@@ -176,9 +176,20 @@ impl Engine {
     /// Whether a directory under the articles dir cannot be read now (a problem). The watcher
     /// cannot watch it either, so its watch is to be redone once it opens.
     pub fn has_unreadable_dir(&self) -> bool {
+        self.store.problems().any(|p| {
+            matches!(
+                p.kind,
+                ArticleErrorKind::UnreadableDir(_) | ArticleErrorKind::Busy(_)
+            )
+        })
+    }
+
+    /// Whether a file or directory could not be read for a shortage of the moment (see
+    /// [`ArticleErrorKind::Busy`]): a rescan soon reads it.
+    pub fn has_busy(&self) -> bool {
         self.store
             .problems()
-            .any(|p| matches!(p.kind, ArticleErrorKind::UnreadableDir(_)))
+            .any(|p| matches!(p.kind, ArticleErrorKind::Busy(_)))
     }
 
     /// Forget everything and parse the whole directory again (start-up, config reload), taking

@@ -127,6 +127,7 @@ pub async fn run(
     ));
     let graceful = GracefulShutdown::new();
     let mut tasks = JoinSet::new();
+    let mut accept_failures: u64 = 0;
     tokio::pin!(shutdown);
 
     loop {
@@ -141,13 +142,24 @@ pub async fn run(
             biased;
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
+                Ok(accepted) => {
+                    if accept_failures > 0 {
+                        tracing::info!(failures = accept_failures, "accepting connections again");
+                        accept_failures = 0;
+                    }
+                    accepted
+                }
                 Err(e) if is_connection_error(&e) => {
                     tracing::debug!(error = %e, "accept failed for one connection");
                     continue;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed, pausing");
+                    // Once per run of failures (they come every ACCEPT_BACKOFF while the
+                    // descriptors are short), then how many there were once one succeeds.
+                    if accept_failures == 0 {
+                        tracing::warn!(error = %e, "accept failed, pausing and retrying every 100 ms");
+                    }
+                    accept_failures += 1;
                     tokio::select! {
                         () = &mut shutdown => break,
                         () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,

@@ -639,6 +639,50 @@ fn a_deploy_replacing_the_target_of_a_symlinked_articles_dir_is_followed() {
     wait_for_titles(&d, &both, "an edit in the new release");
 }
 
+#[test]
+fn a_file_that_could_not_be_read_for_want_of_file_descriptors_is_read_again() {
+    let site = Site::new("");
+    fs::write(site.art("a.md"), md("Alpha", "x")).expect("write");
+    // 64 descriptors: a few dozen client connections use up what the daemon has left.
+    let mut cmd = Command::new("prlimit");
+    cmd.arg("--nofile=64:64").arg(crate::util::BIN);
+    let serve = site.serve("articles");
+    cmd.args(serve.get_args());
+    cmd.current_dir(site.root());
+    let d = Daemon::spawn(cmd);
+    d.wait_healthy();
+    wait_for_titles(&d, &["Alpha".to_string()].into(), "start");
+    let held: Vec<std::net::TcpStream> = (0..80)
+        .filter_map(|_| std::net::TcpStream::connect(d.addr).ok())
+        .collect();
+    assert!(
+        wait_until(DEADLINE, || d.log().contains("accept failed")),
+        "the descriptors were not used up ({} connections)\n{}",
+        held.len(),
+        d.log()
+    );
+    // The daemon may still get a descriptor freed a moment ago (its own, or one the accept
+    // loop did not take yet): new files until one cannot be read.
+    let mut titles: BTreeSet<String> = ["Alpha".to_string()].into();
+    let refused = (0..20).find_map(|i| {
+        let (name, title) = (format!("b{i}.md"), format!("Beta {i}"));
+        fs::write(site.art(&name), md(&title, "x")).expect("write");
+        titles.insert(title);
+        let refused = wait_until(Duration::from_secs(5), || {
+            d.log().contains(&format!("{name}: cannot read it now"))
+        });
+        refused.then_some(name)
+    });
+    assert!(
+        refused.is_some(),
+        "every file was read while descriptors were short: {:?}",
+        served_titles(&d)
+    );
+    drop(held);
+    // No event comes for that file again: only the daemon's own retry publishes it.
+    wait_for_titles(&d, &titles, "after the descriptors were back");
+}
+
 /// A tmpfs mounted over a directory, unmounted (lazily) on drop.
 struct Mount(PathBuf);
 
