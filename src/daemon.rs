@@ -509,6 +509,13 @@ struct Publish {
 /// Render and publish the snapshot to the server, then hand it to the out-dir writer. Returns
 /// when the next future-dated article is due.
 async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTime<Utc>>) {
+    // A start that could read neither the directory nor a parse cache has nothing to publish
+    // until the directory is back (a reload meanwhile included): an empty site would empty
+    // every feed, served and in the out dir.
+    let blind = engine.is_blind();
+    if blind && !engine.has_rendered() && engine.is_empty() {
+        return (engine, None);
+    }
     let (site_tx, metrics) = (tx.site.clone(), Arc::clone(&tx.metrics));
     let (engine, (site, due, shrunk_from)) = blocking(engine, move |engine| {
         let r = engine.render(Utc::now());
@@ -520,8 +527,9 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
     })
     .await;
     // The out dir gets complete snapshots only: one without the pages still to come would
-    // delete them there.
-    if !site.incomplete() {
+    // delete them there. Nor one taken from the parse cache while the directory is away: the
+    // cache may lack the last versions the previous run wrote there (too recent to vouch for).
+    if !site.incomplete() && !blind {
         tx.writer.send_replace(Some(writer::Job {
             site,
             out_dir: engine.config().feeds.out_dir.clone(),

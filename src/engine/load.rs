@@ -44,10 +44,14 @@ impl Engine {
         };
         let walked = match walk {
             Ok(walked) => walked,
-            Err(e) if from_cache_only && !cached.is_empty() => scan::Walked {
-                unreadable: vec![scan::unreadable_dir(&self.root, &e)],
-                ..scan::Walked::default()
-            },
+            // Only the cache of this directory: one left by another (the config moved it) would
+            // publish an empty site.
+            Err(e) if from_cache_only && cached.keys().any(|p| p.starts_with(&self.root)) => {
+                scan::Walked {
+                    unreadable: vec![scan::unreadable_dir(&self.root, &e)],
+                    ..scan::Walked::default()
+                }
+            }
             Err(e) => {
                 // A reload while the directory is away (a deploy mid-swap) keeps what is
                 // published rather than emptying every feed. Without fingerprints, each article
@@ -55,6 +59,11 @@ impl Engine {
                 // directory's articles are not this one's, though.
                 if self.store.root() != self.root {
                     self.store = Store::with_root(&self.root);
+                }
+                // A start: once the directory is back, nothing vouches for what a previous run
+                // published (see below).
+                if self.last.is_none() {
+                    self.unseen_changes = !self.served.is_empty();
                 }
                 return Err(e);
             }

@@ -184,6 +184,23 @@ impl Engine {
         })
     }
 
+    /// Whether a snapshot was rendered yet.
+    pub fn has_rendered(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// Whether the articles directory itself cannot be read now: what is published then comes
+    /// from the parse cache or an earlier read, and the out dir is best left alone.
+    pub fn is_blind(&self) -> bool {
+        self.store.problems().any(|p| {
+            p.path == self.root
+                && matches!(
+                    p.kind,
+                    ArticleErrorKind::UnreadableDir(_) | ArticleErrorKind::Busy(_)
+                )
+        }) || !self.root.is_dir()
+    }
+
     /// Whether a file or directory could not be read for a shortage of the moment (see
     /// [`ArticleErrorKind::Busy`]): a rescan soon reads it.
     pub fn has_busy(&self) -> bool {

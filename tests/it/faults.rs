@@ -924,6 +924,16 @@ fn a_start_while_the_articles_dir_is_away_keeps_the_last_build_published() {
     );
     let health = crate::util::http_get(d.addr, "/healthz", &[]).expect("healthz");
     assert_eq!(health.status, 503, "{}", d.log());
+    // Nor does a reload meanwhile publish an empty site.
+    d.signal("HUP");
+    assert!(
+        wait_until(DEADLINE, || d.log().contains("SIGHUP")),
+        "{}",
+        d.log()
+    );
+    thread::sleep(Duration::from_millis(500));
+    let health = crate::util::http_get(d.addr, "/healthz", &[]).expect("healthz");
+    assert_eq!(health.status, 503, "{}", d.log());
     assert_eq!(fs::read(site.path("out/rss.xml")).ok(), Some(rss));
     assert!(
         site.path("out/articles").is_dir(),
@@ -932,6 +942,20 @@ fn a_start_while_the_articles_dir_is_away_keeps_the_last_build_published() {
     );
     fs::rename(site.path("articles.away"), site.path("articles")).expect("move back");
     wait_for_titles(&d, &three, "after the directory came back, without a cache");
+    drop(d);
+
+    // Moved by the config to a directory that is not there: the parse cache of the other
+    // one publishes nothing of its own.
+    thread::sleep(Duration::from_millis(500));
+    let rss = fs::read(site.path("out/rss.xml")).expect("rss.xml written");
+    let d = Daemon::spawn(site.serve("articles-v2"));
+    assert!(
+        wait_until(DEADLINE, || d.log().contains("nothing is published")),
+        "{}",
+        d.log()
+    );
+    thread::sleep(Duration::from_millis(500));
+    assert_eq!(fs::read(site.path("out/rss.xml")).ok(), Some(rss));
 }
 
 #[test]
