@@ -24,7 +24,7 @@ pub fn init() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     let _ = if stderr_is_journal() {
-        builder.event_format(Journal).try_init()
+        builder.with_ansi(false).event_format(Journal).try_init()
     } else {
         builder
             .with_ansi(std::io::stderr().is_terminal())

@@ -181,7 +181,12 @@ fn without_raw_text<'a>(events: &[Event<'a>]) -> Option<Vec<Event<'a>>> {
                 match inside {
                     Some(name) if opens(h, &format!("/{name}")) => inside = None,
                     Some(_) => {}
-                    None => inside = ["script", "style"].into_iter().find(|n| opens(h, n)),
+                    // Unless it closes in the same event (`<script src=…></script>` on a line).
+                    None => {
+                        inside = ["script", "style"].into_iter().find(|n| {
+                            opens(h, n) && !h.to_ascii_lowercase().contains(&format!("</{n}"))
+                        })
+                    }
                 }
             }
             Event::Text(_) | Event::Code(_) if inside.is_some() => {
@@ -270,6 +275,14 @@ mod tests {
         // A first line as the title, too.
         let r = render("Hi <script>x()</script>all\n", None, true);
         assert_eq!(r.title.as_deref(), Some("Hi all"));
+        // An element opened and closed in one HTML block hides nothing after it.
+        let r = render(
+            "<script src=\"https://example.org/embed.js\"></script>\n\nRiverside night market.\n",
+            None,
+            true,
+        );
+        assert_eq!(r.title.as_deref(), Some("Riverside night market."));
+        assert_eq!(r.summary, "Riverside night market.");
     }
 
     #[test]

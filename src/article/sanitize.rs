@@ -204,7 +204,13 @@ pub const MAX_TEXT_COST: u64 = 50_000_000_000;
 pub fn slow_text(html: &str) -> Option<usize> {
     let mut cost: u64 = 0;
     let mut longest = 0;
-    for run in html.as_bytes().split(|&b| b == b'<' || b == b'>') {
+    // `&lt;` and `&gt;` are a `<` and a `>` once parsed, which end the serializer's search as
+    // the tags do (a code listing is full of them, and fast).
+    let runs = html
+        .split(['<', '>'])
+        .flat_map(|r| r.split("&lt;"))
+        .flat_map(|r| r.split("&gt;"));
+    for run in runs.map(str::as_bytes) {
         let specials = run.iter().filter(|&&b| b == b'&').count()
             + run.windows(2).filter(|w| *w == [0xC2, 0xA0]).count();
         let run_cost = (specials as u64).saturating_mul(run.len() as u64 / 2);
@@ -494,6 +500,12 @@ mod tests {
         assert_eq!(slow_text(&long), None);
         let many = "<p>Fish &amp; chips &amp; peas</p>\n".repeat(100_000);
         assert_eq!(slow_text(&many), None);
+        // A long code listing: its `&lt;` and `&gt;` end the serializer's searches.
+        let code = format!(
+            "<pre>{}</pre>",
+            "if (a &lt; b &amp;&amp; c &gt; d) {}\n".repeat(40_000)
+        );
+        assert_eq!(slow_text(&code), None);
     }
 
     #[test]

@@ -588,6 +588,7 @@ fn log_lines_carry_their_priority_for_the_journal() {
             .any(|l| l.starts_with("<4>WARN ") && l.contains("a.md")),
         "{journal}"
     );
+    assert!(!journal.contains('\u{1b}'), "escape codes: {journal:?}");
     let plain = run(false);
     assert!(!plain.contains("<6>"), "{plain}");
     assert!(
