@@ -176,7 +176,11 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     } else {
         guess
     };
-    if first.is_single_byte() && damaged_double_byte(bytes, LATIN.contains(&first)) && !thai {
+    if first.is_single_byte()
+        && damaged_double_byte(bytes, LATIN.contains(&first))
+        && !thai
+        && !strict_decode(first, bytes).is_some_and(|text| well_cased(&text))
+    {
         // Chinese cut mid-character or with a stray byte: every single-byte encoding decodes
         // it, as mojibake. Reported instead, like damaged UTF-8.
         return Err(ArticleErrorKind::Undecodable);
@@ -490,6 +494,36 @@ fn damaged_double_byte(bytes: &[u8], latin: bool) -> bool {
     });
     // `common` counts pairs that are both frequent and have a high trail byte here.
     damaged(&big5) && big5.common * 10 >= big5.pairs * 3
+}
+
+/// Whether `text` reads as an alphabet's: mostly letters (three in four of what is not white
+/// space, ASCII included), and words each in lower case, in capitals, or capitalised (nine in
+/// ten words of two letters or more). Damaged Chinese read in a single-byte encoding is half
+/// symbols (`¡¤¦¬`) and mixes cases inside words (`êÌâ`), while Russian in KOI8-R, Greek in
+/// capitals or Portuguese `ATENÇÃO` in windows-1252, whose letters also pair up like GB2312,
+/// are neither.
+fn well_cased(text: &str) -> bool {
+    let shown = text.chars().filter(|c| !c.is_whitespace()).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if letters * 4 < shown * 3 {
+        return false;
+    }
+    let (mut words, mut cased) = (0usize, 0usize);
+    for word in text.split(|c: char| !c.is_alphabetic()) {
+        let mut chars = word.chars();
+        let Some(first) = chars.next() else { continue };
+        let rest: Vec<char> = chars.collect();
+        if rest.is_empty() {
+            continue;
+        }
+        words += 1;
+        let lower = |c: &char| !c.is_uppercase();
+        let upper = |c: &char| !c.is_lowercase();
+        if rest.iter().all(lower) || (upper(&first) && rest.iter().all(upper)) {
+            cased += 1;
+        }
+    }
+    words > 0 && cased * 10 >= words * 9
 }
 
 /// Whether the single-byte `guess` reads the bytes that windows-1252 reads differently only

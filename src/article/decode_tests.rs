@@ -77,6 +77,31 @@ fn damaged_utf8_is_undecodable_not_mojibake() {
     }
     // Legacy text is not mistaken for damaged UTF-8.
     assert_eq!(decode(&encode(GB18030, ZH)).as_deref(), Ok(ZH));
+    // Nor for damaged Chinese, though its letters pair up like GB2312's (found by a review).
+    for (encoding, text) in [
+        (
+            WINDOWS_1252,
+            "AVISO: ATENÇÃO À INFORMAÇÃO DA EDIÇÃO E PUBLICAÇÃO DAS SOLUÇÕES",
+        ),
+        (
+            WINDOWS_1252,
+            "COMUNICAÇÃO E INFORMAÇÃO\nAÇÕES DA ASSOCIAÇÃO PARA A EDUCAÇÃO: INSCRIÇÕES ABERTAS ATÉ SEXTA",
+        ),
+        (encoding_rs::KOI8_R, "Сегодня хорошая погода"),
+        (
+            encoding_rs::KOI8_R,
+            "Экономика растёт быстрее ожиданий аналитиков",
+        ),
+        (encoding_rs::WINDOWS_1251, "ПРАВИТЕЛЬСТВО РОССИИ"),
+        (encoding_rs::WINDOWS_1253, "ΥΠΟΥΡΓΕΙΟ ΟΙΚΟΝΟΜΙΚΩΝ"),
+    ] {
+        assert_eq!(
+            decode(&encode(encoding, text)).as_deref(),
+            Ok(text),
+            "{}",
+            encoding.name()
+        );
+    }
     assert_eq!(decode(&encode(WINDOWS_1252, FR)).as_deref(), Ok(FR));
     let pt = "SÃO PAULO – A NAÇÃO, diz o “Estadão”: não há solução.";
     assert_eq!(decode(&encode(WINDOWS_1252, pt)).as_deref(), Ok(pt));
