@@ -23,7 +23,14 @@ pub struct Store {
     /// Ordered by path, so a directory's files are one range (see [`subtree`]).
     articles: BTreeMap<PathBuf, Arc<Article>>,
     problems: BTreeMap<PathBuf, ArticleError>,
+    /// Articles with an `updated` in the future as [`Store::published`] shows them (dated by
+    /// their `date`), by path, with the version they were made from: the same `Arc` on every
+    /// call, so the renderer, which compares by pointer, does not render their feeds again.
+    future_updated: std::sync::Mutex<HashMap<PathBuf, Shown>>,
 }
+
+/// An article as it is shown, and the version it was made from.
+type Shown = (Arc<Article>, Arc<Article>);
 
 /// What is visible at one instant.
 #[derive(Debug, Default)]
@@ -71,6 +78,7 @@ impl Store {
                 .map(|a| (a.path.clone(), Arc::new(a)))
                 .collect(),
             problems: problems.into_iter().map(|p| (p.path.clone(), p)).collect(),
+            future_updated: Default::default(),
         }
     }
 
@@ -325,6 +333,11 @@ impl Store {
         // An `updated` in the future (often a typo for a past year) would date the feed in the
         // future, and readers and validators take that as a broken clock. Until it comes, the
         // article's last change is its date; the daemon renders again then.
+        let mut shown = self
+            .future_updated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut still: Vec<PathBuf> = Vec::new();
         for (_, a) in &mut articles {
             let updated = a.updated.with_timezone(&Utc);
             if updated > now {
@@ -334,10 +347,21 @@ impl Store {
                     line: None,
                     kind: ArticleErrorKind::FutureUpdate(a.updated.to_rfc3339()),
                 });
-                let a = Arc::make_mut(a);
-                a.updated = a.date;
+                *a = match shown.get(&a.path) {
+                    Some((from, made)) if Arc::ptr_eq(from, a) => Arc::clone(made),
+                    _ => {
+                        let mut made = Article::clone(a);
+                        made.updated = made.date;
+                        let made = Arc::new(made);
+                        shown.insert(a.path.clone(), (Arc::clone(a), Arc::clone(&made)));
+                        made
+                    }
+                };
+                still.push(a.path.clone());
             }
         }
+        shown.retain(|path, _| still.contains(path));
+        drop(shown);
         // Paths are unique, so this order is total and an unstable sort gives one result. The
         // date sits beside each article: the sort reads an article only on a tie.
         articles.sort_unstable_by(|(da, a), (db, b)| {
@@ -549,6 +573,9 @@ mod tests {
         // Due on the 18th, before the future article of the 20th.
         let day = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).single();
         assert_eq!(p.next_due, day(18));
+        // The same shown version on every call, for the renderer.
+        let again = s.published(now(), BASE);
+        assert!(Arc::ptr_eq(&p.articles[0], &again.articles[0]));
         // Once it has come, it is the article's last change, and no problem.
         let later = s.published(day(19).expect("valid"), BASE);
         assert_eq!(
