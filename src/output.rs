@@ -228,8 +228,9 @@ pub fn open_regular(path: &Path) -> io::Result<fs::File> {
 /// Whether the file at `path` holds exactly `body`. The manifest's word is not enough: a run
 /// killed after renaming new files into place but before writing the manifest leaves files
 /// the manifest does not describe, and a later run whose bytes match the manifest would keep
-/// them for good (found by a kill -9 campaign). Comparing bytes is a read from the page cache;
-/// it happens once per file per process (see [`Output::write`]).
+/// them for good (found by a kill -9 campaign). Comparing bytes reads the file (from the page
+/// cache, unless the machine restarted); it happens once per file per process, and on SIGHUP
+/// (see [`Output::write`]).
 fn holds(path: &Path, body: &[u8]) -> bool {
     use std::io::Read;
     let Ok(mut file) = open_regular(path) else {
