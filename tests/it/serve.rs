@@ -1213,7 +1213,7 @@ fn a_restart_takes_unchanged_articles_from_the_parse_cache_and_rereads_the_rest(
     }
     // Files younger than 2 s are not cached (a write within the same timestamp tick could
     // follow unseen), so let them age before the first start.
-    thread::sleep(Duration::from_millis(2100));
+    thread::sleep(Duration::from_millis(3000));
     let mut fx = Fx::start_in(dir, &[], Some(config));
     let first = fx.state().expect("feeds");
     assert_eq!(first.len(), 20);
@@ -1343,7 +1343,7 @@ fn if_modified_since_from_before_a_restart_never_hides_an_offline_edit() {
         &config_path,
     ];
     // Old enough to be cached (see the parse-cache test above).
-    thread::sleep(Duration::from_millis(2100));
+    thread::sleep(Duration::from_millis(3000));
     let run = |check: &dyn Fn(&Daemon)| {
         let mut d = Daemon::start(dir.root(), &args);
         d.wait_healthy();
