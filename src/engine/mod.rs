@@ -198,7 +198,7 @@ impl Engine {
                     p.kind,
                     ArticleErrorKind::UnreadableDir(_) | ArticleErrorKind::Busy(_)
                 )
-        }) || !self.root.is_dir()
+        }) || std::fs::read_dir(&self.root).is_err()
     }
 
     /// Whether a file or directory could not be read for a shortage of the moment (see

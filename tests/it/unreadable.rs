@@ -282,6 +282,46 @@ fn a_start_with_the_articles_dir_unreadable_publishes_the_last_build_and_waits_f
     );
 }
 
+/// The same without a parse cache: nothing is published, not even by a reload, and the out dir
+/// stays as the previous run left it.
+#[test]
+fn a_start_with_the_articles_dir_unreadable_and_no_cache_leaves_the_out_dir_alone() {
+    let tmp = tree();
+    let d = serve(tmp.path());
+    assert!(
+        wait_until(Duration::from_secs(20), || feed(&d).contains("Inside")),
+        "never published: {}",
+        d.log()
+    );
+    let rss = tmp.path().join("out/rss.xml");
+    assert!(
+        wait_until(Duration::from_secs(10), || fs::read_to_string(&rss)
+            .is_ok_and(|r| r.contains("Inside"))
+            && tmp.path().join("out/articles").is_dir()),
+        "rss.xml not written"
+    );
+    drop(d);
+    let before = fs::read(&rss).expect("rss.xml");
+    let _ = fs::remove_file(tmp.path().join("out/.feedpub-cache"));
+    lock(&tmp.path().join("articles"));
+    let d = serve(tmp.path());
+    let waiting = wait_until(Duration::from_secs(20), || {
+        d.log().contains("nothing is published")
+    });
+    // SAFETY: kill with a valid pid and signal has no memory effects.
+    assert_eq!(unsafe { libc::kill(d.pid() as i32, libc::SIGHUP) }, 0);
+    let reloaded = wait_until(Duration::from_secs(10), || d.log().contains("SIGHUP"));
+    std::thread::sleep(Duration::from_millis(500));
+    let health = http_get(d.addr, "/healthz", &[]).map(|r| r.status);
+    let after = fs::read(&rss).ok();
+    chmod(&tmp.path().join("articles"), 0o777);
+    assert!(waiting, "{}", d.log());
+    assert!(reloaded, "{}", d.log());
+    assert_eq!(health.ok(), Some(503), "{}", d.log());
+    assert_eq!(after, Some(before), "the out dir changed\n{}", d.log());
+    assert!(tmp.path().join("out/articles").is_dir(), "pages deleted");
+}
+
 /// Started while a directory cannot be listed, the daemon watches everything around it, and
 /// still sees a directory made afterwards, and the locked one once it is opened.
 #[test]
