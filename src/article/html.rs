@@ -281,6 +281,23 @@ fn reference(s: &str) -> Option<(Cow<'static, str>, usize)> {
 }
 
 /// Escape text for HTML element content.
+/// `html` with each byte range of `edits` (in order, not overlapping) replaced by its text.
+/// Borrows when there is no edit.
+pub fn apply_edits(html: &str, edits: Vec<(Range<usize>, String)>) -> Cow<'_, str> {
+    if edits.is_empty() {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + edits.len() * 32);
+    let mut pos = 0;
+    for (span, new) in edits {
+        out.push_str(&html[pos..span.start]);
+        out.push_str(&new);
+        pos = span.end;
+    }
+    out.push_str(&html[pos..]);
+    Cow::Owned(out)
+}
+
 pub fn escape_text(out: &mut String, s: &str) {
     escape(out, s, |b| matches!(b, b'&' | b'<' | b'>'));
 }

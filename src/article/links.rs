@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use url::Url;
 
-use super::html::{decode_entities, escape_attr, Lexer, Token};
+use super::html::{apply_edits, decode_entities, escape_attr, Lexer, Token};
 
 const URL_ATTRS: &[&str] = &[
     "href",
@@ -105,18 +105,7 @@ fn rewrite<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
             }
         }
     }
-    if edits.is_empty() {
-        return Cow::Borrowed(html);
-    }
-    let mut out = String::with_capacity(html.len() + edits.len() * 32);
-    let mut pos = 0;
-    for (span, new) in edits {
-        out.push_str(&html[pos..span.start]);
-        out.push_str(&new);
-        pos = span.end;
-    }
-    out.push_str(&html[pos..]);
-    Cow::Owned(out)
+    apply_edits(html, edits)
 }
 
 /// The absolute form of a relative `url`, or `None` to leave it alone (absolute, empty or

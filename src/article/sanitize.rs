@@ -149,7 +149,7 @@ pub fn sanitize(html: &str) -> String {
 /// only with `href`), and an image without `src` becomes its `alt` text. ammonia's output is
 /// html5ever's serialization: every attribute is ` name="value"`.
 fn valid_leftovers(html: &str) -> Cow<'_, str> {
-    use super::html::{decode_entities, escape_text, Lexer, Token};
+    use super::html::{apply_edits, decode_entities, escape_text, Lexer, Token};
     if !html.contains("<a ") && !html.contains("<img") {
         return Cow::Borrowed(html);
     }
@@ -178,18 +178,7 @@ fn valid_leftovers(html: &str) -> Cow<'_, str> {
             edits.push((range, alt));
         }
     }
-    if edits.is_empty() {
-        return Cow::Borrowed(html);
-    }
-    let mut out = String::with_capacity(html.len());
-    let mut pos = 0;
-    for (span, new) in edits {
-        out.push_str(&html[pos..span.start]);
-        out.push_str(&new);
-        pos = span.end;
-    }
-    out.push_str(&html[pos..]);
-    Cow::Owned(out)
+    apply_edits(html, edits)
 }
 
 /// Most work the serializer under ammonia may take for the texts of one document, in bytes

@@ -92,38 +92,20 @@ impl Site {
     /// [`Site::serve`] with the articles dir from the config file (`articles` by default),
     /// so that a reload can move it.
     fn serve_without_dir_flag(&self) -> Command {
-        let config = self.path("feedpub.toml").display().to_string();
-        crate::util::feedpub(
-            self.root(),
-            &[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--out",
-                "out",
-                "--config",
-                &config,
-            ],
-        )
+        self.serve_args(&[])
     }
 
     /// The `feedpub serve` command line for this site, on a free port.
     fn serve(&self, articles: &str) -> Command {
+        self.serve_args(&["--articles", articles])
+    }
+
+    fn serve_args(&self, extra: &[&str]) -> Command {
         let config = self.path("feedpub.toml").display().to_string();
-        crate::util::feedpub(
-            self.root(),
-            &[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--articles",
-                articles,
-                "--out",
-                "out",
-                "--config",
-                &config,
-            ],
-        )
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--out", "out"];
+        args.extend_from_slice(extra);
+        args.extend(["--config", config.as_str()]);
+        crate::util::feedpub(self.root(), &args)
     }
 }
 
