@@ -204,12 +204,17 @@ pub fn tag_feed_title(config: &Config, tag: &str) -> String {
 
 /// The path segment of a tag's feeds: lowercased; whitespace, control characters and
 /// `/` `\` `?` `#` `%` become `-`; runs of `-` collapse to one. Non-ASCII stays as is (it is
-/// percent-encoded in URLs only). Never empty, `.` or `..` (those become `-`), never over
-/// [`crate::article::MAX_SLUG_BYTES`] (a directory name in the out dir).
+/// percent-encoded in URLs only). Leading dots become `-` too: a directory whose name starts
+/// with `.` is hidden, and many static hosts refuse to serve it (`.NET` → `-net`). Never empty,
+/// never over [`crate::article::MAX_SLUG_BYTES`] (a directory name in the out dir).
 pub fn tag_slug(tag: &str) -> String {
     let mut out = String::with_capacity(tag.len());
     for c in tag.to_lowercase().chars() {
-        let c = if c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%')
+        let leading_dot = c == '.' && out.trim_start_matches('-').is_empty();
+        let c = if leading_dot
+            || c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '/' | '\\' | '?' | '#' | '%')
         {
             '-'
         } else {
@@ -221,7 +226,7 @@ pub fn tag_slug(tag: &str) -> String {
         out.push(c);
     }
     crate::article::truncate_slug(&mut out);
-    if out.is_empty() || out == "." || out == ".." {
+    if out.is_empty() {
         out = "-".to_string();
     }
     out

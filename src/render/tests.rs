@@ -785,7 +785,11 @@ fn tag_slugs() {
         ("", "-"),
         (".", "-"),
         ("..", "-"),
-        ("...", "..."),
+        ("...", "-"),
+        (".NET", "-net"),
+        (" .net", "-net"),
+        ("node.js", "node.js"),
+        ("..a.b", "-a.b"),
     ];
     for (tag, want) in cases {
         assert_eq!(tag_slug(tag), want, "{tag:?}");
