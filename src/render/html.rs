@@ -1,4 +1,5 @@
-//! The HTML pages: `index.html` (latest articles) and `articles/{slug}/index.html`.
+//! The HTML pages: `index.html` (latest articles), `articles/{slug}/index.html` and
+//! `tags/{slug}/index.html` (latest articles with a tag).
 //!
 //! Hand-written HTML5 into one `String`: every text field is escaped with [`escape_html`];
 //! `content_html` goes in as is (it was sanitized when the article was parsed). No JavaScript;
@@ -179,15 +180,15 @@ impl Page {
         self.raw("</header>\n");
     }
 
-    /// Feed links, relative to the page (`home` is the way to the site root).
-    fn footer(&mut self, home: &str) {
+    /// Feed links, relative to the page (`feeds`: the way to the feed directory).
+    fn footer(&mut self, feeds: &str) {
         self.raw("<footer>\n<p>Feeds: ");
         for (i, (file, _, label)) in FEEDS.iter().enumerate() {
             if i > 0 {
                 self.raw(" · ");
             }
             self.raw("<a href=\"")
-                .raw(home)
+                .raw(feeds)
                 .raw(file)
                 .raw("\">")
                 .raw(label)
@@ -207,7 +208,7 @@ impl Page {
         self
     }
 
-    /// The tag list, each tag linking to its RSS feed (`home`: the way to the site root).
+    /// The tag list, each tag linking to its page (`home`: the way to the site root).
     fn tags(&mut self, tags: &[String], home: &str) {
         if tags.iter().all(|t| t.trim().is_empty()) {
             return;
@@ -217,8 +218,7 @@ impl Page {
             self.raw("<li><a href=\"")
                 .raw(home)
                 .text(&tag_feed_dir(tag))
-                .raw(RSS_FILE)
-                .raw("\" type=\"application/rss+xml\">")
+                .raw("\">")
                 .text(tag)
                 .raw("</a></li>");
         }
@@ -259,16 +259,12 @@ const FEEDS: [(&str, &str, &str); 3] = [
 /// `index.html`: the latest articles, newest first.
 pub(super) fn index(config: &Config, items: &[&Article]) -> String {
     let site = &config.site;
-    let size: usize = items
-        .iter()
-        .map(|a| a.title.len() + a.summary.len() + a.slug.len() * 3 + 400)
-        .sum();
-    let mut p = Page(String::with_capacity(STYLE.len() + 2048 + size));
     let title = if site.title.is_empty() {
         "feedpub"
     } else {
         &site.title
     };
+    let mut p = listing_page(items);
     p.head(
         config,
         &site.language,
@@ -278,35 +274,74 @@ pub(super) fn index(config: &Config, items: &[&Article]) -> String {
         &[],
     );
     p.site_header(config, "./", "h1");
-    p.raw("<main>\n");
-    if items.is_empty() {
-        p.raw("<p>No articles yet.</p>\n");
-    } else {
-        p.raw("<ol class=\"posts\">\n");
-        for article in items {
-            p.raw("<li>\n<article");
-            if let Some(lang) = article
-                .lang
-                .as_deref()
-                .filter(|l| *l != site.language && !l.trim().is_empty())
-            {
-                p.raw(" lang=\"").text(lang).raw("\"");
-            }
-            p.raw(">\n<h2><a href=\"articles/")
-                .text(&encode_path(&article.slug))
-                .raw("/\">");
-            p.text(&article.title).raw("</a></h2>\n");
-            p.meta(article, false, "./");
-            if !article.summary.is_empty() {
-                p.raw("<p>").text(&article.summary).raw("</p>\n");
-            }
-            p.raw("</article>\n</li>\n");
-        }
-        p.raw("</ol>\n");
-    }
-    p.raw("</main>\n");
+    p.listing(config, items, "./");
     p.footer("");
     p.0
+}
+
+/// `tags/{slug}/index.html`: the latest articles with `tag`, newest first, and its feeds.
+pub(super) fn tag(config: &Config, tag: &str, items: &[&Article]) -> String {
+    let site = &config.site;
+    let dir = tag_feed_dir(tag);
+    let canonical = format!("{}{dir}", site.base_url);
+    let mut p = listing_page(items);
+    p.head(
+        config,
+        &site.language,
+        &super::tag_feed_title(config, tag),
+        "",
+        Some(&canonical),
+        std::slice::from_ref(&tag.to_string()),
+    );
+    p.site_header(config, "../../", "p");
+    p.raw("<h1>").text(tag).raw("</h1>\n");
+    p.listing(config, items, "../../");
+    p.footer("");
+    p.0
+}
+
+fn listing_page(items: &[&Article]) -> Page {
+    let size: usize = items
+        .iter()
+        .map(|a| a.title.len() + a.summary.len() + a.slug.len() * 3 + 400)
+        .sum();
+    Page(String::with_capacity(STYLE.len() + 2048 + size))
+}
+
+impl Page {
+    /// `<main>` with one entry per article: title linking to its page, meta, summary (`home`
+    /// is the way to the site root).
+    fn listing(&mut self, config: &Config, items: &[&Article], home: &str) {
+        self.raw("<main>\n");
+        if items.is_empty() {
+            self.raw("<p>No articles yet.</p>\n");
+        } else {
+            self.raw("<ol class=\"posts\">\n");
+            for article in items {
+                self.raw("<li>\n<article");
+                if let Some(lang) = article
+                    .lang
+                    .as_deref()
+                    .filter(|l| *l != config.site.language && !l.trim().is_empty())
+                {
+                    self.raw(" lang=\"").text(lang).raw("\"");
+                }
+                self.raw(">\n<h2><a href=\"")
+                    .raw(home)
+                    .raw("articles/")
+                    .text(&encode_path(&article.slug))
+                    .raw("/\">");
+                self.text(&article.title).raw("</a></h2>\n");
+                self.meta(article, false, home);
+                if !article.summary.is_empty() {
+                    self.raw("<p>").text(&article.summary).raw("</p>\n");
+                }
+                self.raw("</article>\n</li>\n");
+            }
+            self.raw("</ol>\n");
+        }
+        self.raw("</main>\n");
+    }
 }
 
 /// `articles/{slug}/index.html`: the whole article.

@@ -5,7 +5,7 @@
 //! pointer that is still the same is an article that did not change:
 //!
 //! * an article page is kept when its `Arc<Article>` is the same (`Arc::ptr_eq`);
-//! * a feed (site or tag) and the index are kept when their item list, the newest `limit`
+//! * a feed directory (site or tag: its feeds, and a tag's page) and the index are kept when their item list, the newest `limit`
 //!   articles, is the same list of pointers, and their title is the same;
 //! * a feed without items depends on `now`, so it is always rendered again (it is tiny);
 //! * a different [`Config`] drops everything.
@@ -24,8 +24,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    lazy_article_page, lazy_feeds, render_article_page, render_feeds, render_index, tag_feed_title,
-    tag_feeds, ATOM_FILE, JSON_FEED_FILE, RSS_FILE,
+    lazy_article_page, lazy_feeds, lazy_tag_page, render_article_page, render_feeds, render_index,
+    render_tag_page, tag_feed_title, tag_feeds, ATOM_FILE, JSON_FEED_FILE, RSS_FILE, TAG_PAGE_FILE,
 };
 use crate::article::Article;
 use crate::config::Config;
@@ -146,12 +146,11 @@ impl Renderer {
         let mut dirs: Vec<(String, String, Vec<&Arc<Article>>)> =
             Vec::with_capacity(1 + tags.len());
         dirs.push((String::new(), config.site.title.clone(), latest.clone()));
+        let mut names: HashMap<String, &str> = HashMap::with_capacity(tags.len());
         for tag in &tags {
-            dirs.push((
-                format!("tags/{}/", tag.slug),
-                tag_feed_title(config, tag.name),
-                tag.items.clone(),
-            ));
+            let prefix = format!("tags/{}/", tag.slug);
+            names.insert(prefix.clone(), tag.name);
+            dirs.push((prefix, tag_feed_title(config, tag.name), tag.items.clone()));
         }
         let mut old_feeds = std::mem::take(&mut self.feeds);
         let mut todo = Vec::new();
@@ -161,7 +160,11 @@ impl Renderer {
         let pending = |items: &[&Arc<Article>]| items.iter().any(|a| a.content_html.is_pending());
         for (prefix, title, items) in dirs {
             if pending(&items) {
-                for file in [RSS_FILE, ATOM_FILE, JSON_FEED_FILE] {
+                let page = names.contains_key(&prefix).then_some(TAG_PAGE_FILE);
+                for file in [RSS_FILE, ATOM_FILE, JSON_FEED_FILE]
+                    .into_iter()
+                    .chain(page)
+                {
                     coming.insert(Arc::from(format!("{prefix}{file}")));
                 }
                 continue;
@@ -184,17 +187,39 @@ impl Renderer {
             &todo,
             parallel::cores(),
             PARALLEL_MIN,
-            |(prefix, title, items)| match lazy {
-                Some(shared) if !prefix.is_empty() => lazy_feeds(shared, prefix, title, items, now),
-                _ => {
-                    let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
-                    render_feeds(config, prefix, title, &refs, now)
-                }
+            |(prefix, title, items)| {
+                let page = names.get(prefix).map(|name| {
+                    let asset = match lazy {
+                        Some(shared) => lazy_tag_page(
+                            Arc::clone(shared),
+                            name.to_string(),
+                            items.iter().take(limit).map(|a| Arc::clone(a)).collect(),
+                            now,
+                        ),
+                        None => {
+                            let refs: Vec<&Article> =
+                                items.iter().take(limit).map(|a| &***a).collect();
+                            render_tag_page(config, name, &refs, now)
+                        }
+                    };
+                    (format!("{prefix}{TAG_PAGE_FILE}"), asset)
+                });
+                let feeds = match lazy {
+                    Some(shared) if !prefix.is_empty() => {
+                        lazy_feeds(shared, prefix, title, items, now)
+                    }
+                    _ => {
+                        let refs: Vec<&Article> = items.iter().map(|a| &***a).collect();
+                        render_feeds(config, prefix, title, &refs, now)
+                    }
+                };
+                (feeds, page)
             },
         );
-        for ((prefix, title, items), feeds) in todo.into_iter().zip(rendered) {
+        for ((prefix, title, items), (feeds, page)) in todo.into_iter().zip(rendered) {
             let assets = feeds
                 .into_iter()
+                .chain(page)
                 .map(|(key, mut asset)| {
                     fresh(&key, &mut asset);
                     (Arc::from(key), Arc::new(asset))

@@ -10,7 +10,7 @@
 //!
 //! * `feed`: what the three feed formats share (URLs, the newest date, authors).
 //! * `rss`, `atom`, `json`: one feed format each.
-//! * `html`: the index page and one page per article.
+//! * `html`: the index page, one page per article and one per tag.
 //! * `incremental`: [`Renderer`], which re-renders only what changed since its last render.
 
 mod atom;
@@ -53,6 +53,8 @@ pub const RSS_FILE: &str = "rss.xml";
 pub const ATOM_FILE: &str = "atom.xml";
 /// File name of the JSON Feed inside a feed directory.
 pub const JSON_FEED_FILE: &str = "feed.json";
+/// File name of a tag's page inside its feed directory.
+pub const TAG_PAGE_FILE: &str = "index.html";
 
 /// Render every feed and page for `published` (already sorted newest first): a render with an
 /// empty [`Renderer`] cache. Nothing is compressed yet: see [`HOT_KEYS`].
@@ -190,6 +192,41 @@ pub fn lazy_article_page(config: Arc<Config>, article: Arc<Article>) -> Asset {
         HTML_CONTENT_TYPE,
         SystemTime::from(modified),
         Box::new(move || html::article(&config, &article).into_bytes()),
+    )
+}
+
+/// `tags/{slug}/index.html`: the latest articles with `tag` (`items`, newest first, already cut
+/// to the feed limit), linking to its feeds. Last-Modified is the newest item's.
+pub fn render_tag_page(
+    config: &Config,
+    tag: &str,
+    items: &[&Article],
+    now: DateTime<Utc>,
+) -> Asset {
+    let modified = feed::newest(items).map_or(now, |d| d.with_timezone(&Utc));
+    Asset::new(
+        HTML_CONTENT_TYPE,
+        html::tag(config, tag, items),
+        SystemTime::from(modified),
+    )
+}
+
+/// [`render_tag_page`] made on first use (see [`Asset::lazy`]).
+pub fn lazy_tag_page(
+    config: Arc<Config>,
+    tag: String,
+    items: Vec<Arc<Article>>,
+    now: DateTime<Utc>,
+) -> Asset {
+    let refs: Vec<&Article> = items.iter().map(|a| &**a).collect();
+    let modified = feed::newest(&refs).map_or(now, |d| d.with_timezone(&Utc));
+    Asset::lazy(
+        HTML_CONTENT_TYPE,
+        SystemTime::from(modified),
+        Box::new(move || {
+            let refs: Vec<&Article> = items.iter().map(|a| &**a).collect();
+            html::tag(&config, &tag, &refs).into_bytes()
+        }),
     )
 }
 

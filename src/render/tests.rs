@@ -217,9 +217,11 @@ fn site_has_every_asset_with_its_content_type() {
             "rss.xml",
             "tags/rust/atom.xml",
             "tags/rust/feed.json",
+            "tags/rust/index.html",
             "tags/rust/rss.xml",
             "tags/web-dev/atom.xml",
             "tags/web-dev/feed.json",
+            "tags/web-dev/index.html",
             "tags/web-dev/rss.xml",
         ]
     );
@@ -233,6 +235,7 @@ fn site_has_every_asset_with_its_content_type() {
         "application/feed+json; charset=utf-8"
     );
     assert_eq!(ct("articles/a/index.html"), "text/html; charset=utf-8");
+    assert_eq!(ct("tags/web-dev/index.html"), "text/html; charset=utf-8");
 
     // Last-Modified: newest updated of the feed; the article page's own updated.
     assert_eq!(
@@ -830,7 +833,7 @@ fn non_ascii_slug_is_percent_encoded_in_links() {
     );
     let index = body(&site, "index.html");
     assert!(
-        index.contains(&format!("<a href=\"articles/{encoded}/\">你好</a>")),
+        index.contains(&format!("<a href=\"./articles/{encoded}/\">你好</a>")),
         "{index}"
     );
     let rss = parse_xml(&body(&site, "rss.xml"));
@@ -874,8 +877,7 @@ fn index_page_shape() {
     }
     assert!(html.contains("<time datetime=\"2024-05-01T09:00:00+08:00\">2024-05-01</time>"));
     assert!(html.contains(
-        "<li><a href=\"./tags/rust/rss.xml\" type=\"application/rss+xml\">Rust</a></li>\
-         <li><a href=\"./tags/web/rss.xml\" type=\"application/rss+xml\">Web</a></li>"
+        "<li><a href=\"./tags/rust/\">Rust</a></li><li><a href=\"./tags/web/\">Web</a></li>"
     ));
     assert!(html.contains("Summary of a"));
     assert!(html.contains("Ann"));
@@ -909,7 +911,7 @@ fn article_page_shape() {
     assert!(html.contains("type=\"application/atom+xml\""));
     // Each tag's feeds are linked, and discoverable once each.
     assert!(
-        html.contains("<a href=\"../../tags/c%2B%2B-%26-co/rss.xml\""),
+        html.contains("<a href=\"../../tags/c%2B%2B-%26-co/\">C++ &amp; co</a>"),
         "{html}"
     );
     for file in ["rss.xml", "atom.xml", "feed.json"] {
@@ -927,6 +929,46 @@ fn article_page_shape() {
     // Without an article language the site language is used.
     let site = render_site(&config(), &arcs(vec![article("b", 1, &[])]), now());
     assert!(body(&site, "articles/b/index.html").starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+}
+
+#[test]
+fn tag_page_shape() {
+    let mut b = article("b", 2, &["C++ & co"]);
+    b.lang = Some("zh-CN".to_string());
+    let published = arcs(vec![b, article("a", 1, &["c++ & CO", "Rust"])]);
+    let site = render_site(&config(), &published, now());
+    let key = "tags/c++-&-co/index.html";
+    let html = body(&site, key);
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "{html}"
+    );
+    // The least spelling names the tag, as in its feeds' titles.
+    assert!(html.contains("<title>Test &amp; &lt;Site&gt; — C++ &amp; co</title>"));
+    assert!(html.contains("<h1>C++ &amp; co</h1>"), "{html}");
+    assert!(html.contains(
+        "<link rel=\"canonical\" href=\"https://example.com/blog/tags/c%2B%2B-%26-co/\">"
+    ));
+    // Newest first, linking to the pages; the article's own language kept.
+    let (b_at, a_at) = (
+        html.find("<a href=\"../../articles/b/\">Title of b</a>"),
+        html.find("<a href=\"../../articles/a/\">Title of a</a>"),
+    );
+    assert!(b_at.is_some() && a_at.is_some() && b_at < a_at, "{html}");
+    assert!(html.contains("<article lang=\"zh-CN\">"));
+    assert!(html.contains("<a href=\"../../tags/rust/\">Rust</a>"));
+    // Its feeds: discoverable in the head, linked in the footer.
+    assert!(html.contains("href=\"https://example.com/blog/tags/c%2B%2B-%26-co/atom.xml\""));
+    assert!(html.contains("<a href=\"rss.xml\">RSS</a>"), "{html}");
+    assert!(html.contains("href=\"../../\""));
+    assert_balanced(&html);
+    // Dated like its feeds.
+    assert_eq!(
+        site.get(key).expect("page").last_modified,
+        site.get("tags/c++-&-co/rss.xml")
+            .expect("feed")
+            .last_modified
+    );
 }
 
 /// A rough well-formedness check of our own markup: non-void elements open and close in order.

@@ -18,6 +18,7 @@ pub enum RouteClass {
     Index,
     Feed,
     TagFeed,
+    TagPage,
     Article,
     Healthz,
     Metrics,
@@ -26,10 +27,11 @@ pub enum RouteClass {
 }
 
 impl RouteClass {
-    pub const ALL: [RouteClass; 8] = [
+    pub const ALL: [RouteClass; 9] = [
         RouteClass::Index,
         RouteClass::Feed,
         RouteClass::TagFeed,
+        RouteClass::TagPage,
         RouteClass::Article,
         RouteClass::Healthz,
         RouteClass::Metrics,
@@ -43,6 +45,7 @@ impl RouteClass {
             RouteClass::Index => "index",
             RouteClass::Feed => "feed",
             RouteClass::TagFeed => "tag_feed",
+            RouteClass::TagPage => "tag_page",
             RouteClass::Article => "article",
             RouteClass::Healthz => "healthz",
             RouteClass::Metrics => "metrics",
@@ -68,7 +71,7 @@ pub enum Route {
         key: Cow<'static, str>,
         class: RouteClass,
     },
-    /// `/articles/{slug}` without the slash: redirect to `location` when the snapshot has `key`
+    /// `/articles/{slug}` or `/tags/{slug}` without the slash: redirect to `location` when the snapshot has `key`
     /// (the target's asset), else 404. `location` is the request's own (still percent-encoded)
     /// path plus `/`.
     Redirect {
@@ -85,6 +88,7 @@ impl Route {
             Route::Healthz => RouteClass::Healthz,
             Route::Metrics => RouteClass::Metrics,
             Route::Asset { class, .. } => *class,
+            Route::Redirect { key, .. } if key.starts_with("tags/") => RouteClass::TagPage,
             Route::Redirect { .. } => RouteClass::Article,
             Route::NotFound => RouteClass::NotFound,
         }
@@ -152,6 +156,12 @@ pub fn route(target: &str) -> Route {
         [Some("tags"), Some(_), Some(file), None] if feed_file(file).is_some() => {
             owned(rest.to_string(), RouteClass::TagFeed)
         }
+        [Some("tags"), Some(tag), Some(""), None] if !tag.is_empty() => {
+            owned(format!("{rest}index.html"), RouteClass::TagPage)
+        }
+        [Some("tags"), Some(_), Some("index.html"), None] => {
+            owned(rest.to_string(), RouteClass::TagPage)
+        }
         [Some("articles"), Some(_slug), Some(""), None] => {
             owned(format!("{rest}index.html"), RouteClass::Article)
         }
@@ -160,7 +170,7 @@ pub fn route(target: &str) -> Route {
         }
         // `/articles/` is the (empty) slug-less path, not a redirect to `/articles//` (found by
         // fuzzing routes, fuzz/fuzz_targets/route.rs).
-        [Some("articles"), Some(slug), None, _] if !slug.is_empty() => Route::Redirect {
+        [Some("articles" | "tags"), Some(slug), None, _] if !slug.is_empty() => Route::Redirect {
             key: Cow::Owned(format!("{rest}/index.html")),
             // A Location is a URI: raw non-ASCII bytes some clients send are percent-encoded
             // (what was percent-encoded already stays as it was).
@@ -329,6 +339,12 @@ mod tests {
                 "articles/a b/index.html",
                 RouteClass::Article,
             ),
+            ("/tags/rust/", "tags/rust/index.html", RouteClass::TagPage),
+            (
+                "/tags/%E4%B8%AD%E6%96%87/index.html?x",
+                "tags/中文/index.html",
+                RouteClass::TagPage,
+            ),
             ("/tags/", "tags/index.html", RouteClass::Other),
             ("/articles/", "articles/index.html", RouteClass::Other),
             ("/style.css", "style.css", RouteClass::Other),
@@ -356,6 +372,19 @@ mod tests {
         assert_eq!(route("/healthz"), Route::Healthz);
         assert_eq!(route("/healthz?verbose"), Route::Healthz);
         assert_eq!(route("/metrics"), Route::Metrics);
+    }
+
+    #[test]
+    fn tag_without_slash_redirects() {
+        let route = route("/tags/c%2B%2B?x=1");
+        assert_eq!(
+            route,
+            Route::Redirect {
+                key: Cow::Borrowed("tags/c++/index.html"),
+                location: "/tags/c%2B%2B/?x=1".into()
+            }
+        );
+        assert_eq!(route.class(), RouteClass::TagPage);
     }
 
     #[test]

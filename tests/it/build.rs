@@ -288,6 +288,10 @@ fn build_writes_feeds_pages_and_tag_pages() {
             "tags/{tag}/atom.xml missing; have {:?}",
             tree(&out).keys().collect::<Vec<_>>()
         );
+        let page = fs::read_to_string(dir.join("index.html")).expect("tag page");
+        for title in titles {
+            assert!(page.contains(&format!("\">{title}</a></h2>")), "{page}");
+        }
         for (name, bytes) in tree(&dir) {
             if name.ends_with(".xml") {
                 assert_well_formed_xml(&format!("tags/{tag}/{name}"), &bytes);

@@ -193,6 +193,25 @@ fn create_edit_and_delete_reach_every_feed_and_page() {
             && feed_state(&fx.d, "/tags/news/").is_ok_and(|s| s.len() == 1)
     });
     assert!(ok, "the tag feeds never followed the retag\n{}", fx.d.log());
+    // The tag pages follow too, and a tag's path without its slash redirects to its page.
+    let page = |path: &str| {
+        let r = fx.d.get(path, &[]);
+        assert_eq!(r.status, 200, "GET {path}");
+        assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+        String::from_utf8_lossy(&r.body).into_owned()
+    };
+    let sports = page("/tags/sports/");
+    assert!(
+        sports.contains("<a href=\"../../articles/beta/\">Beta three</a>"),
+        "{sports}"
+    );
+    let news = page("/tags/news/");
+    assert!(news.contains("Alpha") && !news.contains("Beta"), "{news}");
+    let moved = fx.d.get("/tags/news", &[]);
+    assert_eq!(
+        (moved.status, moved.header("location")),
+        (301, Some("/tags/news/"))
+    );
     fs::remove_file(fx.art("beta.md")).expect("delete");
     fx.wait_for(&[("alpha", "Alpha")]);
     fx.assert_gone("beta");
@@ -202,11 +221,9 @@ fn create_edit_and_delete_reach_every_feed_and_page() {
         ["Alpha"],
         "tag feed after delete"
     );
-    assert_eq!(
-        fx.d.get("/tags/sports/rss.xml", &[]).status,
-        404,
-        "empty tag"
-    );
+    for path in ["/tags/sports/rss.xml", "/tags/sports/"] {
+        assert_eq!(fx.d.get(path, &[]).status, 404, "empty tag: {path}");
+    }
 }
 
 #[test]
