@@ -16,13 +16,13 @@ use crate::article::Article;
 use crate::config::Config;
 
 const STYLE: &str = "\
-:root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#fff;--link:#0a58ca;--rule:#d8dee4;--code:#f3f4f6}
+:root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--link:#0a58ca;--rule:#d8dee4;--code:#f3f4f6}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--link:#6cb6ff;--rule:#30363d;--code:#161b22}}
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.75 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,\"PingFang SC\",\"Hiragino Sans GB\",\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"Microsoft YaHei\",sans-serif;line-break:strict;word-break:normal;overflow-wrap:break-word}
 .wrap{max-width:44rem;margin:0 auto;padding:1.5rem 1.25rem 3rem}
-a{color:var(--link);text-underline-offset:.15em}
+a{color:var(--link)}
 h1,h2,h3{line-height:1.35;margin:1.6em 0 .5em}
 .site{border-bottom:1px solid var(--rule);padding-bottom:1rem;margin-bottom:1.5rem}
 .site-title{font-size:1.25rem;font-weight:700;margin:0}
@@ -106,7 +106,7 @@ impl Page {
         if !lang.trim().is_empty() {
             self.raw(" lang=\"").text(lang).raw("\"");
         }
-        self.raw(">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+        self.raw(">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
         self.text(title).raw("</title>\n");
         if !description.trim().is_empty() {
             self.raw("<meta name=\"description\" content=\"")
