@@ -23,6 +23,7 @@ mod sanitize;
 mod simple_yaml;
 pub(crate) mod slug;
 mod summary;
+mod surname;
 mod text;
 pub mod xml_safe;
 

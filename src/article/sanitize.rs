@@ -33,6 +33,7 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
         .add_tag_attributes("audio", ["src", "controls"])
         .add_tag_attributes("source", ["src", "srcset", "type", "media"])
+        .add_clean_content_tags(["noscript"])
         .filter_style_properties(HashSet::from(["text-align"]))
         .attribute_filter(filter);
     // `style` keeps only `text-align` (above): table cell alignment from Markdown, and centred
@@ -137,11 +138,32 @@ pub fn srcset_candidates(srcset: &str) -> Vec<(&str, &str)> {
 
 /// `html` sanitized.
 pub fn sanitize(html: &str) -> String {
-    let clean = BUILDER.clean(html).to_string();
+    let clean = BUILDER.clean(&unwrap_noscript(html)).to_string();
     match valid_leftovers(&clean) {
         Cow::Borrowed(_) => clean,
         Cow::Owned(fixed) => fixed,
     }
+}
+
+/// `html` without its `<noscript>` tags, their content kept as markup. html5ever parses as a
+/// browser running scripts does, where that content is text: ammonia would show `<img …>`
+/// to the reader. Pages and feeds run no scripts, so the content is what a reader should see
+/// (lazy-loading pages put the real `<img>` there). A `<noscript>` inside one is left to the
+/// builder, which drops it with its content.
+fn unwrap_noscript(html: &str) -> Cow<'_, str> {
+    use super::html::{apply_edits, Lexer, Token};
+    if find_ci(html.as_bytes(), 0, b"noscript").is_none() {
+        return Cow::Borrowed(html);
+    }
+    let edits = Lexer::new(html)
+        .filter_map(|token| match token {
+            Token::Tag { name, range, .. } if name.eq_ignore_ascii_case("noscript") => {
+                Some((range, String::new()))
+            }
+            _ => None,
+        })
+        .collect();
+    apply_edits(html, edits)
 }
 
 /// What ammonia leaves of an element whose URL it dropped (`javascript:`, `data:`), made valid
@@ -451,6 +473,21 @@ fn find_ci(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn noscript_content_is_markup_not_text() {
+        assert_eq!(
+            sanitize("<p>a</p><noscript><p>no <b>script</b></p></noscript>"),
+            "<p>a</p><p>no <b>script</b></p>"
+        );
+        assert_eq!(
+            sanitize("<NOSCRIPT><img src=\"x.png\" onerror=\"alert(1)\"></NOSCRIPT>"),
+            "<img src=\"x.png\">"
+        );
+        // One inside another is dropped, not shown as text.
+        let nested = sanitize("<noscript>a<noscript>b</noscript>c</noscript>d");
+        assert!(!nested.contains("&lt;"), "{nested}");
+    }
 
     #[test]
     fn what_a_dropped_url_leaves_is_valid_html() {

@@ -12,6 +12,7 @@
 
 use super::html::escape_text;
 use super::summary::{is_cjk, join_line, Collector};
+use super::surname;
 
 /// A rendered text article.
 #[derive(Debug, PartialEq)]
@@ -52,28 +53,39 @@ fn has_cjk(s: &str) -> bool {
     s.chars().any(is_cjk)
 }
 
+/// `line` without the closing quotes and brackets after its last word or mark.
+fn unquoted_end(line: &str) -> &str {
+    line.trim_end()
+        .trim_end_matches(['”', '’', '」', '』', '）', ')', '"', '\''])
+}
+
 fn ends_sentence(line: &str) -> bool {
-    let line = line
-        .trim_end()
-        .trim_end_matches(['”', '’', '」', '』', '）', '"']);
-    line.ends_with(['。', '！', '？', '…', '；'])
+    unquoted_end(line).ends_with(['。', '！', '？', '…', '；'])
+}
+
+/// A note in brackets on a line of its own: `（完）`, `（记者 张三）`, `【编者按】`.
+fn bracketed(line: &str) -> Option<&str> {
+    [('（', '）'), ('(', ')'), ('【', '】'), ('〔', '〕')]
+        .iter()
+        .find_map(|&(open, close)| line.strip_prefix(open)?.strip_suffix(close))
 }
 
 fn byline(line: &str) -> bool {
+    let line = bracketed(line).unwrap_or(line);
     let short = line.chars().count() <= 40 && !line.contains('。');
     let marked = line.starts_with(['□', '■', '◆', '◇', '●', '○', '◎', '☆', '★']);
-    let credited = [
-        "本报记者",
-        "记者",
-        "通讯员",
-        "文/",
-        "文／",
-        "撰文",
-        "作者：",
-    ]
-    .iter()
-    .any(|p| line.starts_with(p));
-    short && (marked || credited)
+    // A role followed by a space or a mark (`记者 John Smith`, `作者：`) is a credit even when
+    // the names are not ones [`byline_names`] takes; glued to a word it is not (`记者手记`).
+    let credited = ["本报记者", "记者", "通讯员", "撰文", "作者"]
+        .iter()
+        .any(|p| {
+            line.strip_prefix(p).is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_whitespace() || "：:".contains(c))
+            })
+        })
+        || line.starts_with("文/")
+        || line.starts_with("文／");
+    short && (marked || credited || byline_names(line).is_some())
 }
 
 fn caption(line: &str) -> bool {
@@ -109,12 +121,16 @@ fn rule(line: &str) -> bool {
         })
 }
 
+/// A short section heading. Not a line that ends a sentence inside quotes (`他说：“好。”`) or
+/// breaks off (`——`), nor a note in brackets (`（完）`).
 fn heading(line: &str) -> bool {
     let n = line.chars().count();
     has_cjk(line)
         && n <= 30
-        && !line.ends_with([
-            '。', '，', '、', '；', '：', '！', '？', '…', ',', '.', ':', ';',
+        && bracketed(line).is_none()
+        && !line.ends_with('—')
+        && !unquoted_end(line).ends_with([
+            '。', '，', '、', '；', '：', '！', '？', '…', ',', '.', ':', ';', '!', '?',
         ])
 }
 
@@ -222,16 +238,25 @@ fn byline_word(word: &str) -> bool {
 /// 摄, ...), every other word is one, and every name is 2 to 8 CJK characters (`·` allowed, as
 /// in 买买提·艾力): a wrong author is worse than none (`□ 本报综合` names nobody).
 fn byline_names(line: &str) -> Option<String> {
+    let line = bracketed(line).unwrap_or(line);
     let line = line.trim_start_matches(['□', '■', '◆', '◇', '●', '○', '◎', '☆', '★']);
     let mut names: Vec<&str> = Vec::new();
     let mut credited = false;
     for word in line.split(|c: char| c.is_whitespace() || "、，,/／：:".contains(c)) {
-        // A role glued to a name (记者张三), or to an agency (新华社记者).
+        // A role glued to a name (记者张三, not 记者手记), or to an agency (新华社记者).
         let glued = GLUED_ROLES
             .iter()
             .find_map(|w| word.strip_prefix(w).filter(|rest| !rest.is_empty()));
+        if glued.is_some_and(|name| !surname::plausible_glued_name(name)) {
+            return None;
+        }
         credited |= glued.is_some();
         let word = glued.unwrap_or(word);
+        // A title or affiliation after the name: 王五（北京大学教授）.
+        let word = word
+            .strip_suffix(['）', ')'])
+            .and_then(|w| w.split_once(['（', '(']))
+            .map_or(word, |(name, _)| name);
         if word.is_empty() {
             continue;
         }

@@ -110,6 +110,15 @@ fn byline_names() {
         ("□ 记者 买买提·艾力 报道", Some("买买提·艾力")),
         ("张三摄", Some("张三")),
         ("记者 文静 张晓文", Some("文静、张晓文")),
+        ("（记者 张三）", Some("张三")),
+        ("新华社记者 张三", Some("张三")),
+        ("作者：王五（北京大学教授）", Some("王五")),
+        // A role glued to a word, not a name.
+        ("记者手记", None),
+        ("记者观察", None),
+        ("记者调查：城中村改造难在哪", None),
+        ("记者从市政府获悉", None),
+        ("通讯员报道组", None),
         // Anything that is not plainly names gives no author.
         ("□ 记者 Zhang San", None),
         ("□ 本报综合", None),
@@ -126,4 +135,40 @@ fn a_second_storys_byline_is_not_the_author() {
     let page = "第一篇\n\u{3000}\u{3000}第一篇正文。\n\n第二篇标题\n□ 记者 李四\n\u{3000}\u{3000}第二篇正文。";
     assert!(html_of(page).contains("<p class=\"byline\">□ 记者 李四</p>"));
     assert_eq!(render(page).author, None);
+}
+
+#[test]
+fn quoted_sentence_ends_and_notes_are_not_headings() {
+    // One paragraph per indented line, as newsrooms file copy.
+    let text = "标题\n\n\u{3000}\u{3000}夜幕降临，街头巷尾灯火通明。\n\u{3000}\u{3000}市民赵女士说：“晚上出来逛逛，感觉很放松。”\n\u{3000}\u{3000}她又问：“明天还来吗？”\n\u{3000}\u{3000}一位摊主笑着说——\n\u{3000}\u{3000}据统计，今年以来夜间消费额同比增长。\n（完）\n";
+    let r = render(text);
+    assert!(!r.html.contains("<h3>"), "{}", r.html);
+    assert!(
+        r.html
+            .contains("<p>市民赵女士说：“晚上出来逛逛，感觉很放松。”</p>"),
+        "{}",
+        r.html
+    );
+    assert!(r.summary.contains("晚上出来逛逛"), "{}", r.summary);
+    // A real section heading still is one.
+    let r = render(
+        "标题\n\n\u{3000}\u{3000}正文第一段。\n\n一、基本情况\n\n\u{3000}\u{3000}正文第二段。\n",
+    );
+    assert!(r.html.contains("<h3>一、基本情况</h3>"), "{}", r.html);
+}
+
+#[test]
+fn bylines_name_people_not_words() {
+    let author = |line: &str| {
+        render(&format!(
+            "标题\n\n　　正文开头一段话。\n\n{line}\n\n　　正文第二段内容。\n"
+        ))
+        .author
+    };
+    for line in ["记者手记", "记者观察", "记者从市政府获悉", "通讯员报道组"] {
+        assert_eq!(author(line), None, "{line}");
+    }
+    assert_eq!(author("新华社记者 张三").as_deref(), Some("张三"));
+    assert_eq!(author("（记者 张三）").as_deref(), Some("张三"));
+    assert_eq!(author("本报记者李四").as_deref(), Some("李四"));
 }
