@@ -132,16 +132,29 @@ fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
     }
 }
 
-/// Where the first level-1 heading is: its start event and how many events up to its end.
+/// Where the first top-level level-1 heading is: its start event and how many events up to
+/// its end. One in a quote, list or footnote is part of that block, not the article's title
+/// (taking it out would leave an empty `<blockquote>` or `<li>`).
 fn h1_range(events: &[Event<'_>]) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
     let start = events.iter().position(|e| {
-        matches!(
-            e,
+        match e {
             Event::Start(Tag::Heading {
                 level: HeadingLevel::H1,
                 ..
-            })
-        )
+            }) => return depth == 0,
+            Event::Start(
+                Tag::BlockQuote(_) | Tag::List(_) | Tag::FootnoteDefinition(_) | Tag::Table(_),
+            ) => depth += 1,
+            Event::End(
+                TagEnd::BlockQuote(_)
+                | TagEnd::List(_)
+                | TagEnd::FootnoteDefinition
+                | TagEnd::Table,
+            ) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        false
     })?;
     let len = events[start..]
         .iter()
@@ -313,6 +326,17 @@ mod tests {
                 "<p><strong>Bold</strong> start, <em>em</em> and <a href=\"x\">a link</a> <del>gone</del> <code>code</code> end\nnext</p>\n",
             ),
             ("- *item* one\n- two\n", Some("item one"), "<ul>\n<li><em>item</em> one</li>\n<li>two</li>\n</ul>\n"),
+            // A heading inside a quote or a list stays where it is.
+            (
+                "> # Quoted heading\n\nText.\n",
+                Some("Quoted heading"),
+                "<blockquote>\n<h1>Quoted heading</h1>\n</blockquote>\n<p>Text.</p>\n",
+            ),
+            (
+                "- # list heading\n\n# Real\n",
+                Some("Real"),
+                "<ul>\n<li>\n<h1>list heading</h1>\n</li>\n</ul>\n",
+            ),
         ];
         for (input, title, html) in cases {
             let r = render(input, None, true);
