@@ -23,6 +23,10 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             "picture",
         ])
         // Only one forced attribute: ammonia appends forced ones in hash order.
+        .add_tags(MATHML)
+        .add_tag_attributes("math", ["display"])
+        .add_tag_attributes("mi", ["mathvariant"])
+        .add_tag_attributes("mstyle", ["displaystyle", "mathvariant"])
         .add_tag_attributes("input", ["checked", "disabled"])
         .set_tag_attribute_value("input", "type", "checkbox")
         .add_tag_attributes("code", ["class"])
@@ -33,7 +37,7 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
         .add_tag_attributes("audio", ["src", "controls"])
         .add_tag_attributes("source", ["src", "srcset", "type", "media"])
-        .add_clean_content_tags(["noscript"])
+        .add_clean_content_tags(["noscript", "annotation", "annotation-xml"])
         .filter_style_properties(HashSet::from(["text-align"]))
         .attribute_filter(filter);
     // `style` keeps only `text-align` (above): table cell alignment from Markdown, and centred
@@ -43,6 +47,35 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     }
     b
 });
+
+/// MathML Core's presentation elements, which browsers render: without them ammonia drops a
+/// formula with its text. ammonia checks that they appear only inside `<math>` (and HTML only
+/// at MathML's text integration points), which is what keeps them from smuggling markup.
+/// `<annotation>` (TeX source) is dropped with its content.
+const MATHML: [&str; 22] = [
+    "math",
+    "semantics",
+    "mrow",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "mspace",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mstyle",
+];
 
 /// The URL schemes a sanitized `href`/`src` may have (ammonia's list).
 static URL_SCHEMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| BUILDER.clone_url_schemes());
@@ -484,6 +517,19 @@ mod tests {
             sanitize("<NOSCRIPT><img src=\"x.png\" onerror=\"alert(1)\"></NOSCRIPT>"),
             "<img src=\"x.png\">"
         );
+        // MathML is kept; its TeX annotation goes, and so does markup smuggled into it.
+        assert_eq!(
+            sanitize("<p>Math: <math display=\"block\" onclick=\"x()\"><semantics><mi>x</mi><mo>=</mo><mn>2</mn><annotation encoding=\"TeX\">x=2</annotation></semantics></math></p>"),
+            "<p>Math: <math display=\"block\"><semantics><mi>x</mi><mo>=</mo><mn>2</mn></semantics></math></p>"
+        );
+        for hostile in [
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<math><mi><svg><style><img src=x onerror=alert(1)></style></svg></mi></math>",
+            "<math><annotation-xml encoding=\"text/html\"><img src=x onerror=alert(1)></annotation-xml></math>",
+        ] {
+            let out = sanitize(hostile);
+            assert!(!out.contains("onerror"), "{hostile} → {out}");
+        }
         // One inside another is dropped, not shown as text.
         let nested = sanitize("<noscript>a<noscript>b</noscript>c</noscript>d");
         assert!(!nested.contains("&lt;"), "{nested}");
