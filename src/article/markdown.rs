@@ -20,7 +20,8 @@ use super::summary::{is_cjk, join_line, Collector};
 #[derive(Debug, PartialEq)]
 pub struct Rendered {
     pub html: String,
-    /// The first `# ` heading's text (removed from `html`), else the first line of text.
+    /// The first top-level `# ` heading's text, else that of a heading of another level that
+    /// opens the body (either removed from `html`), else the first line of text.
     pub title: Option<String>,
     pub summary: String,
     /// Whether the body holds raw HTML (blocks or inline tags), which only a sanitizer makes safe.
@@ -35,7 +36,7 @@ fn options() -> Options {
 }
 
 /// Render `body`. Without a `known_title` (from front matter), look for a title as described on
-/// [`Rendered::title`]; with one, a level-1 heading that opens the body and repeats it is
+/// [`Rendered::title`]; with one, a heading that opens the body and repeats it is
 /// dropped (the page and readers show the title above the content: it would show twice). With
 /// `safe_urls`, drop links and images whose destination is not an allowed URL.
 pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendered {
@@ -53,7 +54,7 @@ pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendere
     let (h1, title, summary) = {
         let shown = blanked.as_deref().unwrap_or(&events);
         let h1 = find_title.then(|| h1_range(shown)).flatten();
-        let h1 = h1.or_else(|| h1_range(shown).filter(|(start, _)| *start == 0));
+        let h1 = h1.or_else(|| opening_heading(shown));
         let heading = h1.and_then(|(start, len)| h1_text(&shown[start..start + len]));
         let repeats = |t: &str| {
             let mut known = String::new();
@@ -160,6 +161,18 @@ fn h1_range(events: &[Event<'_>]) -> Option<(usize, usize)> {
         .iter()
         .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1))))?;
     Some((start, len))
+}
+
+/// The heading, of any level, that opens the body: its start event and how many events up to
+/// its end. Without a level-1 heading it is the title (`## Intro` would show twice otherwise).
+fn opening_heading(events: &[Event<'_>]) -> Option<(usize, usize)> {
+    let Some(Event::Start(Tag::Heading { level, .. })) = events.first() else {
+        return None;
+    };
+    let len = events
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::Heading(l)) if l == level))?;
+    Some((0, len))
 }
 
 /// The text of a heading's events, if it has any.
@@ -314,7 +327,14 @@ mod tests {
             (
                 "## Not h1\n\n**Bold** start\nnext",
                 Some("Not h1"),
-                "<h2>Not h1</h2>\n<p><strong>Bold</strong> start\nnext</p>\n",
+                "<p><strong>Bold</strong> start\nnext</p>\n",
+            ),
+            // A level-1 heading further down is the title before an opening one of another
+            // level.
+            (
+                "## Intro\n\n# Title\n\ntext",
+                Some("Title"),
+                "<h2>Intro</h2>\n<p>text</p>\n",
             ),
             ("Setext\n===\n\ntext", Some("Setext"), "<p>text</p>\n"),
             ("", None, ""),
