@@ -201,11 +201,13 @@ fn unwrap_noscript(html: &str) -> Cow<'_, str> {
 
 /// What ammonia leaves of an element whose URL it dropped (`javascript:`, `data:`), made valid
 /// HTML: a link without `href` loses the `rel` ammonia adds to every link (HTML allows `rel`
-/// only with `href`), and an image without `src` becomes its `alt` text. ammonia's output is
-/// html5ever's serialization: every attribute is ` name="value"`.
+/// only with `href`), and an image without `src` becomes its `alt` text. An `<input>` (forced
+/// to a checkbox: task lists) that is not `disabled` becomes so, as Markdown's are: a form's
+/// field is not something a reader can tick. ammonia's output is html5ever's serialization:
+/// every attribute is ` name="value"`.
 fn valid_leftovers(html: &str) -> Cow<'_, str> {
     use super::html::{apply_edits, decode_entities, escape_text, Lexer, Token};
-    if !html.contains("<a ") && !html.contains("<img") {
+    if !html.contains("<a ") && !html.contains("<img") && !html.contains("<input") {
         return Cow::Borrowed(html);
     }
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
@@ -231,6 +233,9 @@ fn valid_leftovers(html: &str) -> Cow<'_, str> {
                 escape_text(&mut alt, &decode_entities(a.value));
             }
             edits.push((range, alt));
+        } else if name == "input" && !has("disabled") {
+            let end = range.end - 1;
+            edits.push((end..end, " disabled=\"\"".to_string()));
         }
     }
     apply_edits(html, edits)
@@ -517,6 +522,15 @@ mod tests {
             sanitize("<NOSCRIPT><img src=\"x.png\" onerror=\"alert(1)\"></NOSCRIPT>"),
             "<img src=\"x.png\">"
         );
+        // A form's field is no live checkbox; a task list's stays as it was.
+        assert_eq!(
+            sanitize("<form action=\"https://evil.example/\"><input name=\"a\"></form>"),
+            "<input type=\"checkbox\" disabled=\"\">"
+        );
+        assert_eq!(
+            sanitize("<input disabled=\"\" type=\"checkbox\" checked=\"\">"),
+            "<input disabled=\"\" checked=\"\" type=\"checkbox\">"
+        );
         // MathML is kept; its TeX annotation goes, and so does markup smuggled into it.
         assert_eq!(
             sanitize("<p>Math: <math display=\"block\" onclick=\"x()\"><semantics><mi>x</mi><mo>=</mo><mn>2</mn><annotation encoding=\"TeX\">x=2</annotation></semantics></math></p>"),
@@ -596,7 +610,7 @@ mod tests {
             ),
             (
                 r#"<input type="text" name="q">"#,
-                r#"<input type="checkbox">"#,
+                r#"<input type="checkbox" disabled="">"#,
             ),
             (
                 r#"<blockquote cite="javascript:x">q</blockquote><q cite="https://ok/">q</q><del cite="data:,x">d</del>"#,
