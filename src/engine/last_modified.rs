@@ -20,11 +20,14 @@ pub(super) fn carry_one(asset: &mut Asset, prev: Previous<'_>, now: SystemTime) 
     // Never later than now (RFC 9110 §8.8.2.1): an article `updated: 2999-01-01` would pin
     // the feed's Last-Modified in the future.
     asset.last_modified = asset.last_modified.min(now);
-    // Changed: never earlier than now. A new article's own date is usually in the past (a
-    // `date: 2026-12-02` is midnight), and a reader that sends its clock, or our `Date`, as
-    // `If-Modified-Since` after its last poll would get a 304 and miss the article.
-    let changed =
-        |asset: &Asset, before: SystemTime| next_second(asset.last_modified.max(now), before, now);
+    // Changed: never earlier than the second after now began. A new article's own date is
+    // usually in the past (a `date: 2026-12-02` is midnight), and a reader that sends its
+    // clock, or our `Date`, as `If-Modified-Since` after its last poll would get a 304 and miss
+    // the article; HTTP dates have whole seconds, so a reader that polled earlier in this
+    // second holds this second as its date.
+    let changed = |asset: &Asset, before: SystemTime| {
+        next_second(asset.last_modified.max(ceil_second(now)), before, now)
+    };
     match prev {
         Previous::Snapshot(Some(prev)) => {
             // The previous asset's ETag is known without rendering it again (the writer noted
@@ -50,10 +53,27 @@ pub(super) fn carry_one(asset: &mut Asset, prev: Previous<'_>, now: SystemTime) 
                 changed(asset, *before)
             };
         }
-        // Otherwise the renderer's date, i.e. the newest article, so Last-Modified is the same
-        // across restarts and replicas; `now` if articles changed since the previous run.
-        Previous::Run(_, true) => asset.last_modified = asset.last_modified.max(now),
-        Previous::Run(_, false) | Previous::Snapshot(None) => {}
+        // Articles changed since the previous run, or a tag feed or page (made on request, so
+        // not compared): now. A client of the previous run then never gets a 304 for bytes
+        // that changed (an edit while it ran moved only that asset's own Last-Modified).
+        Previous::Run(_, moves) => {
+            if moves || !asset.made(Coding::Identity) {
+                asset.last_modified = changed(asset, UNIX_EPOCH);
+            }
+            // Else a site feed or the home page on a first start: the renderer's date, i.e.
+            // the newest article, so Last-Modified is the same across replicas.
+        }
+        // New in this process's snapshots (a new article's page, a new tag, or one that went
+        // and came back): now, as a reader may hold a version from before it went.
+        Previous::Snapshot(None) => asset.last_modified = changed(asset, UNIX_EPOCH),
+    }
+}
+
+/// `t` rounded up to a whole second.
+fn ceil_second(t: SystemTime) -> SystemTime {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) if d.subsec_nanos() > 0 => UNIX_EPOCH + Duration::from_secs(d.as_secs() + 1),
+        _ => t,
     }
 }
 
@@ -147,10 +167,12 @@ mod tests {
         let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
         let mut first = site("one", t(1_000));
         carry_last_modified(&mut first, None, t(5_000));
+        // Edited at 5.2 s: a reader that polled at 5.1 s holds `Date` 5 s, so the change is 6 s
+        // (until then the header is the current time, see `Asset::last_modified_header`).
         let mut edited = site("two", t(1_000));
         carry_last_modified(&mut edited, Some(&first), t(5_200));
-        assert_eq!(last_modified(&edited), t(5_200));
-        // A reader that got "two" at 5.2 s sends `If-Modified-Since` 5 s: "three" must be later.
+        assert_eq!(last_modified(&edited), t(6_000));
+        // A reader that got "two" at 5.3 s has 5 s: "three" at 5.9 s is 6 s, still later.
         let mut again = site("three", t(1_000));
         carry_last_modified(&mut again, Some(&edited), t(5_900));
         assert_eq!(last_modified(&again), t(6_000));
@@ -161,6 +183,29 @@ mod tests {
         let mut burst = site("five", t(1_000));
         carry_last_modified(&mut burst, Some(&later), t(6_400));
         assert_eq!(last_modified(&burst), t(7_000));
+    }
+
+    #[test]
+    fn an_asset_new_in_the_process_or_not_compared_is_dated_now() {
+        let t = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        // A page that appears (or comes back) in a later snapshot: the next whole second.
+        let mut before = Site::default();
+        carry_last_modified(&mut before, None, t(4_000));
+        let mut page = site("page", t(1_000));
+        carry_last_modified(&mut page, Some(&before), t(5_200));
+        assert_eq!(last_modified(&page), t(6_000));
+        // A lazy asset in a first snapshot: not comparable with the previous run's, so now.
+        let lazy = |prev: Option<&Written>| {
+            let mut asset = Asset::lazy("text/plain", t(1_000), Box::new(|| b"x".to_vec()));
+            carry_one(&mut asset, Previous::Run(prev, false), t(9_000));
+            asset.last_modified
+        };
+        let served = Written {
+            etag: "\"x\"".to_string(),
+            last_modified: Some(t(8_000)),
+        };
+        assert_eq!(lazy(Some(&served)), t(9_000));
+        assert_eq!(lazy(None), t(9_000));
     }
 
     #[test]

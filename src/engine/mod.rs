@@ -385,13 +385,13 @@ impl Engine {
     /// when the bytes change in other ways (a body edited, a backdated article added, an article
     /// deleted, the site title changed), and `If-Modified-Since` would then answer 304 for a
     /// changed feed. So an asset whose bytes are the same as in the last snapshot keeps its
-    /// Last-Modified; a changed asset gets its renderer date when that moved forward, else `now`.
-    /// An asset seen for the first time keeps its renderer date (the newest article), except in
-    /// the first snapshot of a process whose load found, against the parse cache the previous
-    /// run left, articles changed while it was stopped, or found no cache to tell (an upgrade,
-    /// new settings) after a previous run: then `now`, as nothing says what the previous run
-    /// served, and a client's `If-Modified-Since` from it must not hide the change. (On a
-    /// first start, the newest article's date it is.)
+    /// Last-Modified; a changed asset, or one new since the last snapshot, gets its renderer
+    /// date when that is later, else the end of the current second. In the first snapshot of
+    /// a process, the site feeds and the home page carry what the manifest says the previous
+    /// run served for the same bytes, and `now` for others or when the load found articles
+    /// changed while it was stopped (or no cache to tell); tag feeds and pages, made on
+    /// request and so not compared, get `now` (see `last_modified.rs`). (On a first start, the
+    /// site feeds carry the newest article's date.)
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.published_in_full(now);

@@ -803,6 +803,10 @@ fn last_modified_is_never_later_than_the_date_header() {
 fn conditional_get_with_etag_and_last_modified() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
     fx.wait_for(&[("alpha", "Alpha")]);
+    // The page is dated the second after the start (no earlier version is known), and until
+    // that second has passed its header is the current time, which no If-Modified-Since
+    // matches.
+    thread::sleep(Duration::from_millis(1_100));
     for path in [
         "/rss.xml",
         "/atom.xml",
@@ -818,7 +822,8 @@ fn conditional_get_with_etag_and_last_modified() {
             .to_string();
         let lm_time = httpdate::parse_http_date(&lm).expect("Last-Modified is an HTTP date");
         let date = |t: SystemTime| httpdate::fmt_http_date(t);
-        let later = date(lm_time + Duration::from_secs(60));
+        // Later, but not later than the server's clock (such a date is not ours: ignored).
+        let later = r.header("date").expect("Date").to_string();
         let earlier = date(lm_time - Duration::from_secs(60));
         let cases: &[(&str, &str, u16)] = &[
             ("If-None-Match", &etag, 304),
@@ -913,20 +918,30 @@ fn edits_within_one_second_never_leave_if_modified_since_a_304() {
     // back; an edit in that same second must still move it, or the reader keeps a stale feed.
     let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
     fx.wait_for(&[("alpha", "Alpha")]);
+    // Others send the `Date` of their last response (or their clock) instead: an edit later in
+    // that second must move it too.
     let mut stale = Vec::new();
     for n in 0..8 {
-        let before = fx.d.get("/rss.xml", &[]);
+        let path = ["/rss.xml", "/articles/alpha/"][n % 2];
+        let before = fx.d.get(path, &[]);
         let (etag, lm) = (before.header("etag"), before.header("last-modified"));
         let (etag, lm) = (etag.expect("ETag"), lm.expect("Last-Modified"));
+        let date = before.header("date").expect("Date");
         fx.write("alpha.md", &md(&format!("Alpha {n}")));
         let changed = wait_until(DEADLINE, || {
-            fx.d.get("/rss.xml", &[]).header("etag") != Some(etag)
+            fx.d.get(path, &[]).header("etag") != Some(etag)
         });
         assert!(changed, "edit {n} never served\n{}", fx.d.log());
-        let r = fx.d.get("/rss.xml", &[("If-Modified-Since", lm)]);
-        if r.status != 200 {
-            stale.push(format!("edit {n}: {} for If-Modified-Since {lm}", r.status));
+        for since in [lm, date] {
+            let r = fx.d.get(path, &[("If-Modified-Since", since)]);
+            if r.status != 200 {
+                stale.push(format!(
+                    "edit {n}: {path} {} for If-Modified-Since {since}",
+                    r.status
+                ));
+            }
         }
+        let r = fx.d.get(path, &[]);
         let date = httpdate::parse_http_date(r.header("date").expect("Date")).expect("a date");
         let now_lm = r.header("last-modified").expect("Last-Modified");
         let now_lm = httpdate::parse_http_date(now_lm).expect("a date");
@@ -934,6 +949,36 @@ fn edits_within_one_second_never_leave_if_modified_since_a_304() {
         thread::sleep(Duration::from_millis(150));
     }
     assert!(stale.is_empty(), "stale 304s: {stale:#?}");
+}
+
+#[test]
+fn a_page_that_goes_and_comes_back_changed_is_not_a_304() {
+    // A reader that fetched the page before it went sends that Last-Modified when it comes
+    // back: the new version must not be "not modified".
+    let fx = Fx::start(&[("alpha.md", &md("Alpha")), ("beta.md", &md("Beta"))]);
+    fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta")]);
+    let mut held = Vec::new();
+    for path in ["/articles/beta/", "/tags/news/rss.xml"] {
+        let r = fx.d.get(path, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        held.push((
+            path,
+            r.header("last-modified")
+                .expect("Last-Modified")
+                .to_string(),
+        ));
+    }
+    fs::rename(fx.art("beta.md"), fx.dir.path("beta.md")).expect("move out");
+    fs::remove_file(fx.art("alpha.md")).expect("delete");
+    fx.wait_for(&[]);
+    // A second later, as a reader polling meanwhile would be.
+    thread::sleep(Duration::from_millis(1_100));
+    fs::write(fx.art("beta.md"), md("Beta, version two")).expect("write");
+    fx.wait_for(&[("beta", "Beta, version two")]);
+    for (path, since) in held {
+        let r = fx.d.get(path, &[("If-Modified-Since", &since)]);
+        assert_eq!(r.status, 200, "{path} with If-Modified-Since {since}");
+    }
 }
 
 #[test]
@@ -1334,13 +1379,82 @@ fn articles_dated_before_1970_are_served() {
     ] {
         let r = fx.d.get(path, &[]);
         assert_eq!(r.status, 200, "{path}\n{}", fx.d.log());
-        assert_eq!(
-            r.header("last-modified"),
-            Some("Thu, 01 Jan 1970 00:00:00 GMT"),
-            "{path}"
+        let lm = r
+            .header("last-modified")
+            .and_then(|v| httpdate::parse_http_date(v).ok());
+        // The site feeds and the home page carry the newest article's date, clamped to the
+        // epoch; a page or tag feed is dated from the start (see `last_modified.rs`).
+        let site_wide = !path.contains("s/");
+        assert!(
+            lm.is_some_and(|t| (t == SystemTime::UNIX_EPOCH) == site_wide),
+            "{path}: {:?}",
+            r.header("last-modified")
         );
     }
     assert_eq!(fx.state().map(|s| s.len()), Ok(1));
+}
+
+#[test]
+fn if_modified_since_from_before_an_edit_and_restarts_never_gets_a_304() {
+    // A tag feed and a page changed while the daemon ran; after restarts (with the parse
+    // cache) a reader holding the version from before the edit must get the new one.
+    let config = "[site]\nbase_url = \"http://feeds.example/\"\n";
+    let dir = TestDir::new();
+    dir.write("articles/a1.md", md("Article 1"));
+    let config_path = dir.write("feedpub.toml", config).display().to_string();
+    let args = [
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        &config_path,
+    ];
+    thread::sleep(Duration::from_millis(3000));
+    let paths = ["/tags/news/rss.xml", "/articles/a1/"];
+    let mut d = Daemon::start(dir.root(), &args);
+    d.wait_healthy();
+    thread::sleep(Duration::from_millis(1100));
+    let held: Vec<(&str, String, String)> = paths
+        .iter()
+        .map(|&path| {
+            let r = d.get(path, &[]);
+            let lm = r
+                .header("last-modified")
+                .expect("Last-Modified")
+                .to_string();
+            (path, lm, r.header("etag").expect("ETag").to_string())
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(1100));
+    dir.write(
+        "articles/a1.md",
+        md("Article 1").replace("Body of", "Corrected body of"),
+    );
+    for (path, _, etag) in &held {
+        let moved = wait_until(DEADLINE, || {
+            d.get(path, &[]).header("etag") != Some(etag.as_str())
+        });
+        assert!(moved, "{path} never changed\n{}", d.log());
+    }
+    for _ in 0..2 {
+        assert!(wait_until(DEADLINE, || dir.exists("out/.feedpub-cache")));
+        d.signal("TERM");
+        assert!(d.wait_exit(Duration::from_secs(10)).is_some());
+        // Past the cache's racy window: the second restart takes the edit from the cache.
+        thread::sleep(Duration::from_millis(2500));
+        d = Daemon::start(dir.root(), &args);
+        d.wait_healthy();
+        for (path, lm, _) in &held {
+            let r = d.get(path, &[("If-Modified-Since", lm)]);
+            assert_eq!(
+                r.status,
+                200,
+                "{path}: 304 for the version before the edit\n{}",
+                d.log()
+            );
+        }
+    }
 }
 
 #[test]
