@@ -77,6 +77,36 @@ fn push_escaped(out: &mut String, s: &str) {
     out.push_str(&s[last..]);
 }
 
+/// Whether a BCP 47 language tag names text written right to left: its script subtag when it
+/// has one (`az-Arab`, `ku-Latn`), else its language's usual script.
+fn right_to_left(lang: &str) -> bool {
+    let mut subtags = lang.split(['-', '_']).map(str::to_ascii_lowercase);
+    let primary = subtags.next().unwrap_or_default();
+    match subtags.find(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_alphabetic())) {
+        Some(script) => matches!(
+            script.as_str(),
+            "arab" | "hebr" | "syrc" | "thaa" | "nkoo" | "adlm" | "rohg" | "mand" | "samr"
+        ),
+        None => matches!(
+            primary.as_str(),
+            "ar" | "arc"
+                | "ckb"
+                | "dv"
+                | "fa"
+                | "he"
+                | "iw"
+                | "ks"
+                | "pnb"
+                | "ps"
+                | "sd"
+                | "syr"
+                | "ug"
+                | "ur"
+                | "yi"
+        ),
+    }
+}
+
 /// A small writer over a `String` (whose `fmt::Write` cannot fail).
 struct Page(String);
 
@@ -89,6 +119,17 @@ impl Page {
     fn text(&mut self, s: &str) -> &mut Self {
         push_escaped(&mut self.0, s);
         self
+    }
+
+    /// ` lang="…"`, and `dir` when its script runs the other way than the enclosing text's
+    /// (`parent_rtl`): browsers do not infer direction from the language.
+    fn lang(&mut self, lang: &str, parent_rtl: bool) -> &mut Self {
+        self.raw(" lang=\"").text(lang).raw("\"");
+        match (right_to_left(lang), parent_rtl) {
+            (true, false) => self.raw(" dir=\"rtl\""),
+            (false, true) => self.raw(" dir=\"ltr\""),
+            _ => self,
+        }
     }
 
     /// `<head>` up to and including `<body>`.
@@ -104,7 +145,7 @@ impl Page {
         let site = &config.site;
         self.raw("<!DOCTYPE html>\n<html");
         if !lang.trim().is_empty() {
-            self.raw(" lang=\"").text(lang).raw("\"");
+            self.lang(lang, false);
         }
         self.raw(">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
         self.text(title).raw("</title>\n");
@@ -324,7 +365,7 @@ impl Page {
                     .as_deref()
                     .filter(|l| *l != config.site.language && !l.trim().is_empty())
                 {
-                    self.raw(" lang=\"").text(lang).raw("\"");
+                    self.lang(lang, right_to_left(&config.site.language));
                 }
                 self.raw(">\n<h2><a href=\"")
                     .raw(home)

@@ -971,6 +971,32 @@ fn tag_page_shape() {
     );
 }
 
+#[test]
+fn right_to_left_languages_get_their_direction() {
+    let mut a = article("a", 2, &[]);
+    a.lang = Some("ar-EG".to_string());
+    let mut b = article("b", 1, &[]);
+    b.lang = Some("ku-Arab".to_string());
+    let site = render_site(&config(), &arcs(vec![a, b]), now());
+    assert!(body(&site, "articles/a/index.html").contains("<html lang=\"ar-EG\" dir=\"rtl\">"));
+    assert!(body(&site, "articles/b/index.html").contains("<html lang=\"ku-Arab\" dir=\"rtl\">"));
+    let index = body(&site, "index.html");
+    assert!(index.contains("<html lang=\"en\">"), "{index}");
+    assert!(
+        index.contains("<article lang=\"ar-EG\" dir=\"rtl\">"),
+        "{index}"
+    );
+    // Inside a right-to-left site, a left-to-right article says so.
+    let mut rtl = config();
+    rtl.site.language = "he".to_string();
+    let site = render_site(&rtl, &arcs(vec![article("c", 1, &[])]), now());
+    let mut en = article("d", 2, &[]);
+    en.lang = Some("en".to_string());
+    let site2 = render_site(&rtl, &arcs(vec![en]), now());
+    assert!(body(&site, "index.html").contains("<html lang=\"he\" dir=\"rtl\">"));
+    assert!(body(&site2, "index.html").contains("<article lang=\"en\" dir=\"ltr\">"));
+}
+
 /// A rough well-formedness check of our own markup: non-void elements open and close in order.
 fn assert_balanced(html: &str) {
     const VOID: &[&str] = &["meta", "link", "br", "img", "hr", "input"];

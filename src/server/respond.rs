@@ -40,9 +40,9 @@ const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 const HEADERS: usize = 8;
 
 const NOT_FOUND_BODY: &str =
-    "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Not found</title>\n<h1>Not found</h1>\n";
+    "<!doctype html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n<title>Not found</title>\n<h1>Not found</h1>\n";
 const MOVED_BODY: &str =
-    "<!doctype html>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<h1>Moved permanently</h1>\n";
+    "<!doctype html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<h1>Moved permanently</h1>\n";
 
 /// Answer `req`, count it and write its access-log line.
 pub(crate) fn handle<B>(shared: &Shared, req: &Request<B>) -> Resp {
