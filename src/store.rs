@@ -4,6 +4,7 @@
 //! last good [`Article`] and, separately, to its current problem: an article that was good and is
 //! saved broken keeps its last good version published while the problem is reported.
 
+use std::borrow::Cow;
 use std::collections::btree_map::BTreeMap;
 use std::collections::hash_map::Entry;
 use std::ops::Bound;
@@ -289,6 +290,14 @@ impl Store {
                 },
             });
             let mut renamed = Article::clone(a);
+            // Its relative links were made absolute against the slug it lost.
+            if !renamed.content_html.is_pending() {
+                let html = renamed.content_html.html();
+                let (from, to) = (permalink(base_url, slug), permalink(base_url, &assigned));
+                if let Cow::Owned(moved) = crate::article::rebase_links(&html, &from, &to) {
+                    renamed.content_html = moved.into();
+                }
+            }
             renamed.slug = assigned;
             articles.push((date, Arc::new(renamed)));
         }
@@ -589,7 +598,14 @@ mod tests {
     fn slug_collisions_keep_both_and_are_reported() {
         let mut s = Store::new();
         s.upsert(article("x/same.md", "same", 3));
-        s.upsert(article("y/same.txt", "same", 4));
+        let mut newer = article("y/same.txt", "same", 4);
+        let own = |slug: &str| format!("{BASE}articles/{slug}/");
+        newer.content_html = format!(
+            "<a href=\"{0}#notes\">notes</a> <a href=\"{0}\">the other</a>",
+            own("same")
+        )
+        .into();
+        s.upsert(newer);
         let p = s.published(now(), BASE);
         assert_eq!(p.articles.len(), 2);
         assert_eq!(p.collisions.len(), 1);
@@ -597,6 +613,20 @@ mod tests {
         let slugs: Vec<_> = p.articles.iter().map(|a| a.slug.as_str()).collect();
         assert!(slugs.contains(&"same"));
         assert!(slugs.iter().any(|s| s.starts_with("same-")));
+        // Its own links follow it; one to the article that kept the slug stays.
+        let moved = p
+            .articles
+            .iter()
+            .find(|a| a.slug != "same")
+            .expect("renamed");
+        assert_eq!(
+            moved.content_html.html(),
+            format!(
+                "<a href=\"{}#notes\">notes</a> <a href=\"{}\">the other</a>",
+                own(&moved.slug),
+                own("same")
+            )
+        );
         // Deterministic: the same input gives the same slug.
         let again = s.published(now(), BASE);
         assert_eq!(p.articles[0].slug, again.articles[0].slug);

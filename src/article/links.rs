@@ -32,6 +32,59 @@ pub fn absolutize<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
     rewrite(html, base)
 }
 
+/// `html` with the URLs made absolute against one permalink (`from`) moved under another
+/// (`to`): an article that lost its slug to another (a collision) is published elsewhere, and
+/// its own relative links (`#notes`, `chart.png`) must follow it. `from` itself (the other
+/// article's page, as `../same/` gives) stays. Borrows when nothing changes.
+pub fn rebase<'a>(html: &'a str, from: &str, to: &str) -> Cow<'a, str> {
+    if !html.contains(from) {
+        return Cow::Borrowed(html);
+    }
+    let moved = |url: &str| {
+        url.strip_prefix(from)
+            .filter(|rest| !rest.is_empty())
+            .map(|rest| format!("{to}{rest}"))
+    };
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for token in Lexer::new(html) {
+        let Token::Tag {
+            end: false, attrs, ..
+        } = token
+        else {
+            continue;
+        };
+        for attr in attrs {
+            let value = decode_entities(attr.value);
+            let new = if URL_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(attr.name)) {
+                moved(value.trim())
+            } else if attr.name.eq_ignore_ascii_case("srcset") {
+                let mut changed = false;
+                let parts: Vec<String> = super::sanitize::srcset_candidates(&value)
+                    .into_iter()
+                    .map(|(url, descriptor)| {
+                        let url = moved(url).inspect(|_| changed = true).unwrap_or(url.into());
+                        match descriptor {
+                            "" => url,
+                            d => format!("{url} {d}"),
+                        }
+                    })
+                    .collect();
+                changed.then(|| parts.join(", "))
+            } else {
+                None
+            };
+            if let Some(new) = new {
+                let mut quoted = String::with_capacity(new.len() + 2);
+                quoted.push('"');
+                escape_attr(&mut quoted, &new);
+                quoted.push('"');
+                edits.push((attr.span, quoted));
+            }
+        }
+    }
+    apply_edits(html, edits)
+}
+
 /// Whether [`rewrite`] might change `html`: false only when it surely returns it as is.
 ///
 /// Every attribute value the lexer reads follows an `=`, after the attribute name and ASCII
@@ -193,6 +246,28 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(absolutize(input, &base), want, "{input}");
         }
+    }
+
+    #[test]
+    fn rebasing_moves_the_articles_own_links_only() {
+        let from = "https://x.org/articles/same/";
+        let to = "https://x.org/articles/same-1a2b3c4d/";
+        let html = concat!(
+            r#"<a href="https://x.org/articles/same/#sec">s</a>"#,
+            r#"<img src="https://x.org/articles/same/i.png" srcset="https://x.org/articles/same/a.png 2x, https://o.org/b.png 3x">"#,
+            r#"<a href="https://x.org/articles/same/">the other article</a>"#,
+            r#"<a href="https://x.org/articles/samex/">another</a>"#,
+        );
+        assert_eq!(
+            rebase(html, from, to),
+            concat!(
+                r#"<a href="https://x.org/articles/same-1a2b3c4d/#sec">s</a>"#,
+                r#"<img src="https://x.org/articles/same-1a2b3c4d/i.png" srcset="https://x.org/articles/same-1a2b3c4d/a.png 2x, https://o.org/b.png 3x">"#,
+                r#"<a href="https://x.org/articles/same/">the other article</a>"#,
+                r#"<a href="https://x.org/articles/samex/">another</a>"#,
+            )
+        );
+        assert!(matches!(rebase("<p>x</p>", from, to), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod date;
 
 pub use body::Body;
 pub use front_matter::is_language_tag;
+pub use links::rebase as rebase_links;
 pub use slug::{permalink, truncate as truncate_slug, MAX_BYTES as MAX_SLUG_BYTES};
 pub use xml_safe::xml_safe;
 
