@@ -201,12 +201,12 @@ pub fn title(text: &str) -> Option<&str> {
     take_title(&mut text.split('\n'))
 }
 
-/// Skip the blank lines; the next one, trimmed of white space and of what shows nothing, is
-/// the title.
+/// Skip the blank lines and separator lines (`---`, `＊＊＊`); the next one, trimmed of white
+/// space and of what shows nothing, is the title.
 fn take_title<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<&'a str> {
     lines
-        .find(|l| !is_blank(l))
         .map(|l| l.trim_matches(|c: char| is_blank_char(c)))
+        .find(|l| !l.is_empty() && !rule(l))
 }
 
 /// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).
@@ -310,11 +310,14 @@ fn paragraphs(lines: Vec<&str>) -> Vec<(Kind, String)> {
 /// `leading`: nothing has been output yet (a sub-headline may come first).
 fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, String)>) {
     let indents = lines.iter().skip(1).any(|l| is_indented(l));
-    let widest = lines
-        .iter()
-        .map(|l| l.trim().chars().count())
-        .max()
-        .unwrap_or(0);
+    let widths: Vec<usize> = lines.iter().map(|l| l.trim().chars().count()).collect();
+    let widest = widths.iter().copied().max().unwrap_or(0);
+    // Every line but the last as wide as the widest (give or take the one character line
+    // breaking rules move): a paragraph hard-wrapped at a fixed width, where a line that
+    // happens to end a sentence does not end the paragraph.
+    let wrapped = widths.len() >= 3
+        && widest >= 10
+        && widths[..widths.len() - 1].iter().all(|&w| w + 1 >= widest);
     let mut current: Option<String> = None;
     for (i, raw) in lines.iter().enumerate() {
         let line = raw.trim();
@@ -354,8 +357,8 @@ fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, 
             out.push((Kind::Heading, line.to_string()));
             continue;
         }
-        let new_par =
-            is_indented(raw) || (!indents && prev.is_some_and(|p| has_cjk(p) && ends_sentence(p)));
+        let new_par = is_indented(raw)
+            || (!indents && !wrapped && prev.is_some_and(|p| has_cjk(p) && ends_sentence(p)));
         if new_par {
             flush(&mut current, out);
         }

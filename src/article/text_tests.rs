@@ -172,3 +172,19 @@ fn bylines_name_people_not_words() {
     assert_eq!(author("（记者 张三）").as_deref(), Some("张三"));
     assert_eq!(author("本报记者李四").as_deref(), Some("李四"));
 }
+
+#[test]
+fn a_hard_wrapped_paragraph_is_not_split_where_a_line_ends_a_sentence() {
+    let r = render("硬换行段落\n\n国家统计局今天发布数据显示，一季度国内生产总值同比增长。\n这是一个重要的开门红，专家表示经济回升向好的态势更加明\n显，消费投资出口三驾马车协同发力。\n\n第二段。\n");
+    assert_eq!(r.html.matches("<p>").count(), 2, "{}", r.html);
+    // One paragraph per line, of varied widths, still is.
+    let r = render("标题\n\n第一段很短。\n第二段要长得多，写了好几句话。又一句。\n第三段。\n");
+    assert_eq!(r.html.matches("<p>").count(), 3, "{}", r.html);
+}
+
+#[test]
+fn a_separator_line_is_never_the_title() {
+    let r = render("---\n\n城东菜市场改造完成\n\n正文。\n");
+    assert_eq!(r.title.as_deref(), Some("城东菜市场改造完成"));
+    assert_eq!(super::title("＊＊＊\n标题\n"), Some("标题"));
+}
