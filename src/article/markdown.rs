@@ -33,6 +33,59 @@ fn options() -> Options {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Give every heading an `id`, so that links to `#section` land: its own (`## Notes {#notes}`),
+/// else one made from its text the way GitHub does (lower case, spaces to `-`, punctuation
+/// left out, CJK kept; `-1`, `-2` for repeats).
+fn heading_ids(events: &mut [Event<'_>]) {
+    let heading = |e: &Event<'_>| matches!(e, Event::Start(Tag::Heading { .. }));
+    if !events.iter().any(heading) {
+        return;
+    }
+    let mut used: std::collections::HashSet<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    for i in 0..events.len() {
+        if !matches!(events[i], Event::Start(Tag::Heading { id: None, .. })) {
+            continue;
+        }
+        let mut text = String::new();
+        for e in &events[i + 1..] {
+            if matches!(e, Event::End(TagEnd::Heading(_))) {
+                break;
+            }
+            text.push_str(text_of(e).unwrap_or(""));
+        }
+        let base: String = text
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                c if c.is_whitespace() => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect();
+        if base.is_empty() {
+            continue;
+        }
+        let mut id = base.clone();
+        let mut n = 0;
+        while used.contains(&id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
+            *slot = Some(CowStr::from(id.clone()));
+        }
+        used.insert(id);
+    }
 }
 
 /// Render `body`. Without a `known_title` (from front matter), look for a title as described on
@@ -49,6 +102,7 @@ pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendere
         drop_unsafe_urls(&mut events);
     }
     join_cjk_soft_breaks(&mut events);
+    heading_ids(&mut events);
     // Titles and summaries are text: never what an inline `<script>` or `<style>` holds.
     let blanked = raw_html.then(|| without_raw_text(&events)).flatten();
     let (h1, title, summary) = {
@@ -334,7 +388,7 @@ mod tests {
             (
                 "## Intro\n\n# Title\n\ntext",
                 Some("Title"),
-                "<h2>Intro</h2>\n<p>text</p>\n",
+                "<h2 id=\"intro\">Intro</h2>\n<p>text</p>\n",
             ),
             ("Setext\n===\n\ntext", Some("Setext"), "<p>text</p>\n"),
             ("", None, ""),
@@ -350,12 +404,12 @@ mod tests {
             (
                 "> # Quoted heading\n\nText.\n",
                 Some("Quoted heading"),
-                "<blockquote>\n<h1>Quoted heading</h1>\n</blockquote>\n<p>Text.</p>\n",
+                "<blockquote>\n<h1 id=\"quoted-heading\">Quoted heading</h1>\n</blockquote>\n<p>Text.</p>\n",
             ),
             (
                 "- # list heading\n\n# Real\n",
                 Some("Real"),
-                "<ul>\n<li>\n<h1>list heading</h1>\n</li>\n</ul>\n",
+                "<ul>\n<li>\n<h1 id=\"list-heading\">list heading</h1>\n</li>\n</ul>\n",
             ),
         ];
         for (input, title, html) in cases {
@@ -368,7 +422,7 @@ mod tests {
         }
         assert_eq!(
             render("# Kept\n", Some("Other"), true).html,
-            "<h1>Kept</h1>\n"
+            "<h1 id=\"kept\">Kept</h1>\n"
         );
         // A heading that opens the body and repeats the front matter title is the title.
         let r = render(
@@ -382,7 +436,25 @@ mod tests {
         let later = "Intro.\n\n# Hello\n";
         assert!(render(later, Some("Hello"), true)
             .html
-            .contains("<h1>Hello</h1>"));
+            .contains("<h1 id=\"hello\">Hello</h1>"));
+    }
+
+    #[test]
+    fn headings_get_ids_for_links_to_land() {
+        let r = render(
+            "Intro.\n\n## Notes & Sources\n\n## Notes & Sources\n\n### 第二部分：数据\n\n## Own {#mine}\n\n## Mine\n\n[x](#notes--sources)\n",
+            None,
+            true,
+        );
+        for want in [
+            "<h2 id=\"notes--sources\">Notes &amp; Sources</h2>",
+            "<h2 id=\"notes--sources-1\">Notes &amp; Sources</h2>",
+            "<h3 id=\"第二部分数据\">第二部分：数据</h3>",
+            "<h2 id=\"mine\">Own</h2>",
+            "<h2 id=\"mine-1\">Mine</h2>",
+        ] {
+            assert!(r.html.contains(want), "{want} in {}", r.html);
+        }
     }
 
     #[test]

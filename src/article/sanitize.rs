@@ -45,6 +45,10 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     for tag in ["th", "td", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6"] {
         b.add_tag_attributes(tag, ["style"]);
     }
+    // Heading ids, which Markdown gives every heading, so links to `#section` land.
+    for tag in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(tag, ["id"]);
+    }
     b
 });
 
