@@ -147,6 +147,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         mut next_due,
         mut watcher,
         mut batches,
+        signal,
         mut completing,
         cache_outdated,
     }) = started
@@ -190,7 +191,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     }
                 }
                 let changed;
+                let held = signal.writing();
                 (engine, changed) = blocking(engine, move |e| {
+                    let e = e.hold(held);
                     if rescan {
                         e.rescan() > 0
                     } else {
@@ -210,7 +213,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             // Files that could not be read for want of file descriptors or memory: again.
             _ = sleep_opt(busy_retry) => {
                 let changed;
-                (engine, changed) = blocking(engine, |e| e.rescan()).await;
+                let held = signal.writing();
+                (engine, changed) = blocking(engine, |e| e.hold(held).rescan()).await;
                 if changed > 0 {
                     cache_dirty = true;
                     (engine, next_due) = publish(engine, &tx).await;
@@ -244,6 +248,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 if let Err(e) = watcher.retarget(&config.articles.dir) {
                     tracing::error!("{e}");
                 }
+                let held = signal.writing();
                 match reloaded {
                     // After a full reload, all parsed before anything is published: until then
                     // the old snapshot serves everything, where a first one without every body
@@ -252,7 +257,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     Some(new) => {
                         let full;
                         (engine, full) = blocking(engine, move |e| {
-                            let full = e.reconfigure(new);
+                            let full = e.hold(held).reconfigure(new);
                             if full {
                                 e.complete();
                             }
@@ -262,7 +267,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         completing &= !full;
                         cache_dirty = true;
                     }
-                    None => (engine, _) = blocking(engine, |e| e.rescan()).await,
+                    None => (engine, _) = blocking(engine, |e| e.hold(held).rescan()).await,
                 }
                 (engine, next_due) = publish(engine, &tx).await;
                 // And the out dir is made whole again, should files have gone from it.
@@ -320,6 +325,8 @@ struct Started {
     next_due: Option<chrono::DateTime<Utc>>,
     watcher: fswatch::DirWatcher,
     batches: mpsc::Receiver<Batch>,
+    /// Shared with the debouncer: which files it holds back as still being written.
+    signal: Arc<fswatch::Signal>,
     /// Whether bodies a first start left for after are still to be parsed (by the loop). Not
     /// [`Engine::is_pending`]: bodies whose directory is away stay pending once the steps are
     /// done, and wait for the rescan when it is back, not for more steps.
@@ -365,12 +372,19 @@ async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError>
     let (batch_tx, batches) = mpsc::channel::<Batch>(1);
     let debounce = Duration::from_millis(config.watch.debounce_ms);
     let max_delay = Duration::from_millis(config.watch.max_delay_ms);
-    tokio::spawn(debouncer(events, signal, debounce, max_delay, batch_tx));
+    tokio::spawn(debouncer(
+        events,
+        Arc::clone(&signal),
+        debounce,
+        max_delay,
+        batch_tx,
+    ));
     // The snapshot is published (`/healthz` is 200) and the socket listens: tell systemd.
     systemd::ready();
     // What changed during the load, before the watcher was there to see it.
     let changed;
-    (engine, changed) = blocking(engine, |e| e.rescan()).await;
+    let held = signal.writing();
+    (engine, changed) = blocking(engine, |e| e.hold(held).rescan()).await;
     if changed > 0 {
         tracing::info!(
             paths = changed,
@@ -391,6 +405,7 @@ async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError>
         next_due,
         watcher,
         batches,
+        signal,
         completing,
         cache_outdated: loaded.cache_outdated,
     })

@@ -7,10 +7,10 @@
 //! walk the whole tree again. The event kind is not trusted at all: the daemon re-checks every
 //! path on disk after the debounce (editors rename, truncate and recreate).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
@@ -39,6 +39,20 @@ pub struct Signal {
     rescan: AtomicBool,
     /// Wakes the debouncer when the rescan flag is raised without a message.
     wake: Notify,
+    /// The files the debouncer holds back as still being written (see [`Debouncer::open`]),
+    /// for walks of a directory (a rescan, a SIGHUP) to leave alone too: the debouncer hands
+    /// each over once it is closed.
+    writing: Mutex<HashSet<PathBuf>>,
+}
+
+impl Signal {
+    /// The files being written now (see [`Signal::writing`]).
+    pub fn writing(&self) -> HashSet<PathBuf> {
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// A running watch on one directory (recursive) and its parent (so that the directory being
@@ -428,6 +442,7 @@ impl Debouncer {
                 !settled
             });
             batch.paths.retain(|p| !self.open.contains_key(p));
+            self.share_open();
             if batch.rescan || !batch.paths.is_empty() {
                 return Some(batch);
             }
@@ -437,6 +452,10 @@ impl Debouncer {
     fn note(&mut self, batch: &mut Batch, change: Change) {
         for path in change.paths {
             match change.kind {
+                // A directory's "data" changes when entries come and go, and `tar` sets its
+                // times that way: no writer holds it open, so it is not held back (its new
+                // files would wait with it).
+                Kind::Written if !self.open.contains_key(&path) && path.is_dir() => {}
                 Kind::Written => {
                     let now = Instant::now();
                     self.open
@@ -450,6 +469,19 @@ impl Debouncer {
                 Kind::Other => {}
             }
             batch.paths.insert(path);
+        }
+        self.share_open();
+    }
+
+    /// Tell walks which files are held back now.
+    fn share_open(&self) {
+        let mut writing = self
+            .signal
+            .writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if writing.len() != self.open.len() || self.open.keys().any(|p| !writing.contains(p)) {
+            *writing = self.open.keys().cloned().collect();
         }
     }
 }
@@ -546,6 +578,35 @@ mod tests {
         assert_eq!(t0.elapsed(), ms(20));
         assert_eq!(paths(d.next().await), vec![PathBuf::from("upload.txt")]);
         assert_eq!(t0.elapsed(), ms(1_020), "20 ms after the close");
+        sender.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn walks_are_told_what_is_held_and_a_directory_is_never_held() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sub = dir.path().join("d1");
+        std::fs::create_dir(&sub).expect("mkdir");
+        let (tx, rx) = mpsc::channel(8);
+        let signal = Arc::new(Signal::default());
+        let (file, held_dir) = (dir.path().join("upload.md"), sub.clone());
+        let sender = tokio::spawn(async move {
+            let _ = tx
+                .send(change(Kind::Written, &held_dir.to_string_lossy()))
+                .await;
+            let _ = tx
+                .send(change(Kind::Written, &file.to_string_lossy()))
+                .await;
+            tokio::time::sleep(ms(100_000)).await;
+        });
+        let mut d = debouncer(rx, &Arc::clone(&signal), 20, 100);
+        let t0 = Instant::now();
+        // The directory (`tar` setting its times) comes at once; the file waits.
+        assert_eq!(paths(d.next().await), vec![sub]);
+        assert_eq!(t0.elapsed(), ms(20));
+        assert_eq!(
+            signal.writing(),
+            HashSet::from([dir.path().join("upload.md")])
+        );
         sender.abort();
     }
 

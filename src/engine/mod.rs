@@ -64,6 +64,9 @@ pub struct Engine {
     /// Whether the store may hold articles whose body is pending: from a deferred load until
     /// [`Engine::complete`].
     pending: bool,
+    /// Files a writer still has open, as the watcher last told ([`Engine::hold`]): a walk
+    /// leaves them as they were, and the watcher hands each over once it is closed.
+    held: std::collections::HashSet<PathBuf>,
     /// The pending paths [`Engine::complete_some`] has yet to parse, last first.
     to_complete: Vec<PathBuf>,
     /// The parse cache a deferred load is writing, open until [`Engine::complete`] has put the
@@ -125,6 +128,7 @@ impl Engine {
             keep_last_good: false,
             defer: false,
             pending: false,
+            held: std::collections::HashSet::new(),
             to_complete: Vec::new(),
             spill: None,
         }
@@ -305,6 +309,14 @@ impl Engine {
             .sum()
     }
 
+    /// Leave `writing` (files a writer still has open) out of the walks that follow, until
+    /// the next call: a rescan (a SIGHUP, a directory event) must not publish half a file that
+    /// the watcher holds back until it is closed.
+    pub fn hold(&mut self, writing: std::collections::HashSet<PathBuf>) -> &mut Self {
+        self.held = writing;
+        self
+    }
+
     /// Walk everything again, re-reading only files whose fingerprint changed (after lost
     /// events, when the directory itself came back, and every interval in poll mode). Returns
     /// how many paths changed what the store holds: 0 means nothing to publish.
@@ -360,6 +372,7 @@ impl Engine {
         }
         let changed: Vec<&Path> = paths
             .iter()
+            .filter(|p| !self.held.contains(*p))
             .filter(|p| {
                 let now = std::fs::metadata(p).ok().map(|m| Fingerprint::of(&m));
                 match (now, self.seen.get(*p)) {

@@ -992,7 +992,15 @@ fn a_file_still_being_written_is_published_once_its_writer_closes_it() {
     file.write_all("城东菜市场改造完成\n\n第一段，".as_bytes())
         .expect("write");
     file.flush().expect("flush");
-    thread::sleep(Duration::from_millis(1500));
+    thread::sleep(Duration::from_millis(500));
+    // Nor when something makes the daemon walk the directory meanwhile: a SIGHUP, or the
+    // directory's own times set (`rsync -a`, `touch`).
+    fx.d.signal("HUP");
+    thread::sleep(Duration::from_millis(500));
+    fs::File::open(fx.dir.path("articles"))
+        .and_then(|dir| dir.set_modified(SystemTime::now()))
+        .expect("touch the articles dir");
+    thread::sleep(Duration::from_millis(1000));
     assert_eq!(
         fx.state(),
         Ok(State::from([("Alpha".to_string(), article_path("alpha"))])),
