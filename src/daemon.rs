@@ -46,6 +46,13 @@ const MAX_TIMER: Duration = Duration::from_secs(3600);
 /// Pending bodies parsed in one go after a first start (see [`Engine::complete_some`]): 50-90
 /// ms on two cores, the longest an edit or a signal waits for them.
 const COMPLETE_AT_ONCE: usize = 1024;
+/// A batch that removes at least this many articles, and a tenth of them or more, is held
+/// back until removals stop for [`REMOVAL_SETTLE`]: `rm -rf` of a large articles dir takes
+/// longer than a batch, and publishing its first batches would leave a random part of the site
+/// published when the directory itself goes (which keeps the last build published).
+const MASS_REMOVAL_MIN: usize = 20;
+/// See [`MASS_REMOVAL_MIN`].
+const REMOVAL_SETTLE: Duration = Duration::from_secs(1);
 /// How long an exit waits for blocking work still running after the shutdown's own deadlines.
 const LEFTOVER_WORK: Duration = Duration::from_secs(1);
 /// Pending connections the kernel may queue before we accept them.
@@ -155,6 +162,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         return shut_down(&config, stop_tx, server, tx, writer, None).await;
     };
     let mut cache_dirty = false;
+    // When a mass removal is to be published (see `MASS_REMOVAL_MIN`).
+    let mut removing: Option<tokio::time::Instant> = None;
 
     loop {
         let timer = next_due.map(|due| {
@@ -192,6 +201,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 }
                 let changed;
                 let held = signal.writing();
+                let before = engine.len();
                 (engine, changed) = blocking(engine, move |e| {
                     let e = e.hold(held);
                     if rescan {
@@ -204,6 +214,24 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 // a save of the same text.
                 if changed {
                     cache_dirty = true;
+                    let removed = before.saturating_sub(engine.len());
+                    let mass = removed >= MASS_REMOVAL_MIN && removed * 10 >= before;
+                    if mass || (removing.is_some() && engine.len() <= before) {
+                        removing = Some(tokio::time::Instant::now() + REMOVAL_SETTLE);
+                    } else {
+                        removing = None;
+                        (engine, next_due) = publish(engine, &tx).await;
+                    }
+                }
+            }
+            _ = sleep_until_opt(removing) => {
+                removing = None;
+                if engine.is_blind() {
+                    tracing::warn!(
+                        articles = engine.len(),
+                        "the articles directory went away while its files were being removed; keeping the last build published until it is back"
+                    );
+                } else {
                     (engine, next_due) = publish(engine, &tx).await;
                 }
             }
@@ -314,7 +342,11 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             }
         }
     }
-    let cache = engine.cache_job(Utc::now()).filter(|_| cache_dirty);
+    // Not while the directory is away: the store may have lost what `rm -rf` removed before
+    // the directory went, and the cache on disk still holds the last build's articles.
+    let cache = engine
+        .cache_job(Utc::now())
+        .filter(|_| cache_dirty && !engine.is_blind());
     shut_down(&config, stop_tx, server, tx, writer, cache).await
 }
 
@@ -609,6 +641,13 @@ async fn release_when_unused(old: Arc<Site>) {
 
 /// How soon files that could not be read for a shortage of the moment are tried again.
 const BUSY_RETRY: Duration = Duration::from_secs(2);
+
+async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
 
 async fn sleep_opt(d: Option<Duration>) {
     match d {

@@ -952,6 +952,41 @@ fn edits_within_one_second_never_leave_if_modified_since_a_304() {
 }
 
 #[test]
+fn rm_rf_of_a_large_articles_dir_keeps_the_whole_last_build() {
+    // `rm -rf` of a large directory takes longer than a batch: its first batches must not be
+    // published, or the site left when the directory itself goes is a random part of it.
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("a{i:03}.md"), md(&format!("Article {i}"))))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let fx = Fx::start_with(&refs, Some("[feeds]\nlimit = 1000\n"));
+    assert!(
+        wait_until(DEADLINE, || fx.state().is_ok_and(|s| s.len() == 300)),
+        "never published all 300\n{}",
+        fx.d.log()
+    );
+    // As `rm -rf` goes, a file at a time (slowed down: this machine may be fast), then the
+    // directory.
+    for (name, _) in &files {
+        fs::remove_file(fx.art(name)).expect("remove");
+        thread::sleep(Duration::from_micros(1500));
+    }
+    fs::remove_dir(fx.dir.path("articles")).expect("rmdir");
+    thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        fx.state().map(|s| s.len()),
+        Ok(300),
+        "served after rm -rf\n{}",
+        fx.d.log()
+    );
+    let rss = fs::read_to_string(fx.dir.path("out/rss.xml")).expect("out/rss.xml");
+    assert_eq!(rss.matches("<item>").count(), 300, "out dir after rm -rf");
+}
+
+#[test]
 fn a_page_that_goes_and_comes_back_changed_is_not_a_304() {
     // A reader that fetched the page before it went sends that Last-Modified when it comes
     // back: the new version must not be "not modified".
