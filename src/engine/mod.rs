@@ -64,6 +64,8 @@ pub struct Engine {
     /// Whether the store may hold articles whose body is pending: from a deferred load until
     /// [`Engine::complete`].
     pending: bool,
+    /// Whether the last rescan found the articles directory missing (to say when it is back).
+    root_missing: bool,
     /// Files a writer still has open, as the watcher last told ([`Engine::hold`]): a walk
     /// leaves them as they were, and the watcher hands each over once it is closed.
     held: std::collections::HashSet<PathBuf>,
@@ -128,6 +130,7 @@ impl Engine {
             keep_last_good: false,
             defer: false,
             pending: false,
+            root_missing: false,
             held: std::collections::HashSet::new(),
             to_complete: Vec::new(),
             spill: None,
@@ -328,7 +331,11 @@ impl Engine {
         let root = self.root.clone();
         if !root.is_dir() {
             tracing::warn!(path = %root.display(), articles = self.store.len(), "the articles directory is missing; keeping the last build published until it is back");
+            self.root_missing = true;
             return 0;
+        }
+        if std::mem::take(&mut self.root_missing) {
+            tracing::info!(path = %root.display(), "the articles directory is back; walking it");
         }
         self.sync_dir(&root)
     }

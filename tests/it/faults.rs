@@ -464,6 +464,11 @@ fn the_articles_dir_deleted_moved_or_replaced_by_a_symlink_is_followed() {
     let second = write_set(&arts, "Second", 4);
     wait_for_titles(&d, &second, "recreated");
     assert!(alive(pid), "the daemon exited");
+    assert!(
+        d.log().contains("the articles directory is back"),
+        "its return was not logged\n{}",
+        d.log()
+    );
 
     // Moved away: the last build stays published (a swap in two renames must not empty the
     // feeds), then moved back.
