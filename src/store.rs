@@ -28,10 +28,19 @@ pub struct Store {
     /// their `date`), by path, with the version they were made from: the same `Arc` on every
     /// call, so the renderer, which compares by pointer, does not render their feeds again.
     future_updated: std::sync::Mutex<HashMap<PathBuf, Shown>>,
+    /// Articles that lost their slug to another, as [`Store::published`] shows them (under a
+    /// suffixed slug, links moved along), by path, with the version and the permalink they were
+    /// made for: the same `Arc` on every call, so their pages and feeds are not rendered again
+    /// on every rebuild.
+    renamed: std::sync::Mutex<HashMap<PathBuf, Renamed>>,
 }
 
 /// An article as it is shown, and the version it was made from.
 type Shown = (Arc<Article>, Arc<Article>);
+
+/// An article renamed for a slug collision: the version and the permalink it was made for, and
+/// the renamed article.
+type Renamed = (Arc<Article>, String, Arc<Article>);
 
 /// What is visible at one instant.
 #[derive(Debug, Default)]
@@ -80,6 +89,7 @@ impl Store {
                 .collect(),
             problems: problems.into_iter().map(|p| (p.path.clone(), p)).collect(),
             future_updated: Default::default(),
+            renamed: Default::default(),
         }
     }
 
@@ -263,6 +273,11 @@ impl Store {
         }
         let mut articles = Vec::with_capacity(visible.len());
         let mut collisions = Vec::new();
+        let mut renamed = self
+            .renamed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut still_renamed: std::collections::HashSet<PathBuf> = Default::default();
         for (&(date, a), owns) in visible.iter().zip(owns) {
             // Only a collision hashes its slug again.
             let owner = if owns {
@@ -289,18 +304,30 @@ impl Store {
                     assigned: assigned.clone(),
                 },
             });
-            let mut renamed = Article::clone(a);
-            // Its relative links were made absolute against the slug it lost.
-            if !renamed.content_html.is_pending() {
-                let html = renamed.content_html.html();
-                let (from, to) = (permalink(base_url, slug), permalink(base_url, &assigned));
-                if let Cow::Owned(moved) = crate::article::rebase_links(&html, &from, &to) {
-                    renamed.content_html = moved.into();
+            let to = permalink(base_url, &assigned);
+            let made = match renamed.get(&a.path) {
+                Some((from, at, made)) if Arc::ptr_eq(from, a) && *at == to => Arc::clone(made),
+                _ => {
+                    let mut made = Article::clone(a);
+                    // Its relative links were made absolute against the slug it lost.
+                    if !made.content_html.is_pending() {
+                        let html = made.content_html.html();
+                        let from = permalink(base_url, slug);
+                        if let Cow::Owned(moved) = crate::article::rebase_links(&html, &from, &to) {
+                            made.content_html = moved.into();
+                        }
+                    }
+                    made.slug = assigned;
+                    let made = Arc::new(made);
+                    renamed.insert(a.path.clone(), (Arc::clone(a), to, Arc::clone(&made)));
+                    made
                 }
-            }
-            renamed.slug = assigned;
-            articles.push((date, Arc::new(renamed)));
+            };
+            still_renamed.insert(a.path.clone());
+            articles.push((date, made));
         }
+        renamed.retain(|path, _| still_renamed.contains(path));
+        drop(renamed);
         // A front matter `id` that is another article's permalink would have readers merge the
         // two: the permalink stays with its article, the other falls back to its own.
         let prefix = format!("{base_url}articles/");
@@ -627,9 +654,21 @@ mod tests {
                 own("same")
             )
         );
-        // Deterministic: the same input gives the same slug.
+        // Deterministic: the same input gives the same slug, and the very same article, so
+        // the renderer does not render its page and feeds again.
         let again = s.published(now(), BASE);
         assert_eq!(p.articles[0].slug, again.articles[0].slug);
+        let renamed = |p: &Published| {
+            p.articles
+                .iter()
+                .find(|a| a.slug != "same")
+                .map(Arc::clone)
+                .expect("renamed")
+        };
+        assert!(Arc::ptr_eq(&renamed(&p), &renamed(&again)));
+        // Another base URL (its articles are parsed again for it): made again.
+        let other = s.published(now(), "https://other.example/");
+        assert!(!Arc::ptr_eq(&renamed(&p), &renamed(&other)));
     }
 
     #[test]
