@@ -63,9 +63,10 @@ fn ends_sentence(line: &str) -> bool {
     unquoted_end(line).ends_with(['。', '！', '？', '…', '；'])
 }
 
-/// A note in brackets on a line of its own: `（完）`, `（记者 张三）`, `【编者按】`.
+/// A note in round brackets on a line of its own: `（完）`, `（记者 张三）`. (`【编者按】` is a
+/// section heading.)
 fn bracketed(line: &str) -> Option<&str> {
-    [('（', '）'), ('(', ')'), ('【', '】'), ('〔', '〕')]
+    [('（', '）'), ('(', ')')]
         .iter()
         .find_map(|&(open, close)| line.strip_prefix(open)?.strip_suffix(close))
 }

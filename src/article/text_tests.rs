@@ -152,8 +152,9 @@ fn quoted_sentence_ends_and_notes_are_not_headings() {
     assert!(r.summary.contains("晚上出来逛逛"), "{}", r.summary);
     // A real section heading still is one.
     let r = render(
-        "标题\n\n\u{3000}\u{3000}正文第一段。\n\n一、基本情况\n\n\u{3000}\u{3000}正文第二段。\n",
+        "标题\n\n\u{3000}\u{3000}正文第一段。\n\n一、基本情况\n\n\u{3000}\u{3000}正文第二段。\n\n【编者按】\n\n\u{3000}\u{3000}正文第三段。\n",
     );
+    assert!(r.html.contains("<h3>【编者按】</h3>"), "{}", r.html);
     assert!(r.html.contains("<h3>一、基本情况</h3>"), "{}", r.html);
 }
 
