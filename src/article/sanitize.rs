@@ -189,7 +189,13 @@ pub fn sanitize(html: &str) -> String {
 /// builder, which drops it with its content.
 fn unwrap_noscript(html: &str) -> Cow<'_, str> {
     use super::html::{apply_edits, Lexer, Token};
-    if find_ci(html.as_bytes(), 0, b"noscript").is_none() {
+    // Every `<` is found with memchr; this runs on every sanitized body.
+    let b = html.as_bytes();
+    let opens = html.match_indices('<').any(|(i, _)| {
+        b.get(i + 1..i + 9)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"noscript"))
+    });
+    if !opens {
         return Cow::Borrowed(html);
     }
     let edits = Lexer::new(html)
