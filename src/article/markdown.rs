@@ -33,12 +33,12 @@ fn options() -> Options {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Give every heading an `id`, so that links to `#section` land: its own (`## Notes {#notes}`),
-/// else one made from its text the way GitHub does (lower case, spaces to `-`, punctuation
-/// left out, CJK kept; `-1`, `-2` for repeats).
+/// Give every heading an `id` made from its text the way GitHub does (lower case, spaces to
+/// `-`, punctuation left out, CJK kept; `-1`, `-2` for repeats, and past footnotes' ids), so
+/// that links to `#section` land. (pulldown-cmark's `{#id}` syntax is not enabled: it passes
+/// any attribute through, `onclick` included, and eats a heading's trailing `{…}` text.)
 fn heading_ids(events: &mut [Event<'_>]) {
     let heading = |e: &Event<'_>| matches!(e, Event::Start(Tag::Heading { .. }));
     if !events.iter().any(heading) {
@@ -47,12 +47,14 @@ fn heading_ids(events: &mut [Event<'_>]) {
     let mut used: std::collections::HashSet<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            Event::Start(Tag::FootnoteDefinition(label)) => Some(label.to_string()),
             _ => None,
         })
         .collect();
+    // The next suffix to try for each base: repeats cost one step each, not one per repeat.
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for i in 0..events.len() {
-        if !matches!(events[i], Event::Start(Tag::Heading { id: None, .. })) {
+        if !heading(&events[i]) {
             continue;
         }
         let mut text = String::new();
@@ -75,12 +77,17 @@ fn heading_ids(events: &mut [Event<'_>]) {
         if base.is_empty() {
             continue;
         }
-        let mut id = base.clone();
-        let mut n = 0;
+        let n = next.entry(base.clone()).or_insert(0);
+        let mut id = if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         while used.contains(&id) {
-            n += 1;
+            *n += 1;
             id = format!("{base}-{n}");
         }
+        *n += 1;
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
             *slot = Some(CowStr::from(id.clone()));
         }
@@ -102,7 +109,6 @@ pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendere
         drop_unsafe_urls(&mut events);
     }
     join_cjk_soft_breaks(&mut events);
-    heading_ids(&mut events);
     // Titles and summaries are text: never what an inline `<script>` or `<style>` holds.
     let blanked = raw_html.then(|| without_raw_text(&events)).flatten();
     let (h1, title, summary) = {
@@ -132,6 +138,8 @@ pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendere
         events.drain(start..=start + len);
     }
     let mut out = String::with_capacity(body.len() + body.len() / 4);
+    // After the title's heading is out, so that the first of its name elsewhere gets the id.
+    heading_ids(&mut events);
     html::push_html(&mut out, events.into_iter());
     Rendered {
         html: out,
@@ -442,7 +450,7 @@ mod tests {
     #[test]
     fn headings_get_ids_for_links_to_land() {
         let r = render(
-            "Intro.\n\n## Notes & Sources\n\n## Notes & Sources\n\n### 第二部分：数据\n\n## Own {#mine}\n\n## Mine\n\n[x](#notes--sources)\n",
+            "# Title\n\nIntro.\n\n## Notes & Sources\n\n## Notes & Sources\n\n### 第二部分：数据\n\n## Notes\n\n## Title\n\n## a-1\n\n## a\n\n## a\n\nSee[^notes].\n\n[^notes]: A note.\n",
             None,
             true,
         );
@@ -450,11 +458,25 @@ mod tests {
             "<h2 id=\"notes--sources\">Notes &amp; Sources</h2>",
             "<h2 id=\"notes--sources-1\">Notes &amp; Sources</h2>",
             "<h3 id=\"第二部分数据\">第二部分：数据</h3>",
-            "<h2 id=\"mine\">Own</h2>",
-            "<h2 id=\"mine-1\">Mine</h2>",
+            // Not the footnote's id; the title's heading is gone, so its name is free.
+            "<h2 id=\"notes-1\">Notes</h2>",
+            "<h2 id=\"title\">Title</h2>",
+            "<h2 id=\"a-1\">a-1</h2>",
+            "<h2 id=\"a\">a</h2>",
+            "<h2 id=\"a-2\">a</h2>",
         ] {
             assert!(r.html.contains(want), "{want} in {}", r.html);
         }
+        // Attributes are not taken from the heading's text: no `onclick`, and the text stays.
+        let r = render("## Hello {#ok onclick=alert(1) .cls}\n", Some("T"), true);
+        assert_eq!(
+            r.html,
+            "<h2 id=\"hello-ok-onclickalert1-cls\">Hello {#ok onclick=alert(1) .cls}</h2>\n"
+        );
+        // Thousands of repeats take linear time.
+        let started = std::time::Instant::now();
+        render(&"## a\n\n".repeat(20_000), Some("T"), true);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
