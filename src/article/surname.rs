@@ -24,8 +24,8 @@ const DOUBLE: [&str; 16] = [
     "慕容", "令狐", "司徒", "夏侯",
 ];
 
-/// Whether `name` begins with a common Chinese surname and leaves a given name of one or two
-/// characters after it.
+/// Whether `name` begins with a common Chinese surname and leaves a given name of one to three
+/// characters after it (three: two names glued together, 张三李四).
 pub fn plausible_glued_name(name: &str) -> bool {
     let given = DOUBLE
         .iter()
@@ -34,7 +34,7 @@ pub fn plausible_glued_name(name: &str) -> bool {
             let first = name.chars().next()?;
             SINGLE.contains(first).then(|| &name[first.len_utf8()..])
         });
-    given.is_some_and(|g| (1..=2).contains(&g.chars().count()))
+    given.is_some_and(|g| (1..=3).contains(&g.chars().count()))
 }
 
 #[cfg(test)]

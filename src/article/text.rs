@@ -72,21 +72,31 @@ fn bracketed(line: &str) -> Option<&str> {
 }
 
 fn byline(line: &str) -> bool {
+    // A photo credit or caption in brackets (`（新华社记者 张三 摄）`) is a caption.
+    if caption(line) {
+        return false;
+    }
     let line = bracketed(line).unwrap_or(line);
     let short = line.chars().count() <= 40 && !line.contains('。');
     let marked = line.starts_with(['□', '■', '◆', '◇', '●', '○', '◎', '☆', '★']);
-    // A role followed by a space or a mark (`记者 John Smith`, `作者：`) is a credit even when
-    // the names are not ones [`byline_names`] takes; glued to a word it is not (`记者手记`).
-    let credited = ["本报记者", "记者", "通讯员", "撰文", "作者"]
-        .iter()
-        .any(|p| {
-            line.strip_prefix(p).is_some_and(|rest| {
-                rest.starts_with(|c: char| c.is_whitespace() || "：:".contains(c))
-            })
-        })
-        || line.starts_with("文/")
-        || line.starts_with("文／");
-    short && (marked || credited || byline_names(line).is_some())
+    let credited = [
+        "本报记者",
+        "记者",
+        "通讯员",
+        "文/",
+        "文／",
+        "撰文",
+        "作者：",
+    ]
+    .iter()
+    .any(|p| line.starts_with(p));
+    // An agency's reporter: `新华社记者 张三`.
+    let agency = line
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.ends_with("记者") || w.ends_with("通讯员"))
+        && byline_names(line).is_some();
+    short && (marked || credited || agency)
 }
 
 fn caption(line: &str) -> bool {
@@ -228,6 +238,18 @@ const GLUED_CREDITS: &[&str] = &["摄影", "摄", "报道"];
 /// Credits that stand as words of their own (文/张三, 文/图).
 const CREDITS: &[&str] = &["文", "图"];
 
+/// `word` without the credits glued after the name (张三摄影报道 is 张三), as long as two
+/// characters are left.
+fn without_credits(mut word: &str) -> &str {
+    while let Some(rest) = GLUED_CREDITS
+        .iter()
+        .find_map(|c| word.strip_suffix(c).filter(|r| r.chars().count() >= 2))
+    {
+        word = rest;
+    }
+    word
+}
+
 /// Whether `word` is a role or a credit, not a name.
 fn byline_word(word: &str) -> bool {
     [GLUED_ROLES, GLUED_CREDITS, CREDITS]
@@ -248,7 +270,14 @@ fn byline_names(line: &str) -> Option<String> {
         let glued = GLUED_ROLES
             .iter()
             .find_map(|w| word.strip_prefix(w).filter(|rest| !rest.is_empty()));
-        if glued.is_some_and(|name| !surname::plausible_glued_name(name)) {
+        // The name a role is glued to must look like one (not 记者手记, 记者观察): it starts
+        // with a common surname, unless it is written with `·` (买买提·艾力). A glued credit
+        // after it (张三报道) is not part of it.
+        let plausible = |name: &str| {
+            let name = without_credits(name);
+            name.contains('·') || surname::plausible_glued_name(name)
+        };
+        if glued.is_some_and(|name| !plausible(name)) {
             return None;
         }
         credited |= glued.is_some();
@@ -265,12 +294,8 @@ fn byline_names(line: &str) -> Option<String> {
             credited = true;
             continue;
         }
-        let credit = GLUED_CREDITS.iter().find_map(|w| {
-            word.strip_suffix(w)
-                .filter(|rest| rest.chars().count() >= 2)
-        });
-        credited |= credit.is_some();
-        let name = credit.unwrap_or(word);
+        let name = without_credits(word);
+        credited |= name.len() < word.len();
         let chars = name.chars().count();
         if !(2..=8).contains(&chars) || !name.chars().all(|c| is_cjk(c) || c == '·') {
             return None;
@@ -314,11 +339,14 @@ fn block(lines: &[&str], under_title: bool, leading: bool, out: &mut Vec<(Kind, 
     let widths: Vec<usize> = lines.iter().map(|l| l.trim().chars().count()).collect();
     let widest = widths.iter().copied().max().unwrap_or(0);
     // Every line but the last as wide as the widest (give or take the one character line
-    // breaking rules move): a paragraph hard-wrapped at a fixed width, where a line that
-    // happens to end a sentence does not end the paragraph.
+    // breaking rules move), and one of them broken mid-sentence: a paragraph hard-wrapped at a
+    // fixed width, where a line that happens to end a sentence does not end the paragraph.
     let wrapped = widths.len() >= 3
         && widest >= 10
-        && widths[..widths.len() - 1].iter().all(|&w| w + 1 >= widest);
+        && widths[..widths.len() - 1].iter().all(|&w| w + 1 >= widest)
+        && lines[..lines.len() - 1]
+            .iter()
+            .any(|l| !ends_sentence(l) && standalone(l.trim()).is_none());
     let mut current: Option<String> = None;
     for (i, raw) in lines.iter().enumerate() {
         let line = raw.trim();

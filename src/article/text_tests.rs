@@ -169,17 +169,49 @@ fn bylines_name_people_not_words() {
     for line in ["记者手记", "记者观察", "记者从市政府获悉", "通讯员报道组"] {
         assert_eq!(author(line), None, "{line}");
     }
-    assert_eq!(author("新华社记者 张三").as_deref(), Some("张三"));
-    assert_eq!(author("（记者 张三）").as_deref(), Some("张三"));
-    assert_eq!(author("本报记者李四").as_deref(), Some("李四"));
+    for (line, name) in [
+        ("新华社记者 张三", "张三"),
+        ("（记者 张三）", "张三"),
+        ("本报记者李四", "李四"),
+        ("本报记者张三报道", "张三"),
+        ("记者张三摄影报道", "张三"),
+        ("记者买买提·艾力", "买买提·艾力"),
+    ] {
+        assert_eq!(author(line).as_deref(), Some(name), "{line}");
+    }
+    // A byline whose glued name cannot be told from a word still is one, without an author;
+    // photo credits are captions, whoever they name.
+    let html = |line: &str| {
+        render(&format!(
+            "标题\n\n\u{3000}\u{3000}正文开头一段话。\n\n{line}\n\n\u{3000}\u{3000}正文第二段内容。\n"
+        ))
+        .html
+    };
+    for line in ["本报记者禤国亮", "记者小明"] {
+        assert!(
+            html(line).contains(&format!("<p class=\"byline\">{line}</p>")),
+            "{line}"
+        );
+        assert_eq!(author(line), None, "{line}");
+    }
+    for line in ["（新华社记者 张三 摄）", "图/李四", "张三摄"] {
+        assert!(
+            html(line).contains("class=\"caption\""),
+            "{line}: {}",
+            html(line)
+        );
+        assert_eq!(author(line), None, "{line}");
+    }
 }
 
 #[test]
 fn a_hard_wrapped_paragraph_is_not_split_where_a_line_ends_a_sentence() {
     let r = render("硬换行段落\n\n国家统计局今天发布数据显示，一季度国内生产总值同比增长。\n这是一个重要的开门红，专家表示经济回升向好的态势更加明\n显，消费投资出口三驾马车协同发力。\n\n第二段。\n");
     assert_eq!(r.html.matches("<p>").count(), 2, "{}", r.html);
-    // One paragraph per line, of varied widths, still is.
+    // One paragraph per line still is, of varied widths or of one width by chance.
     let r = render("标题\n\n第一段很短。\n第二段要长得多，写了好几句话。又一句。\n第三段。\n");
+    assert_eq!(r.html.matches("<p>").count(), 3, "{}", r.html);
+    let r = render("标题\n\n今天天气晴朗，气温较高。\n明天天气多云，气温下降。\n后天有雨。\n");
     assert_eq!(r.html.matches("<p>").count(), 3, "{}", r.html);
 }
 
