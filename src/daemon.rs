@@ -53,6 +53,41 @@ const COMPLETE_AT_ONCE: usize = 1024;
 const MASS_REMOVAL_MIN: usize = 20;
 /// See [`MASS_REMOVAL_MIN`].
 const REMOVAL_SETTLE: Duration = Duration::from_secs(1);
+/// The longest a hold lasts, however long removals (or the copy that brings the directory
+/// back) go on: then what there is gets published, and each change after it as it comes.
+const REMOVAL_HOLD_MAX: Duration = Duration::from_secs(10);
+
+/// Publishing held back for a mass removal (see [`MASS_REMOVAL_MIN`]).
+#[derive(Default)]
+struct RemovalHold {
+    /// When to publish: once the removals (or, after the directory went, the files that bring
+    /// it back) have been quiet for [`REMOVAL_SETTLE`], at most [`REMOVAL_HOLD_MAX`] after the
+    /// hold began.
+    until: Option<tokio::time::Instant>,
+    since: Option<tokio::time::Instant>,
+    /// The hold ended with the directory gone: nothing is published until it is back, and then
+    /// not before the copy bringing it back settles (`rm -rf articles && cp -r new articles`).
+    frozen: bool,
+}
+
+impl RemovalHold {
+    fn extend(&mut self) {
+        let now = tokio::time::Instant::now();
+        let since = *self.since.get_or_insert(now);
+        self.until = Some((now + REMOVAL_SETTLE).min(since + REMOVAL_HOLD_MAX));
+    }
+
+    fn end(&mut self) {
+        self.until = None;
+        self.since = None;
+    }
+
+    /// Whether publishing now could show a removal half done (a SIGHUP, an article coming
+    /// due, or a rescan meanwhile publish nothing; the hold publishes them).
+    fn blocks(&self, engine: &Engine) -> bool {
+        self.until.is_some() || (self.frozen && engine.is_blind())
+    }
+}
 /// How long an exit waits for blocking work still running after the shutdown's own deadlines.
 const LEFTOVER_WORK: Duration = Duration::from_secs(1);
 /// Pending connections the kernel may queue before we accept them.
@@ -162,11 +197,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         return shut_down(&config, stop_tx, server, tx, writer, None).await;
     };
     let mut cache_dirty = false;
-    // When a mass removal is to be published (see `MASS_REMOVAL_MIN`).
-    let mut removing: Option<tokio::time::Instant> = None;
+    let mut hold = RemovalHold::default();
 
     loop {
-        let timer = next_due.map(|due| {
+        let timer = next_due.filter(|_| !hold.blocks(&engine)).map(|due| {
             (due - Utc::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
@@ -216,22 +250,25 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     cache_dirty = true;
                     let removed = before.saturating_sub(engine.len());
                     let mass = removed >= MASS_REMOVAL_MIN && removed * 10 >= before;
-                    if mass || (removing.is_some() && engine.len() <= before) {
-                        removing = Some(tokio::time::Instant::now() + REMOVAL_SETTLE);
+                    if mass || (hold.until.is_some() && removed > 0) || hold.frozen {
+                        hold.extend();
                     } else {
-                        removing = None;
+                        hold.end();
                         (engine, next_due) = publish(engine, &tx).await;
                     }
                 }
             }
-            _ = sleep_until_opt(removing) => {
-                removing = None;
+            _ = sleep_until_opt(hold.until) => {
+                hold.end();
                 if engine.is_blind() {
-                    tracing::warn!(
-                        articles = engine.len(),
-                        "the articles directory went away while its files were being removed; keeping the last build published until it is back"
-                    );
+                    if !hold.frozen {
+                        tracing::warn!(
+                            "the articles directory went away while its files were being removed; keeping the last build published until it is back"
+                        );
+                    }
+                    hold.frozen = true;
                 } else {
+                    hold.frozen = false;
                     (engine, next_due) = publish(engine, &tx).await;
                 }
             }
@@ -245,7 +282,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 (engine, changed) = blocking(engine, |e| e.hold(held).rescan()).await;
                 if changed > 0 {
                     cache_dirty = true;
-                    (engine, next_due) = publish(engine, &tx).await;
+                    if !hold.blocks(&engine) {
+                        (engine, next_due) = publish(engine, &tx).await;
+                    }
                 }
             }
             _ = hup.recv() => {
@@ -297,7 +336,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     }
                     None => (engine, _) = blocking(engine, |e| e.hold(held).rescan()).await,
                 }
-                (engine, next_due) = publish(engine, &tx).await;
+                // Not a removal half done: the hold publishes it, with the new config.
+                if !hold.blocks(&engine) {
+                    (engine, next_due) = publish(engine, &tx).await;
+                }
                 // And the out dir is made whole again, should files have gone from it.
                 tx.writer.send_modify(|job| {
                     if let Some(job) = job {
@@ -327,11 +369,13 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     blocking(engine, |e| e.complete_some(COMPLETE_AT_ONCE)).await;
                 if let Completion::Done { cache_outdated: outdated } = progress {
                     completing = false;
-                    (engine, next_due) = publish(engine, &tx).await;
-                    tracing::info!(
-                        articles = engine.len(),
-                        "every body parsed; tag feeds and pages published"
-                    );
+                    if !hold.blocks(&engine) {
+                        (engine, next_due) = publish(engine, &tx).await;
+                        tracing::info!(
+                            articles = engine.len(),
+                            "every body parsed; tag feeds and pages published"
+                        );
+                    }
                     if let Some(job) = engine
                         .cache_job(Utc::now())
                         .filter(|_| outdated || cache_outdated)

@@ -5,7 +5,7 @@
 //! repository's `config/feedpub.toml` is never picked up) and polls with a deadline: a deadline
 //! only decides how long to wait for a failure, never whether a test passes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -984,6 +984,61 @@ fn rm_rf_of_a_large_articles_dir_keeps_the_whole_last_build() {
     );
     let rss = fs::read_to_string(fx.dir.path("out/rss.xml")).expect("out/rss.xml");
     assert_eq!(rss.matches("<item>").count(), 300, "out dir after rm -rf");
+    // Nor does a SIGHUP meanwhile publish what the store has left.
+    fx.d.signal("HUP");
+    thread::sleep(Duration::from_millis(1000));
+    assert_eq!(fx.state().map(|s| s.len()), Ok(300), "after a SIGHUP");
+    // The copy that brings the directory back is published once it settles, not as it goes.
+    fs::create_dir(fx.dir.path("articles")).expect("mkdir");
+    let mut seen = BTreeSet::new();
+    for i in 0..200 {
+        fx.write(&format!("n{i:03}.md"), &md(&format!("New {i}")));
+        thread::sleep(Duration::from_micros(2500));
+        if i % 20 == 0 {
+            if let Ok(state) = fx.state() {
+                seen.insert(state.len());
+            }
+        }
+    }
+    assert!(
+        wait_until(DEADLINE, || fx.state().is_ok_and(|s| s.len() == 200)),
+        "the new directory was never published\n{}",
+        fx.d.log()
+    );
+    assert!(
+        seen.iter().all(|&n| n == 300 || n == 200),
+        "published part way: {seen:?}"
+    );
+}
+
+#[test]
+fn a_mass_removal_is_published_even_while_another_file_keeps_changing() {
+    let files: Vec<(String, String)> = (0..100)
+        .map(|i| (format!("a{i:03}.md"), md(&format!("Article {i}"))))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let fx = Fx::start_with(&refs, Some("[feeds]\nlimit = 1000\n"));
+    assert!(wait_until(DEADLINE, || fx
+        .state()
+        .is_ok_and(|s| s.len() == 100)));
+    for (name, _) in &files[..30] {
+        fs::remove_file(fx.art(name)).expect("remove");
+    }
+    let started = Instant::now();
+    let mut n = 0;
+    while !fx.state().is_ok_and(|s| s.len() == 70) {
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "the removal was held while a file kept changing\n{}",
+            fx.d.log()
+        );
+        n += 1;
+        fx.write("a099.md", &md(&format!("Article 99, take {n}")));
+        thread::sleep(Duration::from_millis(300));
+    }
 }
 
 #[test]
