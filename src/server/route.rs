@@ -153,6 +153,23 @@ pub fn route(target: &str) -> Route {
             Some(feed) => asset(feed, RouteClass::Feed),
             None => owned(rest.to_string(), RouteClass::Other),
         },
+        // Tag paths no longer start with a dot (`.NET` is `tags/-net/`): a reader subscribed
+        // to the old path is sent to the new one.
+        [Some("tags"), Some(tag), file, None] if tag.starts_with('.') => {
+            let file = match file {
+                None | Some("") | Some("index.html") => "",
+                Some(f) => match feed_file(f) {
+                    Some(f) => f,
+                    None => return Route::NotFound,
+                },
+            };
+            let slug = crate::render::tag_slug(tag);
+            let key_file = if file.is_empty() { "index.html" } else { file };
+            Route::Redirect {
+                key: Cow::Owned(format!("tags/{slug}/{key_file}")),
+                location: format!("/tags/{}/{file}", utf8_percent_encode(&slug, CONTROLS)),
+            }
+        }
         [Some("tags"), Some(_), Some(file), None] if feed_file(file).is_some() => {
             owned(rest.to_string(), RouteClass::TagFeed)
         }
@@ -372,6 +389,34 @@ mod tests {
         assert_eq!(route("/healthz"), Route::Healthz);
         assert_eq!(route("/healthz?verbose"), Route::Healthz);
         assert_eq!(route("/metrics"), Route::Metrics);
+    }
+
+    #[test]
+    fn a_tag_path_from_before_dots_were_replaced_redirects() {
+        for (from, key, location) in [
+            (
+                "/tags/.net/rss.xml",
+                "tags/-net/rss.xml",
+                "/tags/-net/rss.xml",
+            ),
+            ("/tags/.net/", "tags/-net/index.html", "/tags/-net/"),
+            ("/tags/.net", "tags/-net/index.html", "/tags/-net/"),
+            (
+                "/tags/.%E4%B8%AD/atom.xml",
+                "tags/-中/atom.xml",
+                "/tags/-%E4%B8%AD/atom.xml",
+            ),
+        ] {
+            assert_eq!(
+                route(from),
+                Route::Redirect {
+                    key: Cow::Owned(key.to_string()),
+                    location: location.to_string()
+                },
+                "{from}"
+            );
+        }
+        assert_eq!(route("/tags/.net/other.xml"), Route::NotFound);
     }
 
     #[test]
