@@ -108,6 +108,10 @@ pub struct Render {
     pub took: std::time::Duration,
 }
 
+/// How long after an asset's Last-Modified is set its snapshot may still be going out (the
+/// rest of the render and the swap): see [`Engine::render`].
+const SWAP_MARGIN: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Engine {
     pub fn new(config: Config) -> Engine {
         let root = std::path::absolute(&config.articles.dir)
@@ -410,8 +414,8 @@ impl Engine {
     /// a process, the site feeds and the home page carry what the manifest says the previous
     /// run served for the same bytes, and `now` for others or when the load found articles
     /// changed while it was stopped (or no cache to tell); tag feeds and pages, made on
-    /// request and so not compared, get `now` (see `last_modified.rs`). (On a first start, the
-    /// site feeds carry the newest article's date.)
+    /// request and so not compared, get `now` (see `last_modified.rs`), and so does everything
+    /// when there is no manifest. `now` is read as each asset is done, plus [`SWAP_MARGIN`].
     pub fn render(&mut self, now: DateTime<Utc>) -> Render {
         let start = Instant::now();
         let published = self.published_in_full(now);
@@ -427,7 +431,10 @@ impl Engine {
                         Some(l) => Previous::Snapshot(l.get(key).map(|a| &**a)),
                         None => Previous::Run(served.get(key), first_moves),
                     };
-                    carry_one(asset, prev, SystemTime::from(now));
+                    // The clock when this asset is done, plus what the rest of the render and
+                    // the swap may take: a reader served the old bytes until the swap holds a
+                    // `Date` from then, and the change must be dated after it.
+                    carry_one(asset, prev, SystemTime::now() + SWAP_MARGIN);
                 });
         tracing::debug!(?stats, ms = start.elapsed().as_millis() as u64, "rendered");
         let problems: Vec<&ArticleError> = self
