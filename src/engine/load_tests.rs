@@ -138,3 +138,40 @@ fn a_last_good_version_outlives_restarts_until_the_file_is_fixed() {
     assert_eq!(published(&mut e), ["Fixed"]);
     assert_eq!(e.store.problems().count(), 0);
 }
+
+#[test]
+fn a_change_is_dated_past_the_render_and_swap_that_follow() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let arts = tmp.path().join("articles");
+    std::fs::create_dir_all(&arts).expect("mkdir");
+    let md = |body: &str| format!("---\ntitle: A\ndate: 2024-01-01\n---\n{body}\n");
+    std::fs::write(arts.join("a.md"), md("one")).expect("write");
+    let mut e = engine(tmp.path(), 10_000);
+    e.load_all();
+    e.render(Utc::now());
+    std::fs::write(arts.join("a.md"), md("two")).expect("write");
+    e.apply([arts.join("a.md").as_path()]);
+    // Late in a second, where the swap could fall in the next one.
+    let sub = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_millis())
+    };
+    while !(600..800).contains(&sub()) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let before = std::time::SystemTime::now();
+    let site = e.render(Utc::now()).site;
+    let modified = site.get("rss.xml").expect("rss.xml").last_modified;
+    // A reader served the old bytes until the swap, which may come up to half a second after, holds
+    // a `Date` of that second: the change is dated after it.
+    let secs = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    };
+    assert!(
+        secs(modified) > secs(before + std::time::Duration::from_millis(500)),
+        "{modified:?} not past {:?}",
+        before + std::time::Duration::from_millis(500)
+    );
+}
