@@ -2,7 +2,7 @@
 //!
 //! On top of ammonia's defaults (no scripts, no event handlers, no `javascript:` URLs) this keeps
 //! what Markdown produces: table alignment, `language-*` classes on code, footnote markup (ids
-//! and classes) and task-list checkboxes (any `<input>` is forced to be a checkbox). Relative URLs pass
+//! and classes) and task-list checkboxes (any other `<input>` is removed, and checkboxes are disabled). Relative URLs pass
 //! through here; [`super::links::absolutize`] resolves them afterwards, so the builder does not
 //! depend on the article and is built once.
 
@@ -27,8 +27,7 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("math", ["display"])
         .add_tag_attributes("mi", ["mathvariant"])
         .add_tag_attributes("mstyle", ["displaystyle", "mathvariant"])
-        .add_tag_attributes("input", ["checked", "disabled"])
-        .set_tag_attribute_value("input", "type", "checkbox")
+        .add_tag_attributes("input", ["checked", "disabled", "type"])
         .add_tag_attributes("code", ["class"])
         .add_tag_attributes("div", ["class", "id"])
         .add_tag_attributes("sup", ["class"])
@@ -250,9 +249,18 @@ fn valid_leftovers(html: &str) -> Cow<'_, str> {
                 escape_text(&mut alt, &decode_entities(a.value));
             }
             edits.push((range, alt));
-        } else if name == "input" && !has("disabled") {
-            let end = range.end - 1;
-            edits.push((end..end, " disabled=\"\"".to_string()));
+        } else if name == "input" {
+            // Only a task list's checkbox: a form's fields (the form is gone) would be
+            // controls that do nothing.
+            let checkbox = attrs
+                .iter()
+                .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("checkbox"));
+            if !checkbox {
+                edits.push((range, String::new()));
+            } else if !has("disabled") {
+                let end = range.end - 1;
+                edits.push((end..end, " disabled=\"\"".to_string()));
+            }
         }
     }
     apply_edits(html, edits)
@@ -539,14 +547,15 @@ mod tests {
             sanitize("<NOSCRIPT><img src=\"x.png\" onerror=\"alert(1)\"></NOSCRIPT>"),
             "<img src=\"x.png\">"
         );
-        // A form's field is no live checkbox; a task list's stays as it was.
+        // A form's fields go (no invented checkboxes); a task list's checkbox stays, and
+        // cannot be ticked.
         assert_eq!(
-            sanitize("<form action=\"https://evil.example/\"><input name=\"a\"></form>"),
-            "<input type=\"checkbox\" disabled=\"\">"
+            sanitize("<form action=\"https://evil.example/\"><input name=\"a\"><input type=\"password\"><button>Go</button><input type=\"checkbox\"></form>"),
+            "Go<input type=\"checkbox\" disabled=\"\">"
         );
         assert_eq!(
             sanitize("<input disabled=\"\" type=\"checkbox\" checked=\"\">"),
-            "<input disabled=\"\" checked=\"\" type=\"checkbox\">"
+            "<input disabled=\"\" type=\"checkbox\" checked=\"\">"
         );
         // MathML is kept; its TeX annotation goes, and so does markup smuggled into it.
         assert_eq!(
@@ -625,10 +634,7 @@ mod tests {
                 r#"<iframe src="https://evil"></iframe><p style="color:red" class="x">t</p>"#,
                 "<p>t</p>",
             ),
-            (
-                r#"<input type="text" name="q">"#,
-                r#"<input type="checkbox" disabled="">"#,
-            ),
+            (r#"<input type="text" name="q">"#, ""),
             (
                 r#"<blockquote cite="javascript:x">q</blockquote><q cite="https://ok/">q</q><del cite="data:,x">d</del>"#,
                 r#"<blockquote>q</blockquote><q cite="https://ok/">q</q><del>d</del>"#,
@@ -723,7 +729,7 @@ mod tests {
             ),
             (
                 r#"<input disabled="" type="checkbox" checked=""/>"#,
-                r#"<input disabled="" checked="" type="checkbox">"#,
+                r#"<input disabled="" type="checkbox" checked="">"#,
             ),
             (
                 r##"<sup class="footnote-reference"><a href="#1">1</a></sup>"##,
