@@ -218,6 +218,26 @@ fn take_title<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<&'a str> 
     lines
         .map(|l| l.trim_matches(|c: char| is_blank_char(c)))
         .find(|l| !l.is_empty() && !rule(l))
+        .map(without_dateline)
+}
+
+/// A wire story's headline line, `新华社北京3月2日电　题：春耕一线见闻`, without its dateline:
+/// the title is what follows `题：`.
+fn without_dateline(line: &str) -> &str {
+    let Some((before, after)) = line.split_once("题：").or_else(|| line.split_once("题:"))
+    else {
+        return line;
+    };
+    let before = before.trim_end_matches(|c: char| is_blank_char(c));
+    // `…电`, or `…电（记者 张三）`.
+    let dateline =
+        before.ends_with('电') || (before.ends_with(['）', ')']) && before.contains("电"));
+    let title = after.trim_matches(|c: char| is_blank_char(c));
+    if dateline && !title.is_empty() && before.chars().count() <= 40 {
+        title
+    } else {
+        line
+    }
 }
 
 /// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).

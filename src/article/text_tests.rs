@@ -221,3 +221,16 @@ fn a_separator_line_is_never_the_title() {
     assert_eq!(r.title.as_deref(), Some("城东菜市场改造完成"));
     assert_eq!(super::title("＊＊＊\n标题\n"), Some("标题"));
 }
+
+#[test]
+fn a_wire_storys_dateline_is_not_part_of_its_title() {
+    for (first, title) in [
+        ("新华社北京3月2日电　题：春耕一线见闻", "春耕一线见闻"),
+        ("新华社上海5月1日电（记者 张三）题：外滩新貌", "外滩新貌"),
+        ("问题：我们该怎么办", "问题：我们该怎么办"),
+    ] {
+        let r = render(&format!("{first}\n\n\u{3000}\u{3000}正文。\n"));
+        assert_eq!(r.title.as_deref(), Some(title), "{first}");
+        assert_eq!(super::title(&format!("{first}\n")), Some(title), "{first}");
+    }
+}
