@@ -79,17 +79,17 @@ fn byline(line: &str) -> bool {
     let line = bracketed(line).unwrap_or(line);
     let short = line.chars().count() <= 40 && !line.contains('。');
     let marked = line.starts_with(['□', '■', '◆', '◇', '●', '○', '◎', '☆', '★']);
-    let credited = [
-        "本报记者",
-        "记者",
-        "通讯员",
-        "文/",
-        "文／",
-        "撰文",
-        "作者：",
-    ]
-    .iter()
-    .any(|p| line.starts_with(p));
+    // A role followed by a space or a mark (`记者 张三`, `作者：`, `记者 John Smith`), or
+    // glued to what reads as a name (`记者张三`, `本报记者禤国亮`), not to a word or a
+    // sentence (`记者手记`, `记者从市教育委员会获悉，…`).
+    let credited = line.starts_with("文/")
+        || line.starts_with("文／")
+        || GLUED_ROLES.iter().any(|role| {
+            line.strip_prefix(role).is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_whitespace() || "：:".contains(c))
+                    || glued_name(rest.split_whitespace().next().unwrap_or(""))
+            })
+        });
     // An agency's reporter: `新华社记者 张三`.
     let agency = line
         .split_whitespace()
@@ -258,6 +258,24 @@ const GLUED_CREDITS: &[&str] = &["摄影", "摄", "报道"];
 /// Credits that stand as words of their own (文/张三, 文/图).
 const CREDITS: &[&str] = &["文", "图"];
 
+/// Words written after a role that are not names: `记者手记` and `作者简介` are sections.
+const NOT_NAMES: &[&str] = &[
+    "手记", "观察", "调查", "简介", "札记", "随笔", "感言", "来信", "点评", "述评", "评论", "视点",
+    "连线", "探访", "走访", "专访", "笔记", "见闻", "日记", "手札", "心声",
+];
+
+/// Whether `word`, glued to a role, reads as a name: two to four CJK characters (up to eight
+/// with `·`, as in 买买提·艾力) once its glued credits are off, and not a section word; two
+/// characters must start with a common surname (`记者小明` is not told from a word).
+fn glued_name(word: &str) -> bool {
+    let name = without_credits(word);
+    let n = name.chars().count();
+    let cjk = name.chars().all(|c| is_cjk(c) || c == '·');
+    let dotted = name.contains('·') && n <= 8;
+    cjk && !NOT_NAMES.contains(&name)
+        && (dotted || (3..=4).contains(&n) || (n == 2 && surname::plausible_glued_name(name)))
+}
+
 /// `word` without the credits glued after the name (张三摄影报道 is 张三), as long as two
 /// characters are left.
 fn without_credits(mut word: &str) -> &str {
@@ -295,7 +313,8 @@ fn byline_names(line: &str) -> Option<String> {
         // after it (张三报道) is not part of it.
         let plausible = |name: &str| {
             let name = without_credits(name);
-            name.contains('·') || surname::plausible_glued_name(name)
+            !NOT_NAMES.contains(&name)
+                && (name.contains('·') || surname::plausible_glued_name(name))
         };
         if glued.is_some_and(|name| !plausible(name)) {
             return None;
@@ -316,6 +335,11 @@ fn byline_names(line: &str) -> Option<String> {
         }
         let name = without_credits(word);
         credited |= name.len() < word.len();
+        // What is left of `摄影报道` is a credit too.
+        if byline_word(name) || GLUED_CREDITS.contains(&name) {
+            credited = true;
+            continue;
+        }
         let chars = name.chars().count();
         if !(2..=8).contains(&chars) || !name.chars().all(|c| is_cjk(c) || c == '·') {
             return None;
