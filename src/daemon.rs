@@ -46,18 +46,16 @@ const MAX_TIMER: Duration = Duration::from_secs(3600);
 /// Pending bodies parsed in one go after a first start (see [`Engine::complete_some`]): 50-90
 /// ms on two cores, the longest an edit or a signal waits for them.
 const COMPLETE_AT_ONCE: usize = 1024;
-/// A batch that removes at least this many articles, and a tenth of them or more, is held
-/// back until removals stop for [`REMOVAL_SETTLE`]: `rm -rf` of a large articles dir takes
-/// longer than a batch, and publishing its first batches would leave a random part of the site
-/// published when the directory itself goes (which keeps the last build published).
-const MASS_REMOVAL_MIN: usize = 20;
-/// See [`MASS_REMOVAL_MIN`].
+/// A batch that removes articles is held back until removals stop for this long: `rm -rf` of
+/// a large articles dir takes longer than a batch, and publishing its first batches would
+/// leave a random part of the site published when the directory itself goes (which keeps the
+/// last build published). See [`RemovalHold`].
 const REMOVAL_SETTLE: Duration = Duration::from_secs(1);
 /// The longest a hold lasts, however long removals (or the copy that brings the directory
 /// back) go on: then what there is gets published, and each change after it as it comes.
 const REMOVAL_HOLD_MAX: Duration = Duration::from_secs(10);
 
-/// Publishing held back for a mass removal (see [`MASS_REMOVAL_MIN`]).
+/// Publishing held back for removals (see [`REMOVAL_SETTLE`]).
 #[derive(Default)]
 struct RemovalHold {
     /// When to publish: once the removals (or, after the directory went, the files that bring
@@ -85,7 +83,7 @@ impl RemovalHold {
     /// Whether publishing now could show a removal half done (a SIGHUP, an article coming
     /// due, or a rescan meanwhile publish nothing; the hold publishes them).
     fn blocks(&self, engine: &Engine) -> bool {
-        self.until.is_some() || (self.frozen && engine.is_blind())
+        self.until.is_some() || (self.frozen && engine.is_away())
     }
 }
 /// How long an exit waits for blocking work still running after the shutdown's own deadlines.
@@ -221,9 +219,8 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 // that one opened (and events while the watch is redone are lost).
                 let regrow = (watcher.is_partial() || engine.has_unreadable_dir())
                     && batch.paths.iter().any(|p| p.starts_with(watcher.dir()) && p.is_dir());
-                let rescan = batch.rescan
-                    || regrow
-                    || batch.paths.iter().any(|p| watcher.is_dir_or_ancestor(p));
+                let dir_event = batch.paths.iter().any(|p| watcher.is_dir_or_ancestor(p));
+                let rescan = batch.rescan || regrow || dir_event;
                 // The parent watch also reports siblings of the directory: nothing to do for them.
                 if !rescan && !batch.paths.iter().any(|p| p.starts_with(watcher.dir())) {
                     continue;
@@ -236,6 +233,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 let changed;
                 let held = signal.writing();
                 let before = engine.len();
+                // The directory away before this batch: what brings it back is a copy in
+                // progress (`rm -rf articles && cp -r new articles`), to be let settle.
+                let was_away = engine.is_away();
                 (engine, changed) = blocking(engine, move |e| {
                     let e = e.hold(held);
                     if rescan {
@@ -244,14 +244,22 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         e.apply(batch.paths.iter().map(|p| p.as_path())) > 0
                     }
                 }).await;
+                // The directory went (or was replaced) during a hold: what comes next brings it
+                // back.
+                if hold.until.is_some() && (dir_event || engine.is_away()) {
+                    hold.frozen = true;
+                }
                 // Nothing to publish when nothing changed: poll mode's idle intervals, a `touch`,
                 // a save of the same text.
                 if changed {
                     cache_dirty = true;
-                    let removed = before.saturating_sub(engine.len());
-                    let mass = removed >= MASS_REMOVAL_MIN && removed * 10 >= before;
-                    if mass || (hold.until.is_some() && removed > 0) || hold.frozen {
+                    // An edit or a new article is published at once (ending a hold); a removal
+                    // waits for the removals to stop.
+                    let removed = engine.len() < before;
+                    if removed || hold.frozen || was_away {
                         hold.extend();
+                        // The directory replaced or back: the rest of it is on its way.
+                        hold.frozen |= was_away || dir_event;
                     } else {
                         hold.end();
                         (engine, next_due) = publish(engine, &tx).await;
@@ -260,7 +268,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             }
             _ = sleep_until_opt(hold.until) => {
                 hold.end();
-                if engine.is_blind() {
+                if engine.is_away() {
                     if !hold.frozen {
                         tracing::warn!(
                             "the articles directory went away while its files were being removed; keeping the last build published until it is back"

@@ -212,6 +212,12 @@ impl Engine {
         }) || std::fs::read_dir(&self.root).is_err()
     }
 
+    /// Whether the articles directory is not there (deleted, moved away, mid-swap). Unlike
+    /// [`Engine::is_blind`], needs no file descriptor: a shortage of them is not an absence.
+    pub fn is_away(&self) -> bool {
+        !self.root.is_dir()
+    }
+
     /// Whether a file or directory could not be read for a shortage of the moment (see
     /// [`ArticleErrorKind::Busy`]): a rescan soon reads it.
     pub fn has_busy(&self) -> bool {

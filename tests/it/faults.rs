@@ -1136,7 +1136,12 @@ fn a_file_broken_before_a_restart_keeps_its_last_good_version_published() {
             "restart {restart}: the last good version was lost\n{}",
             d.log()
         );
-        assert!(reported(&d), "restart {restart}: not reported\n{}", d.log());
+        // The log is read by another thread: give it a moment under load.
+        assert!(
+            crate::util::wait_until(DEADLINE, || reported(&d)),
+            "restart {restart}: not reported\n{}",
+            d.log()
+        );
     }
 
     fs::write(site.art("a.md"), md("Alpha fixed", "third")).expect("write");

@@ -1012,6 +1012,63 @@ fn rm_rf_of_a_large_articles_dir_keeps_the_whole_last_build() {
 }
 
 #[test]
+fn rm_rf_then_cp_r_at_once_is_published_whole_or_not_at_all() {
+    // `rm -rf articles && cp -r new articles`, back to back: neither the removal nor the copy
+    // is published half done.
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("a{i:03}.md"), md(&format!("Article {i}"))))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let fx = Fx::start_with(&refs, Some("[feeds]\nlimit = 1000\n"));
+    assert!(wait_until(DEADLINE, || fx
+        .state()
+        .is_ok_and(|s| s.len() == 300)));
+    let counts = std::sync::Arc::new(std::sync::Mutex::new(BTreeSet::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let (counts, stop, addr) = (counts.clone(), stop.clone(), fx.d.addr);
+        thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(r) = crate::util::http_get(addr, "/feed.json", &[]) {
+                    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&r.body) {
+                        let n = v["items"].as_array().map_or(0, Vec::len);
+                        counts.lock().expect("lock").insert(n);
+                    }
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    for (name, _) in &files {
+        fs::remove_file(fx.art(name)).expect("remove");
+        thread::sleep(Duration::from_micros(1500));
+    }
+    fs::remove_dir(fx.dir.path("articles")).expect("rmdir");
+    fs::create_dir(fx.dir.path("articles")).expect("mkdir");
+    for i in 0..200 {
+        fx.write(&format!("n{i:03}.md"), &md(&format!("New {i}")));
+        thread::sleep(Duration::from_micros(2500));
+    }
+    let done = wait_until(DEADLINE, || fx.state().is_ok_and(|s| s.len() == 200));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    poller.join().expect("poller");
+    assert!(
+        done,
+        "the new directory was never published\n{}",
+        fx.d.log()
+    );
+    let seen = counts.lock().expect("lock").clone();
+    assert!(
+        seen.iter().all(|&n| n == 300 || n == 200),
+        "published part way: {seen:?}\n{}",
+        fx.d.log()
+    );
+}
+
+#[test]
 fn a_mass_removal_is_published_even_while_another_file_keeps_changing() {
     let files: Vec<(String, String)> = (0..100)
         .map(|i| (format!("a{i:03}.md"), md(&format!("Article {i}"))))
@@ -1588,6 +1645,9 @@ fn if_modified_since_from_before_a_restart_never_hides_an_offline_edit() {
     };
     let since = std::cell::RefCell::new(String::new());
     run(&|d| {
+        // A first start dates the feed the end of the second after it (half a second of
+        // margin included); until then the header is the current time.
+        thread::sleep(Duration::from_millis(2100));
         let r = d.get("/rss.xml", &[]);
         *since.borrow_mut() = r
             .header("last-modified")
