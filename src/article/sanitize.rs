@@ -184,35 +184,38 @@ pub fn sanitize(html: &str) -> String {
 /// `html` without its `<noscript>` tags, their content kept as markup. html5ever parses as a
 /// browser running scripts does, where that content is text: ammonia would show `<img …>`
 /// to the reader. Pages and feeds run no scripts, so the content is what a reader should see
-/// (lazy-loading pages put the real `<img>` there). One inside another is text to the lexer
-/// until the outer one is gone, so this takes a few passes; what nesting is left after them
-/// is dropped by the builder, with its content.
+/// (lazy-loading pages put the real `<img>` there). Every opening and closing tag goes in one
+/// pass over the `<`s (found with memchr: this runs on every sanitized body), however deep
+/// they nest; one inside a comment or an attribute value goes too, which changes nothing
+/// ammonia keeps.
 fn unwrap_noscript(html: &str) -> Cow<'_, str> {
-    use super::html::{apply_edits, Lexer, Token};
-    let opens = |html: &str| {
-        // Every `<` is found with memchr; this runs on every sanitized body.
-        let b = html.as_bytes();
-        html.match_indices('<').any(|(i, _)| {
-            b.get(i + 1..i + 9)
-                .is_some_and(|name| name.eq_ignore_ascii_case(b"noscript"))
+    let b = html.as_bytes();
+    let tag_end = |i: usize| -> Option<usize> {
+        let name_at = i + 1 + usize::from(b.get(i + 1) == Some(&b'/'));
+        let name = b.get(name_at..name_at + 8)?;
+        let after = b.get(name_at + 8).copied();
+        let boundary = matches!(
+            after,
+            None | Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+        );
+        (name.eq_ignore_ascii_case(b"noscript") && boundary).then(|| {
+            html[name_at + 8..]
+                .find('>')
+                .map_or(html.len(), |g| name_at + 8 + g + 1)
         })
     };
-    let mut out = Cow::Borrowed(html);
-    for _ in 0..8 {
-        if !opens(&out) {
-            break;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut from = 0;
+    for (i, _) in html.match_indices('<') {
+        if i < from {
+            continue;
         }
-        let edits = Lexer::new(&out)
-            .filter_map(|token| match token {
-                Token::Tag { name, range, .. } if name.eq_ignore_ascii_case("noscript") => {
-                    Some((range, String::new()))
-                }
-                _ => None,
-            })
-            .collect();
-        out = Cow::Owned(apply_edits(&out, edits).into_owned());
+        if let Some(end) = tag_end(i) {
+            edits.push((i..end, String::new()));
+            from = end;
+        }
     }
-    out
+    super::html::apply_edits(html, edits)
 }
 
 /// What ammonia leaves of an element whose URL it dropped (`javascript:`, `data:`), made valid
@@ -573,6 +576,17 @@ mod tests {
         // One inside another is dropped, not shown as text.
         let nested = sanitize("<noscript>a<noscript>b</noscript>c</noscript>d");
         assert_eq!(nested, "abcd");
+        let deep = format!(
+            "<p>before</p>{}<img src=\"deep.png\">{}<p>after</p>",
+            "<noscript>".repeat(12),
+            "</NOSCRIPT >".repeat(12)
+        );
+        assert_eq!(
+            sanitize(&deep),
+            "<p>before</p><img src=\"deep.png\"><p>after</p>"
+        );
+        // Only that element: `<noscripts>` is another (unknown) one.
+        assert_eq!(sanitize("<noscripts>x</noscripts>"), "x");
     }
 
     #[test]

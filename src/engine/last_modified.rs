@@ -57,8 +57,10 @@ pub(super) fn carry_one(asset: &mut Asset, prev: Previous<'_>, now: SystemTime) 
         // not compared): now. A client of the previous run then never gets a 304 for bytes
         // that changed (an edit while it ran moved only that asset's own Last-Modified).
         // A site feed or the home page the manifest has without a date (written by an older
-        // feedpub), with no change since: the renderer's date, i.e. the newest article.
-        Previous::Run(Some(_), false) if asset.made(Coding::Identity) => {}
+        // feedpub), with the same bytes and no change since: the renderer's date, i.e. the
+        // newest article.
+        Previous::Run(Some(Written { etag, .. }), false)
+            if asset.made(Coding::Identity) && *etag == asset.identity_etag() => {}
         // No manifest (a first start, or the out dir deleted: what was served is unknown),
         // articles changed since the previous run, or a tag feed or page (made on request,
         // so not compared): now. A client of the previous run then never gets a 304 for
@@ -235,8 +237,10 @@ mod tests {
         // Other bytes than served: changed while stopped.
         assert_eq!(carry("two", &served(&one, Some(5_000)), false), t(9_000));
         assert_eq!(carry("two", &served(&one, Some(9_000)), false), t(9_001));
-        // A manifest of an older feedpub: as before, the newest article or now.
+        // A manifest of an older feedpub: as before, the newest article for the same bytes;
+        // now if they differ or articles changed.
         assert_eq!(carry("one", &served(&one, None), false), t(1_000));
+        assert_eq!(carry("two", &served(&one, None), false), t(9_000));
         assert_eq!(carry("one", &served(&one, None), true), t(9_000));
     }
 }

@@ -165,9 +165,15 @@ pub fn route(target: &str) -> Route {
             };
             let slug = crate::render::tag_slug(tag);
             let key_file = if file.is_empty() { "index.html" } else { file };
+            let query = query.map_or(String::new(), |q| {
+                format!("?{}", utf8_percent_encode(q, CONTROLS))
+            });
             Route::Redirect {
                 key: Cow::Owned(format!("tags/{slug}/{key_file}")),
-                location: format!("/tags/{}/{file}", utf8_percent_encode(&slug, CONTROLS)),
+                location: format!(
+                    "/tags/{}/{file}{query}",
+                    utf8_percent_encode(&slug, CONTROLS)
+                ),
             }
         }
         [Some("tags"), Some(_), Some(file), None] if feed_file(file).is_some() => {
@@ -401,6 +407,11 @@ mod tests {
             ),
             ("/tags/.net/", "tags/-net/index.html", "/tags/-net/"),
             ("/tags/.net", "tags/-net/index.html", "/tags/-net/"),
+            (
+                "/tags/.net/rss.xml?a=1",
+                "tags/-net/rss.xml",
+                "/tags/-net/rss.xml?a=1",
+            ),
             (
                 "/tags/.%E4%B8%AD/atom.xml",
                 "tags/-中/atom.xml",
