@@ -1657,7 +1657,12 @@ fn if_modified_since_from_before_a_restart_never_hides_an_offline_edit() {
     let ims = since.borrow().clone();
     // Restarted with nothing changed: the client's copy is still good.
     run(&|d| {
-        assert!(d.log().contains("parsed=0 from_cache=3"), "{}", d.log());
+        // The log is read by another thread: give it a moment under load.
+        assert!(
+            wait_until(DEADLINE, || d.log().contains("parsed=0 from_cache=3")),
+            "{}",
+            d.log()
+        );
         let r = d.get("/rss.xml", &[("If-Modified-Since", &ims)]);
         assert_eq!(r.status, 304, "unchanged feed after a restart\n{}", d.log());
     });
