@@ -40,49 +40,12 @@ pub fn rebase<'a>(html: &'a str, from: &str, to: &str) -> Cow<'a, str> {
     if !html.contains(from) {
         return Cow::Borrowed(html);
     }
-    let moved = |url: &str| {
-        url.strip_prefix(from)
+    map_urls(html, |url| {
+        url.trim()
+            .strip_prefix(from)
             .filter(|rest| !rest.is_empty())
             .map(|rest| format!("{to}{rest}"))
-    };
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for token in Lexer::new(html) {
-        let Token::Tag {
-            end: false, attrs, ..
-        } = token
-        else {
-            continue;
-        };
-        for attr in attrs {
-            let value = decode_entities(attr.value);
-            let new = if URL_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(attr.name)) {
-                moved(value.trim())
-            } else if attr.name.eq_ignore_ascii_case("srcset") {
-                let mut changed = false;
-                let parts: Vec<String> = super::sanitize::srcset_candidates(&value)
-                    .into_iter()
-                    .map(|(url, descriptor)| {
-                        let url = moved(url).inspect(|_| changed = true).unwrap_or(url.into());
-                        match descriptor {
-                            "" => url,
-                            d => format!("{url} {d}"),
-                        }
-                    })
-                    .collect();
-                changed.then(|| parts.join(", "))
-            } else {
-                None
-            };
-            if let Some(new) = new {
-                let mut quoted = String::with_capacity(new.len() + 2);
-                quoted.push('"');
-                escape_attr(&mut quoted, &new);
-                quoted.push('"');
-                edits.push((attr.span, quoted));
-            }
-        }
-    }
-    apply_edits(html, edits)
+    })
 }
 
 /// Whether [`rewrite`] might change `html`: false only when it surely returns it as is.
@@ -133,6 +96,13 @@ fn starts_with_scheme(s: &[u8]) -> bool {
 
 /// [`absolutize`] by lexing the whole of `html`.
 fn rewrite<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
+    map_urls(html, |url| resolve(url, base))
+}
+
+/// `html` with every URL attribute value (and each `srcset` candidate's URL) that `map`
+/// replaces rewritten, entities decoded before and the value escaped and quoted after; every
+/// other byte copied as is.
+fn map_urls<'a>(html: &'a str, map: impl Fn(&str) -> Option<String>) -> Cow<'a, str> {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for token in Lexer::new(html) {
         let Token::Tag {
@@ -143,9 +113,9 @@ fn rewrite<'a>(html: &'a str, base: &Url) -> Cow<'a, str> {
         };
         for attr in attrs {
             let new = if URL_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(attr.name)) {
-                resolve(&decode_entities(attr.value), base)
+                map(&decode_entities(attr.value))
             } else if attr.name.eq_ignore_ascii_case("srcset") {
-                resolve_srcset(&decode_entities(attr.value), base)
+                map_srcset(&decode_entities(attr.value), &map)
             } else {
                 None
             };
@@ -175,16 +145,16 @@ fn resolve(url: &str, base: &Url) -> Option<String> {
 }
 
 /// `srcset` is a comma-separated list of `URL [descriptor]`, split as browsers split it (a
-/// URL may hold commas: `a,b.png 1x`, `data:…,…`).
-fn resolve_srcset(srcset: &str, base: &Url) -> Option<String> {
+/// URL may hold commas: `a,b.png 1x`, `data:…,…`): `None` when `map` replaces none of them.
+fn map_srcset(srcset: &str, map: impl Fn(&str) -> Option<String>) -> Option<String> {
     let mut changed = false;
     let parts: Vec<String> = super::sanitize::srcset_candidates(srcset)
         .into_iter()
         .map(|(url, descriptor)| {
-            let url = match resolve(url, base) {
-                Some(abs) => {
+            let url = match map(url) {
+                Some(new) => {
                     changed = true;
-                    abs
+                    new
                 }
                 None => url.to_string(),
             };
