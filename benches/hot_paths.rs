@@ -89,6 +89,7 @@ fn synthetic(i: usize, body: &str) -> Article {
         content_html: body.into(),
         tags: vec![format!("tag{}", i % 200), format!("tag{}", i % 7)],
         draft: false,
+        expires: None,
         lang: None,
     }
 }

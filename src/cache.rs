@@ -437,6 +437,13 @@ fn encode(e: &mut Vec<u8>, fp: Fingerprint, a: &Article) -> Option<(usize, u32)>
         put_str(e, t)?;
     }
     e.push(u8::from(a.draft));
+    match &a.expires {
+        None => e.push(0),
+        Some(d) => {
+            e.push(1);
+            put_date(e, d);
+        }
+    }
     put_opt(e, a.lang.as_deref())?;
     Some(body_at)
 }
@@ -480,6 +487,11 @@ fn decode(r: &mut Reader<impl Read>) -> Result<(Fingerprint, Article), Bad> {
             0 => false,
             1 => true,
             _ => return Err(Bad::Damaged("bad flag")),
+        },
+        expires: match r.u8()? {
+            0 => None,
+            1 => Some(r.date()?),
+            _ => return Err(Bad::Damaged("bad option tag")),
         },
         lang: r.opt()?,
     };
@@ -701,6 +713,7 @@ mod tests {
                 vec![]
             },
             draft: full,
+            expires: full.then(|| date + chrono::Duration::days(400)),
             lang: full.then(|| "zh-Hans".into()),
         }
     }

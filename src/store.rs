@@ -246,6 +246,12 @@ impl Store {
                 next_due = Some(next_due.map_or(date, |d| d.min(date)));
                 continue;
             }
+            if let Some(expires) = a.expires.map(|e| e.with_timezone(&Utc)) {
+                if expires <= now {
+                    continue;
+                }
+                next_due = Some(next_due.map_or(expires, |d| d.min(expires)));
+            }
             visible.push((date, a));
         }
         // The oldest article with a slug keeps it, the first in path order among equally old
@@ -507,6 +513,7 @@ mod tests {
             content_html: String::new().into(),
             tags: Vec::new(),
             draft: false,
+            expires: None,
             lang: None,
         }
     }
@@ -589,6 +596,25 @@ mod tests {
                     .single()
                     .expect("valid")
             )
+        );
+    }
+
+    #[test]
+    fn an_expired_article_is_hidden_and_a_coming_expiry_is_due() {
+        let mut s = Store::new();
+        let mut gone = article("gone.md", "gone", 2);
+        gone.expires = Some(article("x", "x", 5).date);
+        s.upsert(gone);
+        let mut going = article("going.md", "going", 2);
+        going.expires = Some(article("x", "x", 18).date);
+        s.upsert(going);
+        s.upsert(article("f.md", "f", 20));
+        let p = s.published(now(), BASE);
+        let slugs: Vec<&str> = p.articles.iter().map(|a| a.slug.as_str()).collect();
+        assert_eq!(slugs, ["going"]);
+        assert_eq!(
+            p.next_due,
+            Utc.with_ymd_and_hms(2024, 1, 18, 0, 0, 0).single()
         );
     }
 

@@ -1,6 +1,8 @@
-//! Front matter: splitting it off (`---` YAML or `+++` TOML, on the first line) and reading the
-//! keys feedpub knows. Unknown keys are ignored (other tools' keys such as `categories`), but a
-//! known key with the wrong type is an error naming the key and its line.
+//! Front matter: splitting it off (`---` YAML, `+++` TOML or a `{ }` JSON object on the first
+//! line, or Pelican's and MultiMarkdown's `Title: ...` lines) and reading the keys feedpub knows,
+//! including other tools' names for them (Hugo's `lastmod`, Jekyll's `published: false`), matched
+//! without regard to case. Other keys are ignored (such as `categories`), but a known key with
+//! the wrong type is an error naming the key and its line.
 //!
 //! Both syntaxes are read into one small [`Val`] tree first, so that type checks and messages
 //! are shared. Line numbers are lines of the whole file (the front matter starts on line 2).
@@ -13,6 +15,30 @@ use std::borrow::Cow;
 pub enum Syntax {
     Yaml,
     Toml,
+    /// Hugo's JSON front matter: an object whose `{` and `}` are lines of their own.
+    Json,
+    /// `Key: value` lines up to the first blank line (Pelican, MultiMarkdown), opening with
+    /// `Title:`. Every value is text.
+    Meta,
+}
+
+impl Syntax {
+    /// What separates a key from its value on a line.
+    fn separator(self) -> char {
+        match self {
+            Syntax::Toml => '=',
+            Syntax::Yaml | Syntax::Json | Syntax::Meta => ':',
+        }
+    }
+
+    /// The file line of the front matter text's first line: the one after the delimiter, or
+    /// the first for `Title:` lines, which have none.
+    fn first_line(self) -> usize {
+        match self {
+            Syntax::Meta => 1,
+            Syntax::Yaml | Syntax::Toml | Syntax::Json => FIRST_LINE,
+        }
+    }
 }
 
 /// A file cut into front matter and body.
@@ -33,9 +59,10 @@ const FIRST_LINE: usize = 2;
 
 /// Cut `text` (with `\n` line endings) into front matter and body. Front matter opens on the
 /// first line of a Markdown or HTML file. It may also open after blank lines, or in a `.txt`
-/// file (`strict == false`), when its first line sets a key feedpub reads (`title:`, `date =`):
-/// a rule that starts a Markdown file after a blank line is front matter only by that sign,
-/// and an unclosed one is no error there.
+/// file (`strict == false`), when its first line has the shape of a key (`title:`, `date =`) or
+/// of a comment: then it is front matter only by its look (`certain` is false), and the caller
+/// takes it as text unless it parses and sets a key feedpub reads. An unclosed one is text
+/// there. A JSON object is always such a guess; so are `Title:` lines.
 pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     let plain = Split {
         front: None,
@@ -56,10 +83,12 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     let (syntax, closers): (Syntax, &[&str]) = match first {
         "---" => (Syntax::Yaml, &["---", "..."]),
         "+++" => (Syntax::Toml, &["+++"]),
+        "{" => (Syntax::Json, &["}"]),
+        _ if strict && blank == 0 => return Ok(meta(text).unwrap_or(plain)),
         _ => return Ok(plain),
     };
     let start = rest.find('\n').map_or(rest.len(), |n| n + 1);
-    let sure = strict && blank == 0;
+    let sure = strict && blank == 0 && syntax != Syntax::Json;
     if !sure && !starts_with_key(syntax, &rest[start..]) {
         return Ok(plain);
     }
@@ -68,9 +97,12 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         let end = rest[pos..].find('\n').map_or(rest.len(), |n| pos + n);
         if closers.contains(&rest[pos..end].trim_end()) {
             let front = &rest[start..pos];
-            let front = match blank {
-                0 => Cow::Borrowed(front),
-                n => Cow::Owned("\n".repeat(n) + front),
+            let lines = "\n".repeat(blank);
+            let front = match (syntax, blank) {
+                // The braces back around the members, the `{` on the first member's line.
+                (Syntax::Json, _) => Cow::Owned(format!("{lines}{{{front}}}")),
+                (_, 0) => Cow::Borrowed(front),
+                _ => Cow::Owned(lines + front),
             };
             return Ok(Split {
                 front: Some((syntax, front)),
@@ -90,13 +122,52 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     ))
 }
 
-/// Whether `text` starts with a line setting one of [`KEYS`]: `title: ...` (YAML) or
-/// `title = ...` (TOML). `Note: the event moved.` after a rule is Markdown.
+/// Whether `text` starts with a line shaped like a key of `syntax` (`Title: ...`,
+/// `date = ...`, `"title": ...`), a TOML table or a comment.
 fn starts_with_key(syntax: Syntax, text: &str) -> bool {
-    let line = text.split('\n').next().unwrap_or("");
-    let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
-    line.split_once(sep)
-        .is_some_and(|(key, _)| KEYS.contains(&key.trim_end()))
+    let line = text.split('\n').next().unwrap_or("").trim_start();
+    match syntax {
+        Syntax::Json => line.starts_with('"'),
+        _ if line.starts_with('#') => true,
+        Syntax::Toml if line.starts_with('[') => true,
+        _ => line
+            .split_once(syntax.separator())
+            .is_some_and(|(key, _)| is_key(key.trim_end().trim_matches(['"', '\'']))),
+    }
+}
+
+/// A key as people write them: a letter or `_`, then letters, digits, `_`, `-`, `.` or spaces.
+fn is_key(key: &str) -> bool {
+    key.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+}
+
+/// Pelican's and MultiMarkdown's metadata: `Title: ...` on the first line, then `Key: value`
+/// lines (or indented continuations), ended by a blank line.
+fn meta(text: &str) -> Option<Split<'_>> {
+    let mut pos = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let content = line.trim_end();
+        if content.is_empty() {
+            return (i > 0).then(|| Split {
+                front: Some((Syntax::Meta, Cow::Borrowed(&text[..pos]))),
+                body: &text[pos + line.len()..],
+                certain: false,
+            });
+        }
+        let keyed = content
+            .split_once(':')
+            .is_some_and(|(k, _)| is_key(k) && (i > 0 || k.eq_ignore_ascii_case("title")));
+        if !keyed && (i == 0 || !line.starts_with([' ', '\t'])) {
+            return None;
+        }
+        pos += line.len();
+    }
+    None
 }
 
 /// A value with the file line of its key, when found.
@@ -111,7 +182,11 @@ pub struct Located<T> {
 pub struct FrontMatter {
     pub title: Option<String>,
     pub date: Option<Located<String>>,
+    /// Hugo's `publishDate`: the article is published then (or at `date`, if later).
+    pub publish_date: Option<Located<String>>,
     pub updated: Option<Located<String>>,
+    /// Hugo's `expiryDate`: the article is taken down then.
+    pub expires: Option<Located<String>>,
     pub author: Option<String>,
     pub summary: Option<String>,
     pub tags: Vec<String>,
@@ -119,6 +194,9 @@ pub struct FrontMatter {
     pub slug: Option<Located<String>>,
     pub draft: bool,
     pub lang: Option<String>,
+    /// Whether any key feedpub reads was there: front matter found only by its look is text
+    /// without one.
+    pub recognized: bool,
 }
 
 /// Both syntaxes' values, reduced to what the checks need.
@@ -130,7 +208,8 @@ pub(super) enum Val {
     Bool(bool),
     Date(String),
     List(Vec<Val>),
-    Map,
+    /// A mapping's entries with text keys.
+    Map(Vec<(String, Val)>),
 }
 
 impl Val {
@@ -142,7 +221,18 @@ impl Val {
             Val::Bool(b) => format!("boolean {b}"),
             Val::Date(d) => format!("datetime {d}"),
             Val::List(_) => "a list".to_string(),
-            Val::Map => "a table".to_string(),
+            Val::Map(_) => "a table".to_string(),
+        }
+    }
+
+    /// The entry `key` of a mapping, matched as keys are ([`normalize`]).
+    fn get(&self, key: &str) -> Option<&Val> {
+        match self {
+            Val::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| normalize(k) == key)
+                .map(|(_, v)| v),
+            _ => None,
         }
     }
 
@@ -154,7 +244,7 @@ impl Val {
             Y::Number(n) => Val::Num(n.to_string()),
             Y::String(s) => Val::Str(s),
             Y::Sequence(items) => Val::List(items.into_iter().map(Val::from_yaml).collect()),
-            Y::Mapping(_) => Val::Map,
+            Y::Mapping(map) => Val::Map(yaml_map(map)),
             Y::Tagged(t) => Val::from_yaml(t.value),
         }
     }
@@ -168,9 +258,48 @@ impl Val {
             T::Boolean(b) => Val::Bool(b),
             T::Datetime(d) => Val::Date(d.to_string()),
             T::Array(items) => Val::List(items.into_iter().map(Val::from_toml).collect()),
-            T::Table(_) => Val::Map,
+            T::Table(t) => Val::Map(t.into_iter().map(|(k, v)| (k, Val::from_toml(v))).collect()),
         }
     }
+
+    fn from_json(v: serde_json::Value) -> Val {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Val::Null,
+            J::Bool(b) => Val::Bool(b),
+            J::Number(n) => Val::Num(n.to_string()),
+            J::String(s) => Val::Str(s),
+            J::Array(items) => Val::List(items.into_iter().map(Val::from_json).collect()),
+            J::Object(o) => Val::Map(o.into_iter().map(|(k, v)| (k, Val::from_json(v))).collect()),
+        }
+    }
+}
+
+/// A YAML mapping's entries with text keys, its merge keys (`<<: *defaults`) applied: the
+/// mapping's own entries win over merged ones, and earlier merged mappings over later ones.
+fn yaml_map(map: yaml_serde::Mapping) -> Vec<(String, Val)> {
+    let mut own = Vec::with_capacity(map.len());
+    let mut merged = Vec::new();
+    for (k, v) in map {
+        match k {
+            yaml_serde::Value::String(k) if k == "<<" => match v {
+                yaml_serde::Value::Sequence(items) => merged.extend(items),
+                v => merged.push(v),
+            },
+            yaml_serde::Value::String(k) => own.push((k, Val::from_yaml(v))),
+            _ => {}
+        }
+    }
+    for m in merged {
+        if let Val::Map(entries) = Val::from_yaml(m) {
+            for (k, v) in entries {
+                if !own.iter().any(|(o, _)| *o == k) {
+                    own.push((k, v));
+                }
+            }
+        }
+    }
+    own
 }
 
 /// Whether `tag` has the shape of a BCP 47 language tag (`en`, `zh-CN`, `zh-Hant-TW`): it ends
@@ -183,9 +312,89 @@ pub fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// The front matter keys feedpub reads; [`parse`] ignores the others.
-const KEYS: [&str; 10] = [
-    "title", "author", "summary", "id", "lang", "slug", "date", "updated", "draft", "tags",
+/// What a front matter key sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Title,
+    Author,
+    Summary,
+    Id,
+    Lang,
+    Slug,
+    Date,
+    PublishDate,
+    Updated,
+    Expires,
+    Draft,
+    /// Jekyll's `published: false` (a date there is a publish date).
+    Published,
+    /// WordPress's and Ghost's `status: draft`.
+    Status,
+    Tags,
+}
+
+/// feedpub's keys and other tools' names for the same thing, as [`normalize`]d, each with its
+/// rank: when a file has several keys for one field, the lowest rank wins.
+const FIELDS: [(&str, Field, u8); 27] = [
+    ("title", Field::Title, 0),
+    ("author", Field::Author, 0),
+    ("authors", Field::Author, 1),
+    ("summary", Field::Summary, 0),
+    ("excerpt", Field::Summary, 1),
+    ("description", Field::Summary, 2),
+    ("id", Field::Id, 0),
+    ("lang", Field::Lang, 0),
+    ("language", Field::Lang, 1),
+    ("slug", Field::Slug, 0),
+    ("date", Field::Date, 0),
+    ("publishdate", Field::PublishDate, 0),
+    ("pubdate", Field::PublishDate, 1),
+    ("updated", Field::Updated, 0),
+    ("lastmod", Field::Updated, 1),
+    ("lastmodified", Field::Updated, 2),
+    ("lastmodifiedat", Field::Updated, 3),
+    ("modified", Field::Updated, 4),
+    ("expirydate", Field::Expires, 0),
+    ("expires", Field::Expires, 1),
+    ("expirationdate", Field::Expires, 2),
+    ("unpublishdate", Field::Expires, 3),
+    ("draft", Field::Draft, 0),
+    ("published", Field::Published, 0),
+    ("status", Field::Status, 0),
+    ("tags", Field::Tags, 0),
+    // Zola: `[taxonomies] tags = [...]`.
+    ("taxonomies", Field::Tags, 1),
+];
+
+/// A key as matched: lower case, without `_` and `-` (`publishDate`, `publish_date`).
+fn normalize(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// `status` values that publish (WordPress's `future` is a scheduled post: its date says when).
+const PUBLIC_STATUS: [&str; 7] = [
+    "publish",
+    "published",
+    "public",
+    "live",
+    "active",
+    "future",
+    "scheduled",
+];
+
+/// `status` values that keep an article unpublished.
+const HIDDEN_STATUS: [&str; 8] = [
+    "draft",
+    "pending",
+    "private",
+    "trash",
+    "autodraft",
+    "hidden",
+    "unlisted",
+    "inherit",
 ];
 
 /// Most tags one article may have: with N tags it appears in N tag feeds, each listing its N
@@ -197,14 +406,40 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
     let entries: Vec<(String, Val)> = match syntax {
         Syntax::Yaml => yaml_entries(text)?,
         Syntax::Toml => toml_entries(text)?,
+        Syntax::Json => json_entries(text)?,
+        Syntax::Meta => meta_entries(text),
     };
-    let mut fm = FrontMatter::default();
-    // Other keys are the user's own (Hugo's, Jekyll's...): not looked at, not even for their
-    // line, which costs a pass over the text per key (32,000 keys took 12 s).
-    for (key, val) in entries
-        .into_iter()
-        .filter(|(k, _)| KEYS.contains(&k.as_str()))
-    {
+    // Each field's key and value, the best-ranked key's. Other keys are the user's own (Hugo's,
+    // Jekyll's...): not looked at, not even for their line, which costs a pass over the text
+    // per key (32,000 keys took 12 s).
+    let mut chosen: Vec<(Field, u8, String, Val)> = Vec::new();
+    for (key, val) in entries {
+        let normal = normalize(&key);
+        let Some(&(_, field, rank)) = FIELDS.iter().find(|(k, _, _)| *k == normal) else {
+            continue;
+        };
+        match chosen.iter_mut().find(|c| c.0 == field) {
+            None => chosen.push((field, rank, key, val)),
+            Some(c) if rank < c.1 => *c = (field, rank, key, val),
+            Some(c) if rank == c.1 => {
+                let line = key_line(syntax, text, &key, usize::from(c.2 == key));
+                return Err(Fail::at(
+                    line,
+                    ArticleErrorKind::FrontMatter(format!(
+                        "key {key:?}: {:?} is set already (keys are read without regard to case, \
+                         `_` or `-`)",
+                        c.2
+                    )),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut fm = FrontMatter {
+        recognized: !chosen.is_empty(),
+        ..FrontMatter::default()
+    };
+    for (field, _, key, val) in chosen {
         let line = key_line(syntax, text, &key, 0);
         let val = match val {
             Val::Num(n) => Val::Num(written_number(syntax, text, line).unwrap_or(n)),
@@ -220,62 +455,88 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             )
         };
         let located = |value: String| Located { value, line };
-        match key.as_str() {
-            "title" => fm.title = text_value(&val).ok_or_else(|| bad("a string", &val))?,
-            "author" => fm.author = text_value(&val).ok_or_else(|| bad("a string", &val))?,
-            "summary" => fm.summary = text_value(&val).ok_or_else(|| bad("a string", &val))?,
-            "id" => fm.id = text_value(&val).ok_or_else(|| bad("a string", &val))?,
-            "lang" => {
+        let date = |val: &Val| match val {
+            Val::Null => Ok(None),
+            Val::Str(s) | Val::Date(s) => Ok(Some(located(s.clone()))),
+            other => Err(bad(
+                "a date such as 2024-05-01 or 2024-05-01T08:00:00+08:00",
+                other,
+            )),
+        };
+        match field {
+            Field::Title => fm.title = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Author => {
+                fm.author = author(&val)
+                    .ok_or_else(|| bad("a name, a list of names, or a table with a name", &val))?
+            }
+            Field::Summary => fm.summary = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Id => fm.id = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Lang => {
                 fm.lang = text_value(&val).ok_or_else(|| bad("a string", &val))?;
                 if fm.lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
                     return Err(bad("a language tag such as en or zh-CN", &val));
                 }
             }
-            "slug" => {
+            Field::Slug => {
                 fm.slug = raw_text(&val)
                     .ok_or_else(|| bad("a string", &val))?
                     .map(located)
             }
-            "date" | "updated" => {
-                let value = match &val {
-                    Val::Null => None,
-                    Val::Str(s) | Val::Date(s) => Some(located(s.clone())),
-                    other => {
-                        return Err(bad(
-                            "a date such as 2024-05-01 or 2024-05-01T08:00:00+08:00",
-                            other,
-                        ))
-                    }
-                };
-                if key == "date" {
-                    fm.date = value;
-                } else {
-                    fm.updated = value;
-                }
-            }
-            "draft" => match val {
-                Val::Bool(b) => fm.draft = b,
+            Field::Date => fm.date = date(&val)?,
+            Field::PublishDate => fm.publish_date = date(&val)?,
+            Field::Updated => fm.updated = date(&val)?,
+            Field::Expires => fm.expires = date(&val)?,
+            Field::Draft => match val {
+                Val::Bool(b) => fm.draft |= b,
                 Val::Null => {}
                 other => return Err(bad("true or false", &other)),
             },
-            "tags" => {
-                fm.tags = tags(&val).ok_or_else(|| bad("a list of strings or a string", &val))?;
+            Field::Published => match val {
+                Val::Bool(b) => fm.draft |= !b,
+                Val::Null => {}
+                other => {
+                    fm.publish_date = date(&other)
+                        .map_err(|_| bad("true, false or a date", &other))?
+                        .or(fm.publish_date)
+                }
+            },
+            Field::Status => match text_value(&val).flatten() {
+                None => {}
+                Some(s) => {
+                    let s = normalize(&s);
+                    if HIDDEN_STATUS.contains(&s.as_str()) {
+                        fm.draft = true;
+                    } else if !PUBLIC_STATUS.contains(&s.as_str()) {
+                        return Err(bad("publish, published or draft", &val));
+                    }
+                }
+            },
+            Field::Tags => {
+                let list = match key_is(&key, "taxonomies") {
+                    true => val.get("tags").unwrap_or(&Val::Null),
+                    false => &val,
+                };
+                fm.tags = tags(list).map_err(|e| bad(&e, list))?;
                 let distinct: foldhash::HashSet<&str> = fm.tags.iter().map(|t| t.trim()).collect();
                 if distinct.len() > MAX_TAGS {
                     return Err(Fail::at(
                         line,
                         ArticleErrorKind::FrontMatter(format!(
-                            "key \"tags\": {} tags, at most {MAX_TAGS} (each tag gets a feed in \
+                            "key {key:?}: {} tags, at most {MAX_TAGS} (each tag gets a feed in \
                              three formats, and each of those lists every tag of the article)",
                             distinct.len()
                         )),
                     ));
                 }
             }
-            _ => {}
         }
     }
     Ok(fm)
+}
+
+/// Whether `key` is `name` as keys are matched.
+fn key_is(key: &str, name: &str) -> bool {
+    normalize(key) == name
 }
 
 fn yaml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
@@ -297,6 +558,14 @@ fn yaml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
 
 /// [`yaml_entries`] by the YAML parser, for any YAML.
 pub(super) fn yaml_parser_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    if let Some(line) = too_deep(text) {
+        return Err(Fail::at(
+            Some(line + FIRST_LINE - 1),
+            ArticleErrorKind::FrontMatter(format!(
+                "YAML nested deeper than {MAX_DEPTH} levels (front matter holds a few keys)"
+            )),
+        ));
+    }
     let value: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
         let message = e.to_string();
         // A duplicate key is reported at the mapping; point at the second occurrence instead.
@@ -314,13 +583,7 @@ pub(super) fn yaml_parser_entries(text: &str) -> Result<Vec<(String, Val)>, Fail
     })?;
     match value {
         yaml_serde::Value::Null => Ok(Vec::new()),
-        yaml_serde::Value::Mapping(map) => Ok(map
-            .into_iter()
-            .filter_map(|(k, v)| match k {
-                yaml_serde::Value::String(k) => Some((k, Val::from_yaml(v))),
-                _ => None,
-            })
-            .collect()),
+        yaml_serde::Value::Mapping(map) => Ok(yaml_map(map)),
         other => Err(Fail::at(
             Some(FIRST_LINE),
             ArticleErrorKind::FrontMatter(format!(
@@ -347,6 +610,84 @@ fn toml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
         .collect())
 }
 
+fn json_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    if let Some(line) = too_deep(text) {
+        return Err(Fail::at(
+            Some(line + FIRST_LINE - 1),
+            ArticleErrorKind::FrontMatter(format!("JSON nested deeper than {MAX_DEPTH} levels")),
+        ));
+    }
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| {
+            Fail::at(
+                Some(e.line() + FIRST_LINE - 1),
+                ArticleErrorKind::FrontMatter(format!("JSON syntax error: {e}")),
+            )
+        })?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| (k, Val::from_json(v)))
+        .collect())
+}
+
+/// `Key: value` lines; an indented line continues the value before it.
+fn meta_entries(text: &str) -> Vec<(String, Val)> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        match (line.starts_with([' ', '\t']), entries.last_mut()) {
+            (true, Some((_, value))) => {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            _ => {
+                if let Some((key, value)) = line.split_once(':') {
+                    entries.push((key.trim().to_string(), value.trim().to_string()));
+                }
+            }
+        }
+    }
+    entries.into_iter().map(|(k, v)| (k, Val::Str(v))).collect()
+}
+
+/// Deepest nesting of flow collections (`[`, `{`) or block lists on one line (`- - -`) front
+/// matter may have: the YAML parser's time grows with the square of it (100,000 `[` took 31 s
+/// before its own limit refused them).
+const MAX_DEPTH: usize = 64;
+
+/// The 1-based line of `text` where nesting first goes deeper than [`MAX_DEPTH`], if it does.
+/// Brackets inside quotes are not counted; an unbalanced quote only makes this stricter.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (n, line) in text.split('\n').enumerate() {
+        let dashes = line
+            .trim_start()
+            .split_inclusive(' ')
+            .take_while(|p| p.trim_end() == "-")
+            .count();
+        if dashes > MAX_DEPTH {
+            return Some(n + 1);
+        }
+        for b in line.bytes() {
+            match (quote, b) {
+                (Some(q), _) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'#') => break,
+                (None, b'[' | b'{') => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some(n + 1);
+                    }
+                }
+                (None, b']' | b'}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
 /// `message` with each `line N` (relative to the front matter) turned into a line of the file.
 fn file_lines(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
@@ -368,10 +709,12 @@ fn file_lines(message: &str) -> String {
 /// A number as written on its key's line (`3.10`, `1.50e3`), when it is a plain scalar there:
 /// the parsed value would print as `3.1` or `1500.0`, another title, slug or GUID.
 fn written_number(syntax: Syntax, text: &str, line: Option<usize>) -> Option<String> {
-    let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
-    let source = text.split('\n').nth(line?.checked_sub(FIRST_LINE)?)?;
-    let (_, value) = source.split_once(sep)?;
+    let source = text
+        .split('\n')
+        .nth(line?.checked_sub(syntax.first_line())?)?;
+    let (_, value) = source.split_once(syntax.separator())?;
     let value = value.split(" #").next().unwrap_or(value).trim();
+    let value = value.strip_suffix(',').unwrap_or(value).trim_end();
     let plain = !value.is_empty()
         && value
             .bytes()
@@ -394,40 +737,71 @@ fn text_value(val: &Val) -> Option<Option<String>> {
 }
 
 /// A list is taken item by item; one string is a comma-separated list (`tags: local, markets`,
-/// as Pelican and many exports write it), full-width `，` and `、` included.
-fn tags(val: &Val) -> Option<Vec<String>> {
+/// as Pelican and many exports write it), full-width `，` and `、` included. The error says what
+/// was expected, naming a bad item.
+fn tags(val: &Val) -> Result<Vec<String>, String> {
     match val {
         Val::List(items) => items
             .iter()
-            .map(|v| match v {
-                // `tags: [2024-05-01, news]`: a date is a tag like any other text.
-                Val::Date(d) => Some(d.clone()),
-                v => text_value(v).map(Option::unwrap_or_default),
+            .enumerate()
+            .map(|(i, v)| match v {
+                // `tags: [2024-05-01, news]`: a date is a tag like any other text; so is
+                // `[yes, no]`, which older YAML reads as booleans.
+                Val::Date(d) => Ok(d.clone()),
+                Val::Bool(b) => Ok(b.to_string()),
+                v => text_value(v).map(Option::unwrap_or_default).ok_or_else(|| {
+                    format!("a list of strings, and item {} is {}", i + 1, v.describe())
+                }),
             })
             .collect(),
-        other => text_value(other).map(|t| {
-            t.iter()
-                .flat_map(|s| s.split([',', '，', '、']))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        }),
+        other => text_value(other)
+            .map(|t| {
+                t.iter()
+                    .flat_map(|s| s.split([',', '，', '、']))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .ok_or_else(|| "a list of strings or a string".to_string()),
+    }
+}
+
+/// An author: a name, a table with one (`name`, or WordPress's `display_name`), or a list of
+/// those, joined with commas. `Some(None)` for none, `None` for a wrong type.
+fn author(val: &Val) -> Option<Option<String>> {
+    match val {
+        Val::Map(_) => ["name", "displayname", "login"]
+            .iter()
+            .find_map(|k| val.get(k))
+            .map_or(Some(None), text_value),
+        Val::List(items) => {
+            let names = items
+                .iter()
+                .map(|v| match v {
+                    Val::List(_) => None,
+                    v => author(v),
+                })
+                .collect::<Option<Vec<_>>>()?;
+            let names: Vec<String> = names.into_iter().flatten().collect();
+            Some((!names.is_empty()).then(|| names.join(", ")))
+        }
+        other => text_value(other),
     }
 }
 
 /// The file line of top-level `key` (`key:` in YAML, `key =` in TOML before any `[table]`),
 /// skipping the first `skip` occurrences.
 fn key_line(syntax: Syntax, text: &str, key: &str, mut skip: usize) -> Option<usize> {
-    let sep = if syntax == Syntax::Yaml { ':' } else { '=' };
     for (n, line) in text.split('\n').enumerate() {
-        let line = if syntax == Syntax::Toml {
-            line.trim_start()
-        } else {
-            line
+        let line = match syntax {
+            Syntax::Toml | Syntax::Meta => line.trim_start(),
+            Syntax::Json => line.trim_start().trim_start_matches('{').trim_start(),
+            Syntax::Yaml => line,
         };
         if syntax == Syntax::Toml && line.starts_with('[') {
-            return None;
+            let table = line.trim_end().strip_prefix('[')?.strip_suffix(']')?.trim();
+            return (table == key).then_some(n + syntax.first_line());
         }
         let unquoted = line.strip_prefix(key);
         let quoted = || {
@@ -436,9 +810,9 @@ fn key_line(syntax: Syntax, text: &str, key: &str, mut skip: usize) -> Option<us
                 .find_map(|q| line.strip_prefix(q)?.strip_prefix(key)?.strip_prefix(q))
         };
         if let Some(rest) = unquoted.or_else(quoted) {
-            if rest.trim_start().starts_with(sep) {
+            if rest.trim_start().starts_with(syntax.separator()) {
                 if skip == 0 {
-                    return Some(n + FIRST_LINE);
+                    return Some(n + syntax.first_line());
                 }
                 skip -= 1;
             }

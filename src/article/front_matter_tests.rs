@@ -23,9 +23,26 @@ fn front_matter_after_blank_lines_or_in_plain_text_needs_a_key_first() {
         front("\n+++\ntitle = 'T'\n+++\n", true),
         some("\ntitle = 'T'\n", "")
     );
-    // A key feedpub does not read is prose after a rule.
+    // After a rule, lines shaped like keys are only a guess: prose unless they parse and set a
+    // key feedpub reads (the caller's check).
+    let guess = |text: &str| {
+        let s = split(text, true).unwrap_or_else(|f| panic!("{f:?}"));
+        assert!(!s.certain, "{text:?}");
+        s.front
+            .map(|(syntax, f)| parse(syntax, &f).is_ok_and(|fm| fm.recognized))
+    };
     let minutes = "\n---\nUpdate: the meeting moved to 5pm.\nIt's in room 2.\n---\n\n# Minutes\n";
-    assert_eq!(front(minutes, true), none(minutes));
+    assert_eq!(guess(minutes), Some(false));
+    assert_eq!(guess("\n---\nNote: moved.\n---\n"), Some(false));
+    // Another tool's first key, or a comment, before a key feedpub reads (Jekyll's `layout`).
+    assert_eq!(
+        guess("\n---\nlayout: post\ndraft: true\n---\nx\n"),
+        Some(true)
+    );
+    assert_eq!(
+        guess("\n---\n# a comment\nDraft: true\n---\nx\n"),
+        Some(true)
+    );
     // A thematic break and a setext heading, not front matter; nor an unclosed one.
     assert_eq!(
         front("\n---\nSome text\n---\n", true),
@@ -115,6 +132,8 @@ fn every_key_in_both_syntaxes() {
             }),
             draft: true,
             lang: Some("zh-CN".into()),
+            recognized: true,
+            ..FrontMatter::default()
         };
         assert_eq!(fm, want, "{syntax:?}");
     }
@@ -212,9 +231,27 @@ fn wrong_types_name_key_and_line() {
         ),
         (
             Syntax::Toml,
-            "author = { name = \"x\" }\n",
+            "author = [[\"x\"]]\n",
             2,
-            "key \"author\": expected a string, found a table",
+            "key \"author\": expected a name, a list of names, or a table with a name, found a list",
+        ),
+        (
+            Syntax::Yaml,
+            "tags: [a, {b: 1}]\n",
+            2,
+            "key \"tags\": expected a list of strings, and item 2 is a table",
+        ),
+        (
+            Syntax::Yaml,
+            "status: maybe\n",
+            2,
+            "key \"status\": expected publish, published or draft",
+        ),
+        (
+            Syntax::Yaml,
+            "title: a\nTitle: b\n",
+            3,
+            "key \"Title\": \"title\" is set already",
         ),
         (Syntax::Toml, "  draft = 1\n", 2, "key \"draft\""),
     ];
@@ -350,4 +387,144 @@ fn line_and_paragraph_separators_are_spaces() {
     );
     let fail = fail_of(Syntax::Yaml, "title: a\u{2028}b\ndraft: maybe\n");
     assert_eq!(fail.line, Some(3));
+}
+
+#[test]
+fn other_tools_keys_are_read() {
+    let fm = |syntax, text: &str| parse(syntax, text).unwrap_or_else(|f| panic!("{text:?}: {f:?}"));
+    // Hugo: keys without regard to case, `lastmod`, `publishDate`, `expiryDate`.
+    let hugo = fm(
+        Syntax::Yaml,
+        "Title: Hi\nDraft: true\nlastmod: 2024-05-02\npublishDate: 2024-06-01\nexpiryDate: 2025-01-01\n",
+    );
+    assert_eq!(hugo.title.as_deref(), Some("Hi"));
+    assert!(hugo.draft);
+    assert_eq!(hugo.updated.map(|d| d.value).as_deref(), Some("2024-05-02"));
+    assert_eq!(
+        hugo.publish_date.map(|d| (d.value, d.line)),
+        Some(("2024-06-01".into(), Some(5)))
+    );
+    assert_eq!(hugo.expires.map(|d| d.value).as_deref(), Some("2025-01-01"));
+    // Jekyll: `published: false`, `last_modified_at`, `excerpt`; feedpub's own key wins.
+    let jekyll = fm(
+        Syntax::Yaml,
+        "published: false\nlast_modified_at: 2024-05-03\nexcerpt: Short\ndescription: Long\n",
+    );
+    assert!(jekyll.draft);
+    assert_eq!(
+        jekyll.updated.map(|d| d.value).as_deref(),
+        Some("2024-05-03")
+    );
+    assert_eq!(jekyll.summary.as_deref(), Some("Short"));
+    assert!(!fm(Syntax::Yaml, "published: true\n").draft);
+    // WordPress and Ghost: `status`.
+    assert!(fm(Syntax::Yaml, "status: draft\n").draft);
+    assert!(fm(Syntax::Yaml, "Status: Private\n").draft);
+    assert!(!fm(Syntax::Yaml, "status: publish\n").draft);
+    // Zola: `[taxonomies] tags`; authors as a list; WordPress's author table.
+    let zola = fm(
+        Syntax::Toml,
+        "title = \"z\"\n[taxonomies]\ntags = [\"rust\", \"web\"]\n",
+    );
+    assert_eq!(zola.tags, ["rust", "web"]);
+    assert_eq!(
+        fm(Syntax::Toml, "authors = [\"A\", \"B\"]\n")
+            .author
+            .as_deref(),
+        Some("A, B")
+    );
+    let wp = "author:\n  login: jdoe\n  email: j@example.org\n  display_name: Jane Doe\n";
+    assert_eq!(fm(Syntax::Yaml, wp).author.as_deref(), Some("Jane Doe"));
+    // YAML merge keys.
+    let merged =
+        "base: &base\n  draft: true\n  title: From base\nx:\n  <<: *base\n<<: *base\ntitle: Own\n";
+    let merged = fm(Syntax::Yaml, merged);
+    assert!(merged.draft);
+    assert_eq!(merged.title.as_deref(), Some("Own"));
+    // Unknown keys only: nothing recognized.
+    assert!(!fm(Syntax::Yaml, "layout: post\n").recognized);
+    assert!(fm(Syntax::Yaml, "layout: post\ntags: a\n").recognized);
+}
+
+#[test]
+fn json_and_title_lines_front_matter() {
+    let s = split(
+        "{\n  \"title\": \"J\",\n  \"draft\": true,\n  \"tags\": [\"a\"]\n}\nBody\n",
+        true,
+    )
+    .unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!(s.body, "Body\n");
+    let (syntax, text) = s.front.unwrap_or_else(|| panic!("no front matter"));
+    assert_eq!(syntax, Syntax::Json);
+    let fm = parse(syntax, &text).unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!((fm.title.as_deref(), fm.draft), (Some("J"), true));
+    // As `split` gives it: the `{` on the first member's line, the file's second.
+    let f = fail_of(Syntax::Json, "{  \"title\": \"J\",\n  \"draft\": 1\n}");
+    assert_eq!(f.line, Some(3), "{f:?}");
+    assert_eq!(
+        fail_of(Syntax::Json, "{ \"title\": \"J\"\n \"x\": 1}").line,
+        Some(3)
+    );
+
+    // Pelican / MultiMarkdown: `Title:` first, then `Key: value` lines up to a blank line.
+    let text = "Title: My super title\nDate: 2010-12-03 10:20\nTags: thats, awesome\nSummary: Short\n  and sweet\nStatus: draft\n\nThis is the content.\n";
+    let s = split(text, true).unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!(s.body, "This is the content.\n");
+    let (syntax, front) = s.front.unwrap_or_else(|| panic!("no front matter"));
+    let fm = parse(syntax, &front).unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!(fm.title.as_deref(), Some("My super title"));
+    assert_eq!(
+        fm.date.map(|d| (d.value, d.line)),
+        Some(("2010-12-03 10:20".into(), Some(2)))
+    );
+    assert_eq!(fm.tags, ["thats", "awesome"]);
+    assert_eq!(fm.summary.as_deref(), Some("Short and sweet"));
+    assert!(fm.draft);
+    // Not such lines: prose, a `Title:` line in a paragraph, none in a `.txt`.
+    for text in [
+        "Title: x\nsome prose here\n\nmore\n",
+        "Hello: x\nDate: y\n\nBody\n",
+        "Title: x\n",
+    ] {
+        assert_eq!(
+            split(text, true).map(|s| s.front.is_none()),
+            Ok(true),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        split("Title: x\n\ny\n", false).map(|s| s.front.is_none()),
+        Ok(true)
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_at_once() {
+    let started = std::time::Instant::now();
+    let deep = format!(
+        "title: deep\nx: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let f = fail_of(Syntax::Yaml, &deep);
+    assert_eq!(f.line, Some(3), "{f:?}");
+    let dashes = format!("title: deep\nx:\n  {}a\n", "- ".repeat(100_000));
+    assert_eq!(fail_of(Syntax::Yaml, &dashes).line, Some(4));
+    let json = format!(
+        "{{\"title\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert_eq!(fail_of(Syntax::Json, &json).line, Some(2));
+    // Generous: the YAML parser took 31 s on the first.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Brackets in quotes and comments do not count; 64 levels are fine.
+    let quoted = format!(
+        "title: '{}'\n# {}\nx: {}{}\n",
+        "[".repeat(500),
+        "{".repeat(500),
+        "[".repeat(64),
+        "]".repeat(64)
+    );
+    assert!(parse(Syntax::Yaml, &quoted).is_ok());
 }

@@ -86,6 +86,8 @@ pub struct Article {
     pub content_html: Body,
     pub tags: Vec<String>,
     pub draft: bool,
+    /// When the article is taken down (front matter `expiryDate`).
+    pub expires: Option<DateTime<FixedOffset>>,
     pub lang: Option<String>,
 }
 
@@ -267,8 +269,12 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     let split = front_matter::split(&text, format != Format::Text)?;
     let (fm, body) = match split.front {
         Some((syntax, front)) => match front_matter::parse(syntax, &front) {
+            // Only front matter by its look (after blank lines, in a `.txt`, a JSON object or
+            // `Title:` lines): text after all unless it parses and sets a key feedpub reads.
+            Ok(fm) if !split.certain && !fm.recognized => {
+                (front_matter::FrontMatter::default(), &*text)
+            }
             Ok(fm) => (fm, split.body),
-            // Only front matter by its look (after blank lines, in a `.txt`): text after all.
             Err(_) if !split.certain => (front_matter::FrontMatter::default(), &*text),
             Err(e) => return Err(e),
         },
@@ -317,6 +323,13 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
             .filter(date::in_feed_range)
             .unwrap_or_else(|| date::from_mtime(src.modified, opts.timezone)),
     };
+    // A publish date (Hugo's `publishDate`) later than the date holds the article until then.
+    let date = match &fm.publish_date {
+        Some(l) if fm.date.is_none() => date_of(l)?,
+        Some(l) => date_of(l)?.max(date),
+        None => date,
+    };
+    let expires = fm.expires.as_ref().map(date_of).transpose()?;
     let updated = match &fm.updated {
         Some(l) => date_of(l)?.max(date),
         None => date,
@@ -442,6 +455,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         },
         tags,
         draft: fm.draft,
+        expires,
         lang: clean(fm.lang),
     })
 }

@@ -640,3 +640,46 @@ fn front_matter_after_a_blank_line_and_in_plain_text() {
     assert_eq!(guessed.title, "Minutes");
     assert!(guessed.content_html.html().contains("Body."));
 }
+
+#[test]
+fn other_tools_front_matter_end_to_end() {
+    // Jekyll's `layout` first, after a blank line: still front matter, and the draft stays one.
+    let a = ok(
+        "lead.md",
+        "\n---\nlayout: post\ntitle: Lead\ndraft: true\n---\nSecret.\n",
+    );
+    assert_eq!((a.title.as_str(), a.draft), ("Lead", true));
+    assert!(!a.content_html.html().contains("draft"));
+    // A rule then prose shaped like a key stays prose.
+    let a = ok("rule.md", "\n---\nNote: moved.\n---\n\nText.\n");
+    assert!(a.content_html.html().contains("Note: moved."));
+    // Hugo's JSON front matter.
+    let a = ok(
+        "j.md",
+        "{\n  \"title\": \"JSON\",\n  \"draft\": true\n}\nBody.\n",
+    );
+    assert_eq!((a.title.as_str(), a.draft), ("JSON", true));
+    // A Markdown file opening with `{` that is not a JSON object is text.
+    let a = ok("brace.md", "{\nnot json\n}\n\nText.\n");
+    assert!(a.content_html.html().contains("not json"));
+    // Pelican's metadata lines.
+    let a = ok(
+        "p.md",
+        "Title: Pelican\nDate: 2010-12-03 10:20\nStatus: draft\n\nThe content.\n",
+    );
+    assert_eq!((a.title.as_str(), a.draft), ("Pelican", true));
+    assert_eq!(a.date.to_rfc3339(), "2010-12-03T10:20:00+08:00");
+    assert!(!a.content_html.html().contains("Pelican"));
+    // A later publish date holds the article until then; an expiry date is kept.
+    let a = ok(
+        "h.md",
+        "---\ntitle: H\ndate: 2024-01-01\npublishDate: 2024-02-01\nexpiryDate: 2024-03-01\n---\nx\n",
+    );
+    assert_eq!(a.date.to_rfc3339(), "2024-02-01T00:00:00+08:00");
+    assert_eq!(
+        a.expires.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2024-03-01T00:00:00+08:00")
+    );
+    let e = err("h.md", "---\ntitle: H\nexpiryDate: soon\n---\nx\n");
+    assert_eq!(e.line, Some(3));
+}

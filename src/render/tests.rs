@@ -55,6 +55,7 @@ fn article(slug: &str, day: u32, tags: &[&str]) -> Article {
         content_html: format!("<p>Body of {slug}</p>").into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         draft: false,
+        expires: None,
         lang: None,
     }
 }

@@ -48,6 +48,7 @@ fn article(slug: &str, n: u32, tags: &[&str], body: &str) -> Arc<Article> {
         content_html: format!("<p>{body}</p>").into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         draft: false,
+        expires: None,
         lang: None,
     })
 }
