@@ -152,7 +152,8 @@ pub fn midnight(date: NaiveDate, tz: Tz) -> Option<DateTime<FixedOffset>> {
 }
 
 /// A file's mtime in `tz`, to the second (feeds show seconds; nanoseconds would only make the
-/// date look odd). Times chrono cannot represent become the Unix epoch.
+/// date look odd). Times outside the years 1 to 9999 (which feeds cannot carry: RSS's date
+/// writer panicked on one) become the Unix epoch.
 pub fn from_mtime(t: SystemTime, tz: Tz) -> DateTime<FixedOffset> {
     let utc = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs())
@@ -165,9 +166,14 @@ pub fn from_mtime(t: SystemTime, tz: Tz) -> DateTime<FixedOffset> {
                 .and_then(|s| DateTime::from_timestamp(-s, 0))
         }
     };
-    utc.unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
-        .with_timezone(&tz)
-        .fixed_offset()
+    let epoch = || {
+        DateTime::<Utc>::UNIX_EPOCH
+            .with_timezone(&tz)
+            .fixed_offset()
+    };
+    utc.map(|u| u.with_timezone(&tz).fixed_offset())
+        .filter(in_feed_range)
+        .unwrap_or_else(epoch)
 }
 
 #[cfg(test)]

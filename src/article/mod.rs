@@ -144,6 +144,8 @@ pub enum ArticleErrorKind {
     },
     #[error("updated {0} is in the future; until then the article's last change is its date")]
     FutureUpdate(String),
+    #[error("no date, and its modification time ({0}) is more than a day ahead of the clock; give it a `date` in front matter or a YYYY-MM-DD- file name prefix, or `touch` it")]
+    FutureMtime(String),
     #[error("id {id:?} is also used by {other}; this article's id is its permalink instead")]
     IdCollision { id: String, other: String },
 }
@@ -255,6 +257,10 @@ struct Rendered {
     base: Option<String>,
 }
 
+/// How far ahead of the clock an undated file's mtime may be (a clock a little fast) before it
+/// is a problem rather than a date to wait for.
+const MTIME_AHEAD: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Article, Fail> {
     let format = crate::scan::classify(&src.path).ok_or(ArticleErrorKind::NotAnArticle)?;
     let text = match format {
@@ -316,12 +322,24 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
             )
         })
     };
-    let date = match &fm.date {
-        Some(l) => date_of(l)?,
-        None => stem_date
-            .and_then(|(d, _)| date::midnight(d, opts.timezone))
-            .filter(date::in_feed_range)
-            .unwrap_or_else(|| date::from_mtime(src.modified, opts.timezone)),
+    let stem_midnight = stem_date
+        .and_then(|(d, _)| date::midnight(d, opts.timezone))
+        .filter(date::in_feed_range);
+    let date = match (&fm.date, stem_midnight) {
+        (Some(l), _) => date_of(l)?,
+        (None, Some(d)) => d,
+        (None, None) => {
+            let date = date::from_mtime(src.modified, opts.timezone);
+            // An undated file from a machine with a wrong clock (or a `tar x` of one) would
+            // wait, unannounced, until its mtime comes.
+            let ahead = src.modified.duration_since(std::time::SystemTime::now());
+            if fm.publish_date.is_none() && ahead.is_ok_and(|d| d > MTIME_AHEAD) {
+                return Err(Fail::from(ArticleErrorKind::FutureMtime(
+                    date.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
+                )));
+            }
+            date
+        }
     };
     // A publish date (Hugo's `publishDate`) later than the date holds the article until then.
     let date = match &fm.publish_date {

@@ -683,3 +683,35 @@ fn other_tools_front_matter_end_to_end() {
     let e = err("h.md", "---\ntitle: H\nexpiryDate: soon\n---\nx\n");
     assert_eq!(e.line, Some(3));
 }
+
+#[test]
+fn odd_mtimes_of_undated_files() {
+    let with_mtime = |modified| Source {
+        path: PathBuf::from("articles/x.md"),
+        bytes: b"# X\n\nbody\n".to_vec(),
+        modified,
+    };
+    // Before year 1 (tmpfs can hold it): the epoch, not a date no feed can carry.
+    let ancient = UNIX_EPOCH - Duration::from_secs(70_000_000_000);
+    let a = parse(&with_mtime(ancient), &opts(true)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.date.timestamp(), 0);
+    // A day and more ahead of the clock: a problem saying what to do, not a silent wait.
+    let ahead = std::time::SystemTime::now() + Duration::from_secs(3 * 24 * 3600);
+    let e = parse(&with_mtime(ahead), &opts(true))
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        e.as_deref()
+            .is_some_and(|m| m.contains("modification time") && m.contains("give it a `date`")),
+        "{e:?}"
+    );
+    // A little ahead (a fast clock): the article waits for it, as for a future date.
+    let soon = std::time::SystemTime::now() + Duration::from_secs(600);
+    assert!(parse(&with_mtime(soon), &opts(true)).is_ok());
+    // A dated file is not judged by its mtime.
+    let dated = Source {
+        bytes: b"---\ndate: 2024-01-01\n---\nbody\n".to_vec(),
+        ..with_mtime(ahead)
+    };
+    assert!(parse(&dated, &opts(true)).is_ok());
+}
