@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -94,7 +95,6 @@ pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
 impl Fingerprint {
     /// The fingerprint of a file from its metadata, as of now.
     pub fn of(meta: &fs::Metadata) -> Fingerprint {
-        use std::os::unix::fs::MetadataExt;
         let modified = meta.modified().unwrap_or(UNIX_EPOCH);
         let changed = u64::try_from(meta.ctime())
             .ok()
@@ -316,10 +316,12 @@ pub fn walk(root: &Path, dir: &Path) -> io::Result<Walked> {
     Ok(out)
 }
 
-fn collect(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Walked) {
-    // Guard against symlink loops: each real directory is walked once.
-    let real = match fs::canonicalize(dir) {
-        Ok(real) => real,
+fn collect(root: &Path, dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Walked) {
+    // Guard against symlink loops: each real directory (device and inode) is walked once. Not
+    // `canonicalize`, which reads every component of the path as a link: a tree 1,000
+    // directories deep took 14 s.
+    let real = match fs::metadata(dir) {
+        Ok(m) => (m.dev(), m.ino()),
         Err(e) if gone(&e) => return,
         Err(e) => {
             tracing::warn!(path = %dir.display(), reason = %e, "cannot read directory; its articles are skipped");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::article::{permalink, Article, ArticleError, ArticleErrorKind};
 
@@ -283,7 +283,7 @@ impl Store {
             .renamed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut still_renamed: std::collections::HashSet<PathBuf> = Default::default();
+        let mut still_renamed: HashSet<PathBuf> = HashSet::default();
         for (&(date, a), owns) in visible.iter().zip(owns) {
             // Only a collision hashes its slug again.
             let owner = if owns {
@@ -379,7 +379,8 @@ impl Store {
             .future_updated
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut still: Vec<PathBuf> = Vec::new();
+        // A set: `retain` below looks each path up (a list made 20,000 such articles take 29 s).
+        let mut still: HashSet<PathBuf> = HashSet::default();
         for (_, a) in &mut articles {
             let updated = a.updated.with_timezone(&Utc);
             if updated > now {
@@ -399,7 +400,7 @@ impl Store {
                         made
                     }
                 };
-                still.push(a.path.clone());
+                still.insert(a.path.clone());
             }
         }
         shown.retain(|path, _| still.contains(path));
