@@ -14,7 +14,6 @@ use crate::article::{self, Article, ArticleError, ArticleErrorKind, ParseOptions
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::output::Output;
-use crate::render;
 use crate::scan;
 use crate::store::Store;
 
@@ -186,12 +185,12 @@ pub fn build(config: &Config) -> ExitCode {
             return fail(&format!("{dir}: cannot read articles directory: {e}"));
         }
     };
-    let store = engine.store();
     let loaded = start.elapsed();
-    let published = store.published(Utc::now(), &config.site.base_url);
+    let published = engine.store().published(Utc::now(), &config.site.base_url);
     // Pages and tag feeds are rendered by the writer, one at a time per thread, and dropped
     // once written: the build never holds every page in memory. Same bytes as render_site.
-    let (site, _) = render::Renderer::lazy().render(config, &published.articles, Utc::now());
+    let site = engine.render_for_build(&published.articles, Utc::now());
+    let store = engine.store();
     let rendered = start.elapsed();
     let mut problems = problems(store, published.collisions);
     // The engine works with absolute paths; name files the way the user wrote the directory.

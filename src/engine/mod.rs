@@ -464,6 +464,30 @@ impl Engine {
         }
     }
 
+    /// For `feedpub build`: `articles` rendered lazily (pages and tag feeds are made by the out
+    /// dir's writer, one at a time), the site feeds and the home page dated as a first start
+    /// dates them against the manifest of the previous run. Their dates in the manifest are
+    /// what a daemon started on this out dir serves for the same bytes: the renderer's own
+    /// (the newest article's) went back in time when an older article was added.
+    pub fn render_for_build(
+        &mut self,
+        articles: &[Arc<article::Article>],
+        now: DateTime<Utc>,
+    ) -> Site {
+        let first_moves = self.unseen_changes;
+        let served = std::mem::take(&mut self.served);
+        let (site, _) = Renderer::lazy().render_with(&self.config, articles, now, |key, asset| {
+            if asset.made(crate::site::Coding::Identity) {
+                carry_one(
+                    asset,
+                    Previous::Run(served.get(key), first_moves),
+                    SystemTime::now(),
+                );
+            }
+        });
+        site
+    }
+
     /// Switch to a new config. Parse settings or the directory changing means a full reload
     /// (deferred, like a first start, when the engine defers); returns whether there was one.
     pub fn reconfigure(&mut self, config: Config) -> bool {

@@ -1808,3 +1808,62 @@ fn a_page_asked_for_while_the_first_start_parses_bodies_is_served_not_404() {
     });
     assert!(all_written, "every page reaches the out dir\n{}", d.log());
 }
+
+/// `feedpub build` into a daemon's out dir between two runs: the manifest it writes is what
+/// the next start trusts for the same bytes, so it must not date a changed feed by its newest
+/// article (an older article added went back years, and readers got 304s).
+#[test]
+fn a_build_between_runs_never_moves_last_modified_back() {
+    let dir = TestDir::new();
+    dir.write(
+        "articles/new.md",
+        "---\ntitle: New\ndate: 2024-06-01T00:00:00Z\n---\nBody of new.\n",
+    );
+    // A fixed base URL: the parse cache is valid across the runs and the build.
+    dir.write(
+        "feedpub.toml",
+        "[site]\nbase_url = \"http://feeds.example/\"\n",
+    );
+    let args = [
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        "feedpub.toml",
+    ];
+    let mut d = Daemon::start(dir.root(), &args);
+    d.wait_healthy();
+    // A first start's date is the end of the second after it; until then the header is now.
+    thread::sleep(Duration::from_millis(2100));
+    let ims = d
+        .get("/rss.xml", &[])
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_string();
+    d.signal("TERM");
+    assert!(d.wait_exit(Duration::from_secs(10)).is_some());
+    thread::sleep(Duration::from_millis(1100));
+    dir.write(
+        "articles/older.md",
+        "---\ntitle: Older\ndate: 2024-01-01T00:00:00Z\n---\nBody of older.\n",
+    );
+    dir.run(&[
+        "build",
+        "--articles",
+        "articles",
+        "--out",
+        "out",
+        "--config",
+        "feedpub.toml",
+    ])
+    .expect_code(0);
+    let d = Daemon::start(dir.root(), &args);
+    d.wait_healthy();
+    let r = d.get("/rss.xml", &[("If-Modified-Since", &ims)]);
+    assert_eq!(r.status, 200, "a changed feed hidden by a 304\n{}", d.log());
+    assert!(r.text().contains("Body of older."));
+    let lm = httpdate::parse_http_date(r.header("last-modified").expect("Last-Modified")).ok();
+    let before = httpdate::parse_http_date(&ims).ok();
+    assert!(lm > before, "{lm:?} not after {before:?}");
+}
