@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use chrono_tz::Tz;
 
 use super::feed::{self, encode_path, split_author};
 use super::{ATOM_FILE, JSON_FEED_FILE, RSS_FILE};
@@ -238,13 +239,16 @@ impl Page {
         self.raw("</p>\n</footer>\n</div>\n</body>\n</html>\n");
     }
 
-    fn time(&mut self, date: &DateTime<FixedOffset>) -> &mut Self {
+    /// A date as readers of the site see it: the day in the site's time zone (articles written
+    /// in other offsets would otherwise list out of order), the instant in the attribute (whole
+    /// seconds: HTML allows at most three digits of a fraction).
+    fn time(&mut self, date: &DateTime<FixedOffset>, tz: Tz) -> &mut Self {
         // Both forms are ASCII digits and punctuation: nothing to escape.
         let _ = write!(
             self.0,
             "<time datetime=\"{}\">{}</time>",
-            date.to_rfc3339(),
-            date.format("%Y-%m-%d")
+            date.to_rfc3339_opts(SecondsFormat::Secs, true),
+            date.with_timezone(&tz).format("%Y-%m-%d")
         );
         self
     }
@@ -268,11 +272,12 @@ impl Page {
 
     /// Date, author and tags of an article, in a `<div class="meta">` (a `<p>` cannot hold the
     /// tag list).
-    fn meta(&mut self, article: &Article, show_updated: bool, home: &str) {
-        self.raw("<div class=\"meta\">").time(&article.date);
+    fn meta(&mut self, article: &Article, show_updated: bool, home: &str, tz: Tz) {
+        self.raw("<div class=\"meta\">").time(&article.date, tz);
         let updated = feed::modified(article);
-        if show_updated && updated.date_naive() != article.date.date_naive() {
-            self.raw(" (updated ").time(&updated).raw(")");
+        let day = |d: &DateTime<FixedOffset>| d.with_timezone(&tz).date_naive();
+        if show_updated && day(&updated) != day(&article.date) {
+            self.raw(" (updated ").time(&updated, tz).raw(")");
         }
         if let Some(author) = article.author.as_deref().filter(|a| !a.trim().is_empty()) {
             self.raw(" · ").text(split_author(author).0);
@@ -373,7 +378,7 @@ impl Page {
                     .text(&encode_path(&article.slug))
                     .raw("/\">");
                 self.text(&article.title).raw("</a></h2>\n");
-                self.meta(article, false, home);
+                self.meta(article, false, home, config.site.timezone);
                 if !article.summary.is_empty() {
                     self.raw("<p>").text(&article.summary).raw("</p>\n");
                 }
@@ -418,7 +423,7 @@ pub(super) fn article(config: &Config, article: &Article) -> String {
     p.raw("<main>\n<article>\n<h1>")
         .text(&article.title)
         .raw("</h1>\n");
-    p.meta(article, true, "../../");
+    p.meta(article, true, "../../", site.timezone);
     let body = article.content_html.html();
     p.raw("<div class=\"content\">\n").raw(&body);
     if !body.ends_with('\n') {

@@ -1074,3 +1074,30 @@ fn fifty_full_items_render_fast() {
     // Generous for debug builds on a loaded machine; release is a few ms.
     assert!(took < std::time::Duration::from_millis(500), "{took:?}");
 }
+
+#[test]
+fn pages_show_days_in_the_site_time_zone() {
+    let mut c = config();
+    c.site.timezone = chrono_tz::Asia::Shanghai;
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("valid date");
+    let mut ny = article("ny", 1, &[]);
+    ny.date = at("2024-03-02T23:00:00.123456-05:00");
+    ny.updated = ny.date;
+    let mut utc = article("utc", 1, &[]);
+    utc.date = at("2024-03-03T01:00:00Z");
+    utc.updated = at("2024-03-02T20:00:00-05:00");
+    let site = render_site(&c, &arcs(vec![ny, utc]), now());
+    let index = body(&site, "index.html");
+    // Both are the 3rd in Shanghai; the attribute keeps the instant, in whole seconds.
+    assert!(
+        index.contains("<time datetime=\"2024-03-02T23:00:00-05:00\">2024-03-03</time>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("<time datetime=\"2024-03-03T01:00:00Z\">2024-03-03</time>"),
+        "{index}"
+    );
+    // Updated the same day in Shanghai (09:00 both): no "(updated ...)" note.
+    let page = body(&site, "articles/utc/index.html");
+    assert!(!page.contains("(updated"), "{page}");
+}
