@@ -39,9 +39,14 @@ pub fn classify(path: &Path) -> Option<Format> {
 /// Names that are never articles, whatever their extension: dot-files (and dot-dirs), editor
 /// backups (`foo~`), swap and partial files, Emacs lock/autosave files (`#foo#`), Office
 /// owner files (`~$foo.txt`, binary, while Word has the file open), and vim's `4913` probe (vim
-/// writes it to test that the directory is writable, then deletes it).
+/// writes it to test that the directory is writable, then deletes it). Also what static site
+/// generators keep out of a site, for a blog moved in whole: names starting with `_` but
+/// Jekyll's `_posts` (`_drafts/`, `_layouts/`, Hugo's `_index.md` section pages), and
+/// `node_modules`.
 pub fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.')
+        || (name.starts_with('_') && name != "_posts")
+        || name == "node_modules"
         || name.starts_with("~$")
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
@@ -406,6 +411,7 @@ mod tests {
             ("a.html", Some(Format::Html)),
             ("a.htm", Some(Format::Html)),
             (".hidden.md", None),
+            ("_index.md", None),
             ("a.md~", None),
             ("a.md.swp", None),
             (".a.md.swx", None),
@@ -445,6 +451,14 @@ mod tests {
 
     #[test]
     fn dot_dirs_hide_their_files() {
+        assert!(is_ignored_path(
+            Path::new("/a"),
+            Path::new("/a/_drafts/x.md")
+        ));
+        assert!(!is_ignored_path(
+            Path::new("/a"),
+            Path::new("/a/_posts/x.md")
+        ));
         assert!(is_ignored_path(
             Path::new("arts"),
             Path::new("arts/.git/a.md")

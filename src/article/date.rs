@@ -119,31 +119,50 @@ pub fn local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<FixedOffset>> {
     }
 }
 
-/// The date of a `YYYY-MM-DD-rest` (or `YYYY-MM-DD_rest`, or exactly `YYYY-MM-DD`) file stem,
-/// and the rest of the stem after the separator (empty when the stem is only a date).
-pub fn stem_date(stem: &str) -> Option<(NaiveDate, &str)> {
-    let prefix = stem.get(..10)?;
-    let bytes = prefix.as_bytes();
-    let shape = bytes.iter().enumerate().all(|(i, b)| {
-        if i == 4 || i == 7 {
-            *b == b'-'
-        } else {
-            b.is_ascii_digit()
-        }
-    });
-    if !shape {
+/// The date of a `YYYY-MM-DD-rest` (or `YYYY-MM-DD_rest`, or exactly `YYYY-MM-DD`; Jekyll's
+/// `YYYY-M-D-rest` too) file stem, and the rest of the stem after the separator (empty when the
+/// stem is only a date). `Err` with the prefix when it has that shape but is no date
+/// (`2024-02-30-`): the article would otherwise be dated by its mtime without a word.
+pub fn stem_date(stem: &str) -> Result<Option<(NaiveDate, &str)>, &str> {
+    let Some((prefix, rest)) = date_prefix(stem) else {
+        return Ok(None);
+    };
+    let mut parts = prefix.split('-').map(str::parse::<u32>);
+    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(prefix);
+    };
+    let date = i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+        .filter(|d| d.year() >= 1);
+    date.map(|d| Some((d, rest))).ok_or(prefix)
+}
+
+/// `stem` cut after a leading `digits{4}-digits{1,2}-digits{1,2}` that ends the stem or is
+/// followed by `-` or `_`: the prefix and what follows the separator.
+fn date_prefix(stem: &str) -> Option<(&str, &str)> {
+    let b = stem.as_bytes();
+    let digits = |from: usize| {
+        b.get(from..)
+            .map_or(0, |s| s.iter().take_while(|c| c.is_ascii_digit()).count())
+    };
+    if digits(0) != 4 || b.get(4) != Some(&b'-') {
         return None;
     }
-    let rest = &stem[10..];
-    let rest = match rest.chars().next() {
-        None => "",
-        Some('-' | '_') => &rest[1..],
-        Some(_) => return None,
-    };
-    let date = NaiveDate::parse_from_str(prefix, "%Y-%m-%d")
-        .ok()
-        .filter(|d| d.year() >= 1)?;
-    Some((date, rest))
+    let m = digits(5);
+    if !(1..=2).contains(&m) || b.get(5 + m) != Some(&b'-') {
+        return None;
+    }
+    let d = digits(6 + m);
+    if !(1..=2).contains(&d) {
+        return None;
+    }
+    let end = 6 + m + d;
+    match b.get(end) {
+        None => Some((stem, "")),
+        Some(b'-' | b'_') => Some((&stem[..end], &stem[end + 1..])),
+        Some(_) => None,
+    }
 }
 
 /// Midnight of `date` in `tz` (or the first valid time after it, if midnight is skipped).
@@ -255,21 +274,23 @@ mod tests {
 
     #[test]
     fn stem_prefixes() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
         let cases = [
-            ("2024-05-01-launch", Some((d(2024, 5, 1), "launch"))),
-            ("2024-05-01_发布会", Some((d(2024, 5, 1), "发布会"))),
-            ("2024-05-01", Some((d(2024, 5, 1), ""))),
-            ("2024-13-01-x", None),
-            ("2024-05-01x", None),
-            ("2024-5-1-x", None),
-            ("0000-01-01-x", None),
-            ("新闻2024-05-01", None),
-            ("短", None),
+            ("2024-05-01-launch", Ok(Some((d(2024, 5, 1), "launch")))),
+            ("2024-05-01_发布会", Ok(Some((d(2024, 5, 1), "发布会")))),
+            ("2024-05-01", Ok(Some((d(2024, 5, 1), "")))),
+            ("2024-5-1-x", Ok(Some((d(2024, 5, 1), "x")))),
+            ("2024-13-01-x", Err("2024-13-01")),
+            ("2024-02-30-bad", Err("2024-02-30")),
+            ("0000-01-01-x", Err("0000-01-01")),
+            ("2024-05-01x", Ok(None)),
+            ("2024-005-01-x", Ok(None)),
+            ("20240-05-01-x", Ok(None)),
+            ("新闻2024-05-01", Ok(None)),
+            ("短", Ok(None)),
         ];
         for (stem, want) in cases {
-            let got = stem_date(stem).map(|(date, rest)| (Some(date), rest));
-            assert_eq!(got, want, "{stem}");
+            assert_eq!(stem_date(stem), want, "{stem}");
         }
     }
 

@@ -464,12 +464,12 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             )),
         };
         match field {
-            Field::Title => fm.title = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Title => fm.title = prose(&val).ok_or_else(|| bad("a string", &val))?,
             Field::Author => {
                 fm.author = author(&val)
                     .ok_or_else(|| bad("a name, a list of names, or a table with a name", &val))?
             }
-            Field::Summary => fm.summary = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Summary => fm.summary = prose(&val).ok_or_else(|| bad("a string", &val))?,
             Field::Id => fm.id = text_value(&val).ok_or_else(|| bad("a string", &val))?,
             Field::Lang => {
                 fm.lang = text_value(&val).ok_or_else(|| bad("a string", &val))?;
@@ -517,6 +517,11 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
                     false => &val,
                 };
                 fm.tags = tags(list).map_err(|e| bad(&e, list))?;
+                for t in &mut fm.tags {
+                    if let Cow::Owned(decoded) = super::html::decode_entities(t) {
+                        *t = decoded;
+                    }
+                }
                 let distinct: foldhash::HashSet<&str> = fm.tags.iter().map(|t| t.trim()).collect();
                 if distinct.len() > MAX_TAGS {
                     return Err(Fail::at(
@@ -736,6 +741,12 @@ fn text_value(val: &Val) -> Option<Option<String>> {
     raw_text(val).map(|v| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
 }
 
+/// Like [`text_value`], with character references decoded: WordPress exports write titles
+/// as `Don&#8217;t Panic &amp; Carry On`, which readers showed as written.
+fn prose(val: &Val) -> Option<Option<String>> {
+    text_value(val).map(|t| t.map(|s| super::html::decode_entities(&s).into_owned()))
+}
+
 /// A list is taken item by item; one string is a comma-separated list (`tags: local, markets`,
 /// as Pelican and many exports write it), full-width `，` and `、` included. The error says what
 /// was expected, naming a bad item.
@@ -774,7 +785,7 @@ fn author(val: &Val) -> Option<Option<String>> {
         Val::Map(_) => ["name", "displayname", "login"]
             .iter()
             .find_map(|k| val.get(k))
-            .map_or(Some(None), text_value),
+            .map_or(Some(None), prose),
         Val::List(items) => {
             let names = items
                 .iter()
@@ -786,7 +797,7 @@ fn author(val: &Val) -> Option<Option<String>> {
             let names: Vec<String> = names.into_iter().flatten().collect();
             Some((!names.is_empty()).then(|| names.join(", ")))
         }
-        other => text_value(other),
+        other => prose(other),
     }
 }
 

@@ -528,3 +528,17 @@ fn deep_nesting_is_refused_at_once() {
     );
     assert!(parse(Syntax::Yaml, &quoted).is_ok());
 }
+
+#[test]
+fn character_references_in_text_keys_are_decoded() {
+    let fm = parse(
+        Syntax::Yaml,
+        "title: \"Don&#8217;t Panic &amp; Carry On\"\ntags: [\"c&amp;c\", AT&T]\nauthor: \"O&rsquo;Brien\"\nslug: a&amp;b\n",
+    )
+    .unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!(fm.title.as_deref(), Some("Don\u{2019}t Panic & Carry On"));
+    assert_eq!(fm.tags, ["c&c", "AT&T"]);
+    assert_eq!(fm.author.as_deref(), Some("O\u{2019}Brien"));
+    // A slug is a URL segment, taken as written.
+    assert_eq!(fm.slug.map(|s| s.value).as_deref(), Some("a&amp;b"));
+}

@@ -11,6 +11,8 @@
 //! as ammonia judges `href`/`src` ([`super::sanitize::url_allowed`]). [`Rendered::raw_html`]
 //! tells the caller whether the output still needs the sanitizer.
 
+use std::borrow::Cow;
+
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::sanitize::url_allowed;
@@ -101,7 +103,8 @@ fn heading_ids(events: &mut [Event<'_>]) {
 /// `safe_urls`, drop links and images whose destination is not an allowed URL.
 pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendered {
     let find_title = known_title.is_none();
-    let mut events: Vec<Event<'_>> = Parser::new_ext(body, options()).collect();
+    let body = template_code_blocks(body);
+    let mut events: Vec<Event<'_>> = Parser::new_ext(&body, options()).collect();
     let raw_html = events
         .iter()
         .any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_)));
@@ -309,6 +312,47 @@ fn first_line(events: &[Event<'_>]) -> Option<String> {
 }
 
 /// Summary from paragraph text, outside footnotes, images and tables.
+/// Jekyll's `{% highlight lang %}` … `{% endhighlight %}` and Hugo's `{{< highlight lang >}}` …
+/// `{{< /highlight >}}`, each tag on a line of its own, as fenced code blocks, and Jekyll's
+/// `{% raw %}` and `{% endraw %}` lines left out: a blog moved in from those tools had its code
+/// read as Markdown (a `# comment` became the title, `__init__` bold).
+fn template_code_blocks(body: &str) -> Cow<'_, str> {
+    if !body.contains("{%") && !body.contains("{{<") {
+        return Cow::Borrowed(body);
+    }
+    // Longer than any run of backticks in the text, so no line of the code closes it.
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut open = false;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim();
+        let tag = t
+            .strip_prefix("{%")
+            .and_then(|r| r.strip_suffix("%}"))
+            .or_else(|| t.strip_prefix("{{<").and_then(|r| r.strip_suffix(">}}")))
+            .map(|r| r.trim().trim_matches('-'));
+        let mut words = tag.into_iter().flat_map(str::split_whitespace);
+        match (words.next(), open) {
+            (Some("highlight"), false) => {
+                let lang = words.next().unwrap_or("").trim_matches('"');
+                out.push_str(&fence);
+                out.push_str(lang);
+                out.push('\n');
+                open = true;
+            }
+            (Some("endhighlight" | "/highlight"), true) => {
+                out.push_str(&fence);
+                out.push('\n');
+                open = false;
+            }
+            (Some("raw" | "endraw"), _) if words.next().is_none() => {}
+            _ => out.push_str(line),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn summary(events: &[Event<'_>]) -> String {
     let mut collector = Collector::default();
     let mut paragraph: Option<String> = None;
@@ -348,6 +392,35 @@ fn summary(events: &[Event<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jekyll_and_hugo_highlight_tags_are_code_blocks() {
+        let jekyll = "Intro.\n\n{% highlight python linenos %}\n# compute things\nclass Foo:\n    def __init__(self, *args):\n{% endhighlight %}\n\n{% raw %}\n{{ not liquid }}\n{% endraw %}\n";
+        let r = render(jekyll, None, true);
+        assert_eq!(r.title.as_deref(), Some("Intro."));
+        assert!(
+            r.html.contains("<pre><code class=\"language-python\"># compute things\nclass Foo:\n    def __init__(self, *args):\n</code></pre>"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("raw %"), "{}", r.html);
+        let hugo = "{{< highlight go \"linenos=table\" >}}\nfunc main() { x := `a` }\n{{< /highlight >}}\n";
+        let r = render(hugo, Some("T"), true);
+        assert!(
+            r.html
+                .contains("<code class=\"language-go\">func main() { x := `a` }\n</code>"),
+            "{}",
+            r.html
+        );
+        // Inline or unmatched tags are left as written.
+        let r = render(
+            "Use {% highlight %} inline.\n\n{% endhighlight %}\n",
+            Some("T"),
+            true,
+        );
+        assert!(r.html.contains("Use {% highlight %} inline."), "{}", r.html);
+        assert!(r.html.contains("<p>{% endhighlight %}</p>"), "{}", r.html);
+    }
 
     #[test]
     fn inline_script_and_style_text_is_no_title_or_summary() {

@@ -144,6 +144,8 @@ pub enum ArticleErrorKind {
     },
     #[error("updated {0} is in the future; until then the article's last change is its date")]
     FutureUpdate(String),
+    #[error("the file name starts with {0}, which is not a date; rename the file, or give it a `date` in front matter")]
+    BadStemDate(String),
     #[error("no date, and its modification time ({0}) is more than a day ahead of the clock; give it a `date` in front matter or a YYYY-MM-DD- file name prefix, or `touch` it")]
     FutureMtime(String),
     #[error("id {id:?} is also used by {other}; this article's id is its permalink instead")]
@@ -257,6 +259,17 @@ struct Rendered {
     base: Option<String>,
 }
 
+/// A file or directory name as text: one that is not UTF-8 (a zip made on Chinese Windows holds
+/// GBK names) is decoded like file contents, so a slug is readable rather than full of U+FFFD.
+fn readable_name(name: &std::ffi::OsStr) -> Cow<'_, str> {
+    match name.to_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => decode::decode(name.as_encoded_bytes())
+            .map(|d| Cow::Owned(d.into_owned()))
+            .unwrap_or_else(|_| name.to_string_lossy()),
+    }
+}
+
 /// How far ahead of the clock an undated file's mtime may be (a clock a little fast) before it
 /// is a problem rather than a date to wait for.
 const MTIME_AHEAD: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -287,19 +300,23 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         None => (front_matter::FrontMatter::default(), split.body),
     };
 
-    // A file name that is not UTF-8 (a zip made on Chinese Windows holds GBK names) is decoded
-    // like file contents, so its slug is readable rather than full of U+FFFD.
-    let stem = src
-        .path
-        .file_stem()
-        .map(|s| match s.to_str() {
-            Some(s) => Cow::Borrowed(s),
-            None => decode::decode(s.as_encoded_bytes())
-                .map(|d| Cow::Owned(d.into_owned()))
-                .unwrap_or_else(|_| s.to_string_lossy()),
-        })
-        .unwrap_or_default();
-    let stem_date = date::stem_date(&stem);
+    let stem = src.path.file_stem().map(readable_name).unwrap_or_default();
+    // A page bundle (Hugo's `my-post/index.md`) is named by its directory: every bundle's
+    // article was `index`, and all but one collided.
+    let stem = match src.path.parent().and_then(Path::file_name) {
+        Some(dir) if stem.eq_ignore_ascii_case("index") => readable_name(dir),
+        _ => stem,
+    };
+    // A file name's date that is no date is a problem unless the front matter gives one.
+    let stem_date = match date::stem_date(&stem) {
+        Ok(d) => d,
+        Err(_) if fm.date.is_some() || fm.publish_date.is_some() => None,
+        Err(prefix) => {
+            return Err(Fail::from(ArticleErrorKind::BadStemDate(
+                prefix.to_string(),
+            )));
+        }
+    };
     let slug = match &fm.slug {
         Some(s) => {
             slug::explicit(&s.value).map_err(|v| Fail::at(s.line, ArticleErrorKind::BadSlug(v)))?

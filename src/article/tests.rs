@@ -715,3 +715,37 @@ fn odd_mtimes_of_undated_files() {
     };
     assert!(parse(&dated, &opts(true)).is_ok());
 }
+
+#[test]
+fn a_page_bundle_is_named_by_its_directory() {
+    let a = ok("my-post/index.md", "---\ntitle: Bundle\n---\nx\n");
+    assert_eq!(a.slug, "my-post");
+    let a = ok("2024-03-01-dated-post/INDEX.md", "# Dated\n\nx\n");
+    assert_eq!(
+        (a.slug.as_str(), a.date.to_rfc3339().as_str()),
+        ("dated-post", "2024-03-01T00:00:00+08:00")
+    );
+    assert_eq!(ok("sub/indexes.md", "# I\n\nx\n").slug, "indexes");
+}
+
+#[test]
+fn a_file_name_date_that_is_no_date_is_a_problem() {
+    let e = err("2024-02-30-bad.md", "# Bad\n\nx\n");
+    assert!(
+        e.to_string()
+            .contains("starts with 2024-02-30, which is not a date"),
+        "{e}"
+    );
+    // Unless the front matter gives the date; the name is then only the slug.
+    let a = ok(
+        "2024-02-30-bad.md",
+        "---\ndate: 2024-03-01\n---\n# Bad\n\nx\n",
+    );
+    assert_eq!(a.slug, "2024-02-30-bad");
+    // Jekyll's one-digit month and day.
+    let a = ok("2024-3-1-short.md", "# Short\n\nx\n");
+    assert_eq!(
+        (a.slug.as_str(), a.date.to_rfc3339().as_str()),
+        ("short", "2024-03-01T00:00:00+08:00")
+    );
+}
