@@ -25,6 +25,8 @@ pub struct Rendered {
     /// The first top-level `# ` heading's text, else that of a heading of another level that
     /// opens the body (either removed from `html`), else the first line of text.
     pub title: Option<String>,
+    /// Empty when raw HTML comes before the first paragraph: the caller summarises the
+    /// sanitized HTML then.
     pub summary: String,
     /// Whether the body holds raw HTML (blocks or inline tags), which only a sanitizer makes safe.
     pub raw_html: bool,
@@ -133,7 +135,23 @@ pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendere
             None if find_title => first_line(shown),
             None => None,
         };
-        (h1, title, summary(shown))
+        // Raw HTML before the first Markdown paragraph (a CMS export's `<p>` lede) would be
+        // left out of a summary of Markdown paragraphs: none here, and the caller summarises
+        // the whole body's HTML instead.
+        let html_first = shown
+            .iter()
+            .find_map(|e| match e {
+                Event::Html(h) if has_text(h) => Some(true),
+                Event::Start(Tag::Paragraph) => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+        let summary = if html_first {
+            String::new()
+        } else {
+            summary(shown)
+        };
+        (h1, title, summary)
     };
     drop(blanked);
     // The heading that gave the title is the title: not again in the body.
@@ -150,6 +168,27 @@ pub fn render(body: &str, known_title: Option<&str>, safe_urls: bool) -> Rendere
         summary,
         raw_html,
     }
+}
+
+/// Whether a piece of raw HTML has text outside its tags and comments (a `<p>` lede does; an
+/// embed's `<script src>` or a `<!-- wp:paragraph -->` marker does not).
+fn has_text(html: &str) -> bool {
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        if !rest[..lt].trim().is_empty() {
+            return true;
+        }
+        let close = if rest[lt..].starts_with("<!--") {
+            "-->"
+        } else {
+            ">"
+        };
+        match rest[lt..].find(close) {
+            Some(end) => rest = &rest[lt + end + close.len()..],
+            None => return false,
+        }
+    }
+    !rest.trim().is_empty()
 }
 
 /// Remove the start and end events of every link and image whose destination ammonia would

@@ -453,8 +453,9 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     let title = title.ok_or(ArticleErrorKind::NoTitle)?;
     let summary = match fm.summary {
         Some(s) => s,
-        // Markdown written as raw HTML blocks (pasted from a CMS) has no Markdown paragraphs to
-        // summarise: its (cleaned) HTML is summarised as an `.html` file's is.
+        // Markdown written as raw HTML blocks (pasted from a CMS), or opening with them, has no
+        // Markdown paragraphs to summarise, or not the first: its (cleaned) HTML is summarised
+        // as an `.html` file's is.
         None if body.summary.is_empty() && format == Format::Markdown && needs_sanitizing => {
             html_doc::outline(&content_html).summary
         }

@@ -428,9 +428,13 @@ fn markdown_written_as_raw_html_is_summarised_from_its_html() {
         ok("raw.md", raw).summary,
         "The council met on Tuesday. Second."
     );
-    // Markdown paragraphs still come first, and raw HTML that holds no text leaves none.
+    // In the order a reader sees them (a CMS export's lede was left out), and raw HTML that
+    // holds no text leaves none.
     let mixed = "<div><p>In a div.</p></div>\n\nA *Markdown* paragraph.\n";
-    assert_eq!(ok("mixed.md", mixed).summary, "A Markdown paragraph.");
+    assert_eq!(
+        ok("mixed.md", mixed).summary,
+        "In a div. A Markdown paragraph."
+    );
     assert_eq!(ok("img.md", "# T\n\n<img src=\"x.png\">\n").summary, "");
 }
 
@@ -748,4 +752,26 @@ fn a_file_name_date_that_is_no_date_is_a_problem() {
         (a.slug.as_str(), a.date.to_rfc3339().as_str()),
         ("short", "2024-03-01T00:00:00+08:00")
     );
+}
+
+#[test]
+fn a_raw_html_lede_before_markdown_paragraphs_is_in_the_summary() {
+    let a = ok(
+        "mixed.md",
+        "---\ntitle: Mixed\n---\n<!-- wp:paragraph -->\n<p>First paragraph written in HTML, the real lede.</p>\n<!-- /wp:paragraph -->\n\nSecond paragraph in Markdown.\n",
+    );
+    assert!(
+        a.summary
+            .starts_with("First paragraph written in HTML, the real lede."),
+        "{}",
+        a.summary
+    );
+    assert!(
+        a.summary.contains("Second paragraph in Markdown."),
+        "{}",
+        a.summary
+    );
+    // Markdown first: the Markdown summary, as before.
+    let a = ok("md.md", "---\ntitle: M\n---\nLede.\n\n<div>later</div>\n");
+    assert_eq!(a.summary, "Lede.");
 }
