@@ -77,10 +77,40 @@ fn parse_any(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
         return local(naive, tz)
             .ok_or_else(|| "not a valid local time in the site time zone".to_string());
     }
-    Err(
+    Err(out_of_range(s).unwrap_or_else(|| {
         "expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or RFC 3339 (e.g. 2024-05-01T08:00:00+08:00)"
-            .to_string(),
-    )
+            .to_string()
+    }))
+}
+
+/// For a date of the right shape that is still no date, which part is out of range: the
+/// general message sent users looking for a format mistake in `2024-02-30`.
+fn out_of_range(s: &str) -> Option<String> {
+    let mut fields = s
+        .split(['-', 'T', 't', ' ', ':', '.', '+', 'Z', 'z'])
+        .map(|f| f.parse::<u32>().ok());
+    let (year, month, day) = (fields.next()??, fields.next()??, fields.next()??);
+    if !(1..=9999).contains(&year) {
+        return Some(format!(
+            "year {year}: the year must be between 0001 and 9999"
+        ));
+    }
+    if !(1..=12).contains(&month) {
+        return Some(format!("there is no month {month}"));
+    }
+    let year = i32::try_from(year).ok()?;
+    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
+        return Some(format!("{year}-{month:02} has no day {day}"));
+    }
+    let limits = [("hour", 23), ("minute", 59), ("second", 60)];
+    for ((name, max), value) in limits.into_iter().zip(fields) {
+        match value {
+            Some(v) if v > max => return Some(format!("{name} {v} is out of range (0 to {max})")),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    None
 }
 
 fn parse_naive(s: &str) -> Option<NaiveDateTime> {
@@ -241,6 +271,24 @@ mod tests {
         for (input, tz, want) in cases {
             let got = parse_date(input, tz).map(|d| d.to_rfc3339());
             assert_eq!(got.as_deref(), Ok(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_say_which_part_is_wrong() {
+        for (input, want) in [
+            ("2024-02-30", "2024-02 has no day 30"),
+            ("2024-13-01", "there is no month 13"),
+            ("2024-03-02T25:00:00", "hour 25 is out of range (0 to 23)"),
+            ("2024-03-02 10:61", "minute 61 is out of range (0 to 59)"),
+            (
+                "10000-01-01",
+                "year 10000: the year must be between 0001 and 9999",
+            ),
+            ("2024/05/01", "expected YYYY-MM-DD"),
+        ] {
+            let got = parse_date(input, SH).err().unwrap_or_default();
+            assert!(got.starts_with(want), "{input:?}: {got}");
         }
     }
 
