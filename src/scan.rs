@@ -36,17 +36,29 @@ pub fn classify(path: &Path) -> Option<Format> {
     }
 }
 
+/// Jekyll's drafts, layouts, includes, data and output, Hugo's section pages, and npm's
+/// packages: never articles, though `.md` or `.html` files are in them.
+const GENERATOR_NAMES: [&str; 10] = [
+    "_drafts",
+    "_layouts",
+    "_includes",
+    "_data",
+    "_sass",
+    "_site",
+    "_index.md",
+    "_index.markdown",
+    "_index.html",
+    "node_modules",
+];
+
 /// Names that are never articles, whatever their extension: dot-files (and dot-dirs), editor
 /// backups (`foo~`), swap and partial files, Emacs lock/autosave files (`#foo#`), Office
 /// owner files (`~$foo.txt`, binary, while Word has the file open), and vim's `4913` probe (vim
 /// writes it to test that the directory is writable, then deletes it). Also what static site
-/// generators keep out of a site, for a blog moved in whole: names starting with `_` but
-/// Jekyll's `_posts` (`_drafts/`, `_layouts/`, Hugo's `_index.md` section pages), and
-/// `node_modules`.
+/// generators keep out of a site, for a blog moved in whole ([`GENERATOR_NAMES`]).
 pub fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.')
-        || (name.starts_with('_') && name != "_posts")
-        || name == "node_modules"
+        || GENERATOR_NAMES.contains(&name)
         || name.starts_with("~$")
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
@@ -412,6 +424,7 @@ mod tests {
             ("a.htm", Some(Format::Html)),
             (".hidden.md", None),
             ("_index.md", None),
+            ("_notes.md", Some(Format::Markdown)),
             ("a.md~", None),
             ("a.md.swp", None),
             (".a.md.swx", None),

@@ -151,7 +151,7 @@ pub fn local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<FixedOffset>> {
 
 /// The date of a `YYYY-MM-DD-rest` (or `YYYY-MM-DD_rest`, or exactly `YYYY-MM-DD`; Jekyll's
 /// `YYYY-M-D-rest` too) file stem, and the rest of the stem after the separator (empty when the
-/// stem is only a date). `Err` with the prefix when it has that shape but is no date
+/// stem is only a date). `Err` with the prefix when it is meant as a date but is none
 /// (`2024-02-30-`): the article would otherwise be dated by its mtime without a word.
 pub fn stem_date(stem: &str) -> Result<Option<(NaiveDate, &str)>, &str> {
     let Some((prefix, rest)) = date_prefix(stem) else {
@@ -165,7 +165,17 @@ pub fn stem_date(stem: &str) -> Result<Option<(NaiveDate, &str)>, &str> {
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
         .filter(|d| d.year() >= 1);
-    date.map(|d| Some((d, rest))).ok_or(prefix)
+    // Reported only when it is clearly meant as a date (`2024-02-30-`): `0800-12-34-hotline`
+    // or a season's `2023-24-1-` are names.
+    let meant = prefix.len() == 10
+        && (1900..=2199).contains(&y)
+        && (1..=12).contains(&m)
+        && (1..=31).contains(&d);
+    match date {
+        Some(date) => Ok(Some((date, rest))),
+        None if meant => Err(prefix),
+        None => Ok(None),
+    }
 }
 
 /// `stem` cut after a leading `digits{4}-digits{1,2}-digits{1,2}` that ends the stem or is
@@ -328,9 +338,11 @@ mod tests {
             ("2024-05-01_发布会", Ok(Some((d(2024, 5, 1), "发布会")))),
             ("2024-05-01", Ok(Some((d(2024, 5, 1), "")))),
             ("2024-5-1-x", Ok(Some((d(2024, 5, 1), "x")))),
-            ("2024-13-01-x", Err("2024-13-01")),
             ("2024-02-30-bad", Err("2024-02-30")),
-            ("0000-01-01-x", Err("0000-01-01")),
+            ("2024-13-01-x", Ok(None)),
+            ("0000-01-01-x", Ok(None)),
+            ("0800-12-34-hotline", Ok(None)),
+            ("2023-24-1-season", Ok(None)),
             ("2024-05-01x", Ok(None)),
             ("2024-005-01-x", Ok(None)),
             ("20240-05-01-x", Ok(None)),

@@ -1,8 +1,10 @@
-//! Front matter: splitting it off (`---` YAML, `+++` TOML or a `{ }` JSON object on the first
-//! line, or Pelican's and MultiMarkdown's `Title: ...` lines) and reading the keys feedpub knows,
-//! including other tools' names for them (Hugo's `lastmod`, Jekyll's `published: false`), matched
-//! without regard to case. Other keys are ignored (such as `categories`), but a known key with
-//! the wrong type is an error naming the key and its line.
+//! Front matter: splitting it off (`---` YAML or `+++` TOML, on the first line) and reading the
+//! keys feedpub knows, and other tools' names for them (Hugo's `lastmod`, Jekyll's
+//! `published: false`). A key spelled as feedpub spells it with the wrong type is an error naming
+//! the key and its line; another spelling or another tool's name that cannot be read is ignored,
+//! as any other key is (`status: in progress`, `expires: never`), except where ignoring it
+//! would publish what was meant to wait (`publishDate`), and values that hide an article are
+//! read generously (`published: "no"`).
 //!
 //! Both syntaxes are read into one small [`Val`] tree first, so that type checks and messages
 //! are shared. Line numbers are lines of the whole file (the front matter starts on line 2).
@@ -15,28 +17,14 @@ use std::borrow::Cow;
 pub enum Syntax {
     Yaml,
     Toml,
-    /// Hugo's JSON front matter: an object whose `{` and `}` are lines of their own.
-    Json,
-    /// `Key: value` lines up to the first blank line (Pelican, MultiMarkdown), opening with
-    /// `Title:`. Every value is text.
-    Meta,
 }
 
 impl Syntax {
     /// What separates a key from its value on a line.
     fn separator(self) -> char {
         match self {
+            Syntax::Yaml => ':',
             Syntax::Toml => '=',
-            Syntax::Yaml | Syntax::Json | Syntax::Meta => ':',
-        }
-    }
-
-    /// The file line of the front matter text's first line: the one after the delimiter, or
-    /// the first for `Title:` lines, which have none.
-    fn first_line(self) -> usize {
-        match self {
-            Syntax::Meta => 1,
-            Syntax::Yaml | Syntax::Toml | Syntax::Json => FIRST_LINE,
         }
     }
 }
@@ -59,10 +47,11 @@ const FIRST_LINE: usize = 2;
 
 /// Cut `text` (with `\n` line endings) into front matter and body. Front matter opens on the
 /// first line of a Markdown or HTML file. It may also open after blank lines, or in a `.txt`
-/// file (`strict == false`), when its first line has the shape of a key (`title:`, `date =`) or
-/// of a comment: then it is front matter only by its look (`certain` is false), and the caller
-/// takes it as text unless it parses and sets a key feedpub reads. An unclosed one is text
-/// there. A JSON object is always such a guess; so are `Title:` lines.
+/// file (`strict == false`), when the line after the opening `---` or `+++` is shaped like a
+/// key (`layout: post`, `date = ...`): then it is front matter only by its look (`certain` is
+/// false), and the caller takes it as text unless it parses and sets a key as feedpub spells
+/// it, so a rule that starts a Markdown file after a blank line, followed by `Note: the event
+/// moved.`, stays text. An unclosed one is text there.
 pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     let plain = Split {
         front: None,
@@ -83,12 +72,10 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     let (syntax, closers): (Syntax, &[&str]) = match first {
         "---" => (Syntax::Yaml, &["---", "..."]),
         "+++" => (Syntax::Toml, &["+++"]),
-        "{" => (Syntax::Json, &["}"]),
-        _ if strict && blank == 0 => return Ok(meta(text).unwrap_or(plain)),
         _ => return Ok(plain),
     };
     let start = rest.find('\n').map_or(rest.len(), |n| n + 1);
-    let sure = strict && blank == 0 && syntax != Syntax::Json;
+    let sure = strict && blank == 0;
     if !sure && !starts_with_key(syntax, &rest[start..]) {
         return Ok(plain);
     }
@@ -97,12 +84,9 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         let end = rest[pos..].find('\n').map_or(rest.len(), |n| pos + n);
         if closers.contains(&rest[pos..end].trim_end()) {
             let front = &rest[start..pos];
-            let lines = "\n".repeat(blank);
-            let front = match (syntax, blank) {
-                // The braces back around the members, the `{` on the first member's line.
-                (Syntax::Json, _) => Cow::Owned(format!("{lines}{{{front}}}")),
-                (_, 0) => Cow::Borrowed(front),
-                _ => Cow::Owned(lines + front),
+            let front = match blank {
+                0 => Cow::Borrowed(front),
+                n => Cow::Owned("\n".repeat(n) + front),
             };
             return Ok(Split {
                 front: Some((syntax, front)),
@@ -122,18 +106,12 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     ))
 }
 
-/// Whether `text` starts with a line shaped like a key of `syntax` (`Title: ...`,
-/// `date = ...`, `"title": ...`), a TOML table or a comment.
+/// Whether `text` starts with a line shaped like a key of `syntax` (`layout: ...`,
+/// `date = ...`).
 fn starts_with_key(syntax: Syntax, text: &str) -> bool {
     let line = text.split('\n').next().unwrap_or("").trim_start();
-    match syntax {
-        Syntax::Json => line.starts_with('"'),
-        _ if line.starts_with('#') => true,
-        Syntax::Toml if line.starts_with('[') => true,
-        _ => line
-            .split_once(syntax.separator())
-            .is_some_and(|(key, _)| is_key(key.trim_end().trim_matches(['"', '\'']))),
-    }
+    line.split_once(syntax.separator())
+        .is_some_and(|(key, _)| is_key(key.trim_end().trim_matches(['"', '\''])))
 }
 
 /// A key as people write them: a letter or `_`, then letters, digits, `_`, `-`, `.` or spaces.
@@ -146,35 +124,14 @@ fn is_key(key: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
 }
 
-/// Pelican's and MultiMarkdown's metadata: `Title: ...` on the first line, then `Key: value`
-/// lines (or indented continuations), ended by a blank line.
-fn meta(text: &str) -> Option<Split<'_>> {
-    let mut pos = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let content = line.trim_end();
-        if content.is_empty() {
-            return (i > 0).then(|| Split {
-                front: Some((Syntax::Meta, Cow::Borrowed(&text[..pos]))),
-                body: &text[pos + line.len()..],
-                certain: false,
-            });
-        }
-        let keyed = content
-            .split_once(':')
-            .is_some_and(|(k, _)| is_key(k) && (i > 0 || k.eq_ignore_ascii_case("title")));
-        if !keyed && (i == 0 || !line.starts_with([' ', '\t'])) {
-            return None;
-        }
-        pos += line.len();
-    }
-    None
-}
-
 /// A value with the file line of its key, when found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located<T> {
     pub value: T,
     pub line: Option<usize>,
+    /// Whether a value that cannot be read is an error (feedpub's own key) rather than ignored
+    /// (another spelling, another tool's key).
+    pub strict: bool,
 }
 
 /// The keys feedpub reads. Text values are trimmed; empty ones are `None`.
@@ -261,18 +218,6 @@ impl Val {
             T::Table(t) => Val::Map(t.into_iter().map(|(k, v)| (k, Val::from_toml(v))).collect()),
         }
     }
-
-    fn from_json(v: serde_json::Value) -> Val {
-        use serde_json::Value as J;
-        match v {
-            J::Null => Val::Null,
-            J::Bool(b) => Val::Bool(b),
-            J::Number(n) => Val::Num(n.to_string()),
-            J::String(s) => Val::Str(s),
-            J::Array(items) => Val::List(items.into_iter().map(Val::from_json).collect()),
-            J::Object(o) => Val::Map(o.into_iter().map(|(k, v)| (k, Val::from_json(v))).collect()),
-        }
-    }
 }
 
 /// A YAML mapping's entries with text keys, its merge keys (`<<: *defaults`) applied: the
@@ -326,29 +271,37 @@ enum Field {
     Updated,
     Expires,
     Draft,
-    /// Jekyll's `published: false` (a date there is a publish date).
+    /// Jekyll's `published: false`, Obsidian's `publish: false` (a date there is a publish
+    /// date).
     Published,
     /// WordPress's and Ghost's `status: draft`.
     Status,
+    /// Ghost's `visibility: members`: not for a public feed.
+    Visibility,
     Tags,
 }
 
+/// feedpub's own keys.
+const KEYS: [&str; 10] = [
+    "title", "author", "summary", "id", "lang", "slug", "date", "updated", "draft", "tags",
+];
+
 /// feedpub's keys and other tools' names for the same thing, as [`normalize`]d, each with its
-/// rank: when a file has several keys for one field, the lowest rank wins.
-const FIELDS: [(&str, Field, u8); 27] = [
+/// rank: when a file has several keys for one field, the lowest rank wins (and feedpub's own
+/// spelling over another case of it).
+const FIELDS: [(&str, Field, u8); 28] = [
     ("title", Field::Title, 0),
     ("author", Field::Author, 0),
     ("authors", Field::Author, 1),
     ("summary", Field::Summary, 0),
     ("excerpt", Field::Summary, 1),
-    ("description", Field::Summary, 2),
     ("id", Field::Id, 0),
     ("lang", Field::Lang, 0),
-    ("language", Field::Lang, 1),
     ("slug", Field::Slug, 0),
     ("date", Field::Date, 0),
     ("publishdate", Field::PublishDate, 0),
     ("pubdate", Field::PublishDate, 1),
+    ("publishedat", Field::PublishDate, 2),
     ("updated", Field::Updated, 0),
     ("lastmod", Field::Updated, 1),
     ("lastmodified", Field::Updated, 2),
@@ -360,7 +313,9 @@ const FIELDS: [(&str, Field, u8); 27] = [
     ("unpublishdate", Field::Expires, 3),
     ("draft", Field::Draft, 0),
     ("published", Field::Published, 0),
+    ("publish", Field::Published, 1),
     ("status", Field::Status, 0),
+    ("visibility", Field::Visibility, 0),
     ("tags", Field::Tags, 0),
     // Zola: `[taxonomies] tags = [...]`.
     ("taxonomies", Field::Tags, 1),
@@ -374,18 +329,9 @@ fn normalize(key: &str) -> String {
         .collect()
 }
 
-/// `status` values that publish (WordPress's `future` is a scheduled post: its date says when).
-const PUBLIC_STATUS: [&str; 7] = [
-    "publish",
-    "published",
-    "public",
-    "live",
-    "active",
-    "future",
-    "scheduled",
-];
-
-/// `status` values that keep an article unpublished.
+/// `status` values that keep an article unpublished (WordPress's, Ghost's, and the like).
+/// Others publish, as any key feedpub does not read: `status: in progress` means something
+/// else to its writer.
 const HIDDEN_STATUS: [&str; 8] = [
     "draft",
     "pending",
@@ -397,49 +343,47 @@ const HIDDEN_STATUS: [&str; 8] = [
     "inherit",
 ];
 
+/// Ghost's `visibility` values for posts its readers must be signed in for.
+const HIDDEN_VISIBILITY: [&str; 4] = ["members", "paid", "tiers", "private"];
+
 /// Most tags one article may have: with N tags it appears in N tag feeds, each listing its N
 /// tags, so 3,000 tags in a 17 KB file made 9,000 files and 517 MB of output.
 pub const MAX_TAGS: usize = 64;
+
+/// Whether `s` says no, as people write it in place of `false`.
+fn says_no(s: &str) -> bool {
+    matches!(normalize(s.trim()).as_str(), "false" | "no" | "off" | "0")
+}
 
 /// Parse front matter text of `syntax`.
 pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
     let entries: Vec<(String, Val)> = match syntax {
         Syntax::Yaml => yaml_entries(text)?,
         Syntax::Toml => toml_entries(text)?,
-        Syntax::Json => json_entries(text)?,
-        Syntax::Meta => meta_entries(text),
     };
     // Each field's key and value, the best-ranked key's. Other keys are the user's own (Hugo's,
     // Jekyll's...): not looked at, not even for their line, which costs a pass over the text
     // per key (32,000 keys took 12 s).
-    let mut chosen: Vec<(Field, u8, String, Val)> = Vec::new();
+    let mut chosen: Vec<(Field, (u8, bool), String, Val)> = Vec::new();
     for (key, val) in entries {
         let normal = normalize(&key);
         let Some(&(_, field, rank)) = FIELDS.iter().find(|(k, _, _)| *k == normal) else {
             continue;
         };
+        let rank = (rank, !KEYS.contains(&key.as_str()));
         match chosen.iter_mut().find(|c| c.0 == field) {
             None => chosen.push((field, rank, key, val)),
             Some(c) if rank < c.1 => *c = (field, rank, key, val),
-            Some(c) if rank == c.1 => {
-                let line = key_line(syntax, text, &key, usize::from(c.2 == key));
-                return Err(Fail::at(
-                    line,
-                    ArticleErrorKind::FrontMatter(format!(
-                        "key {key:?}: {:?} is set already (keys are read without regard to case, \
-                         `_` or `-`)",
-                        c.2
-                    )),
-                ));
-            }
             Some(_) => {}
         }
     }
     let mut fm = FrontMatter {
-        recognized: !chosen.is_empty(),
+        recognized: chosen.iter().any(|c| KEYS.contains(&c.2.as_str())),
         ..FrontMatter::default()
     };
     for (field, _, key, val) in chosen {
+        // feedpub's own spelling is checked; another is read when it can be.
+        let strict = KEYS.contains(&key.as_str());
         let line = key_line(syntax, text, &key, 0);
         let val = match val {
             Val::Num(n) => Val::Num(written_number(syntax, text, line).unwrap_or(n)),
@@ -454,69 +398,92 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
                 )),
             )
         };
-        let located = |value: String| Located { value, line };
-        let date = |val: &Val| match val {
-            Val::Null => Ok(None),
-            Val::Str(s) | Val::Date(s) => Ok(Some(located(s.clone()))),
-            other => Err(bad(
-                "a date such as 2024-05-01 or 2024-05-01T08:00:00+08:00",
-                other,
-            )),
+        // A value of the wrong type: an error for feedpub's own key, else the key is ignored.
+        macro_rules! read {
+            ($value:expr, $expected:expr) => {
+                match $value {
+                    Some(v) => v,
+                    None if strict => return Err(bad($expected, &val)),
+                    None => continue,
+                }
+            };
+        }
+        let located = |value: String, strict: bool| Located {
+            value,
+            line,
+            strict,
         };
+        let date = |val: &Val, strict: bool| match val {
+            Val::Null => Some(None),
+            Val::Str(s) | Val::Date(s) => Some(Some(located(s.clone(), strict))),
+            _ => None,
+        };
+        const A_DATE: &str = "a date such as 2024-05-01 or 2024-05-01T08:00:00+08:00";
         match field {
-            Field::Title => fm.title = prose(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Title => fm.title = read!(prose(&val), "a string"),
             Field::Author => {
-                fm.author = author(&val)
-                    .ok_or_else(|| bad("a name, a list of names, or a table with a name", &val))?
+                fm.author = read!(
+                    author(&val),
+                    "a name, a list of names, or a table with a name"
+                )
             }
-            Field::Summary => fm.summary = prose(&val).ok_or_else(|| bad("a string", &val))?,
-            Field::Id => fm.id = text_value(&val).ok_or_else(|| bad("a string", &val))?,
+            Field::Summary => fm.summary = read!(prose(&val), "a string"),
+            Field::Id => fm.id = read!(text_value(&val), "a string"),
             Field::Lang => {
-                fm.lang = text_value(&val).ok_or_else(|| bad("a string", &val))?;
-                if fm.lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
-                    return Err(bad("a language tag such as en or zh-CN", &val));
+                let lang = read!(text_value(&val), "a string");
+                if lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
+                    read!(None, "a language tag such as en or zh-CN");
+                }
+                fm.lang = lang;
+            }
+            Field::Slug => fm.slug = read!(raw_text(&val), "a string").map(|v| located(v, strict)),
+            Field::Date => fm.date = read!(date(&val, strict), A_DATE),
+            // A publish date that cannot be read is an error whatever its spelling: the
+            // article would go out before its time.
+            Field::PublishDate => {
+                fm.publish_date = match date(&val, true) {
+                    Some(d) => d,
+                    None => return Err(bad(A_DATE, &val)),
                 }
             }
-            Field::Slug => {
-                fm.slug = raw_text(&val)
-                    .ok_or_else(|| bad("a string", &val))?
-                    .map(located)
-            }
-            Field::Date => fm.date = date(&val)?,
-            Field::PublishDate => fm.publish_date = date(&val)?,
-            Field::Updated => fm.updated = date(&val)?,
-            Field::Expires => fm.expires = date(&val)?,
-            Field::Draft => match val {
+            Field::Updated => fm.updated = read!(date(&val, strict), A_DATE),
+            Field::Expires => fm.expires = read!(date(&val, false), A_DATE),
+            Field::Draft => match &val {
                 Val::Bool(b) => fm.draft |= b,
                 Val::Null => {}
-                other => return Err(bad("true or false", &other)),
+                Val::Str(s) if !strict => fm.draft |= !says_no(s) && !s.trim().is_empty(),
+                _ => read!(None, "true or false"),
             },
-            Field::Published => match val {
+            Field::Published => match &val {
                 Val::Bool(b) => fm.draft |= !b,
-                Val::Null => {}
-                other => {
-                    fm.publish_date = date(&other)
-                        .map_err(|_| bad("true, false or a date", &other))?
-                        .or(fm.publish_date)
+                Val::Str(s) | Val::Num(s) if says_no(s) => fm.draft = true,
+                // A date (Ghost's `published_at` is read as one); anything else, such as
+                // `published: 1998 by Penguin`, is another key of the writer's.
+                Val::Str(s) | Val::Date(s) if fm.publish_date.is_none() => {
+                    fm.publish_date = Some(located(s.clone(), false))
                 }
+                _ => {}
             },
-            Field::Status => match text_value(&val).flatten() {
-                None => {}
-                Some(s) => {
-                    let s = normalize(&s);
-                    if HIDDEN_STATUS.contains(&s.as_str()) {
-                        fm.draft = true;
-                    } else if !PUBLIC_STATUS.contains(&s.as_str()) {
-                        return Err(bad("publish, published or draft", &val));
-                    }
+            Field::Status => {
+                if let Val::Str(s) = &val {
+                    fm.draft |= HIDDEN_STATUS.contains(&normalize(s.trim()).as_str());
                 }
-            },
+            }
+            Field::Visibility => {
+                if let Val::Str(s) = &val {
+                    fm.draft |= HIDDEN_VISIBILITY.contains(&normalize(s.trim()).as_str());
+                }
+            }
             Field::Tags => {
                 let list = match key_is(&key, "taxonomies") {
                     true => val.get("tags").unwrap_or(&Val::Null),
                     false => &val,
                 };
-                fm.tags = tags(list).map_err(|e| bad(&e, list))?;
+                fm.tags = match tags(list) {
+                    Ok(t) => t,
+                    Err(e) if strict => return Err(bad(&e, list)),
+                    Err(_) => continue,
+                };
                 for t in &mut fm.tags {
                     if let Cow::Owned(decoded) = super::html::decode_entities(t) {
                         *t = decoded;
@@ -615,55 +582,18 @@ fn toml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
         .collect())
 }
 
-fn json_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
-    if let Some(line) = too_deep(text) {
-        return Err(Fail::at(
-            Some(line + FIRST_LINE - 1),
-            ArticleErrorKind::FrontMatter(format!("JSON nested deeper than {MAX_DEPTH} levels")),
-        ));
-    }
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(text).map_err(|e| {
-            Fail::at(
-                Some(e.line() + FIRST_LINE - 1),
-                ArticleErrorKind::FrontMatter(format!("JSON syntax error: {e}")),
-            )
-        })?;
-    Ok(map
-        .into_iter()
-        .map(|(k, v)| (k, Val::from_json(v)))
-        .collect())
-}
-
-/// `Key: value` lines; an indented line continues the value before it.
-fn meta_entries(text: &str) -> Vec<(String, Val)> {
-    let mut entries: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
-        match (line.starts_with([' ', '\t']), entries.last_mut()) {
-            (true, Some((_, value))) => {
-                value.push(' ');
-                value.push_str(line.trim());
-            }
-            _ => {
-                if let Some((key, value)) = line.split_once(':') {
-                    entries.push((key.trim().to_string(), value.trim().to_string()));
-                }
-            }
-        }
-    }
-    entries.into_iter().map(|(k, v)| (k, Val::Str(v))).collect()
-}
-
 /// Deepest nesting of flow collections (`[`, `{`) or block lists on one line (`- - -`) front
 /// matter may have: the YAML parser's time grows with the square of it (100,000 `[` took 31 s
 /// before its own limit refused them).
 const MAX_DEPTH: usize = 64;
 
 /// The 1-based line of `text` where nesting first goes deeper than [`MAX_DEPTH`], if it does.
-/// Brackets inside quotes are not counted; an unbalanced quote only makes this stricter.
+/// Brackets inside quoted strings (a quote opens one only where a value or item starts, as in
+/// YAML, so `it's` does not) and comments (`#` at a line's start or after a space, so
+/// `https://x/p#s` is no comment) are not counted. A quoted string spanning lines is rare in
+/// front matter; it is taken to end with its line, which can only count fewer brackets.
 fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut quote = None;
     for (n, line) in text.split('\n').enumerate() {
         let dashes = line
             .trim_start()
@@ -673,12 +603,18 @@ fn too_deep(text: &str) -> Option<usize> {
         if dashes > MAX_DEPTH {
             return Some(n + 1);
         }
+        let mut quote = None;
+        let mut prev = b' ';
         for b in line.bytes() {
             match (quote, b) {
                 (Some(q), _) if b == q => quote = None,
                 (Some(_), _) => {}
-                (None, b'"' | b'\'') => quote = Some(b),
-                (None, b'#') => break,
+                (None, b'"' | b'\'')
+                    if matches!(prev, b' ' | b'\t' | b'[' | b'{' | b',' | b':') =>
+                {
+                    quote = Some(b)
+                }
+                (None, b'#') if matches!(prev, b' ' | b'\t') => break,
                 (None, b'[' | b'{') => {
                     depth += 1;
                     if depth > MAX_DEPTH {
@@ -688,6 +624,7 @@ fn too_deep(text: &str) -> Option<usize> {
                 (None, b']' | b'}') => depth = depth.saturating_sub(1),
                 _ => {}
             }
+            prev = b;
         }
     }
     None
@@ -714,9 +651,7 @@ fn file_lines(message: &str) -> String {
 /// A number as written on its key's line (`3.10`, `1.50e3`), when it is a plain scalar there:
 /// the parsed value would print as `3.1` or `1500.0`, another title, slug or GUID.
 fn written_number(syntax: Syntax, text: &str, line: Option<usize>) -> Option<String> {
-    let source = text
-        .split('\n')
-        .nth(line?.checked_sub(syntax.first_line())?)?;
+    let source = text.split('\n').nth(line?.checked_sub(FIRST_LINE)?)?;
     let (_, value) = source.split_once(syntax.separator())?;
     let value = value.split(" #").next().unwrap_or(value).trim();
     let value = value.strip_suffix(',').unwrap_or(value).trim_end();
@@ -806,13 +741,12 @@ fn author(val: &Val) -> Option<Option<String>> {
 fn key_line(syntax: Syntax, text: &str, key: &str, mut skip: usize) -> Option<usize> {
     for (n, line) in text.split('\n').enumerate() {
         let line = match syntax {
-            Syntax::Toml | Syntax::Meta => line.trim_start(),
-            Syntax::Json => line.trim_start().trim_start_matches('{').trim_start(),
+            Syntax::Toml => line.trim_start(),
             Syntax::Yaml => line,
         };
         if syntax == Syntax::Toml && line.starts_with('[') {
             let table = line.trim_end().strip_prefix('[')?.strip_suffix(']')?.trim();
-            return (table == key).then_some(n + syntax.first_line());
+            return (table == key).then_some(n + FIRST_LINE);
         }
         let unquoted = line.strip_prefix(key);
         let quoted = || {
@@ -823,7 +757,7 @@ fn key_line(syntax: Syntax, text: &str, key: &str, mut skip: usize) -> Option<us
         if let Some(rest) = unquoted.or_else(quoted) {
             if rest.trim_start().starts_with(syntax.separator()) {
                 if skip == 0 {
-                    return Some(n + syntax.first_line());
+                    return Some(n + FIRST_LINE);
                 }
                 skip -= 1;
             }

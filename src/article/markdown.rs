@@ -364,8 +364,34 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
     let fence = "`".repeat(longest.max(2) + 1);
     let mut out = String::with_capacity(body.len() + 64);
     let mut open = false;
+    // The fence of the Markdown code block the line is in: tags there are the code's.
+    let mut code: Option<(u8, usize)> = None;
     for line in body.split_inclusive('\n') {
         let t = line.trim();
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let run = |c: u8| t.bytes().take_while(|&b| b == c).count();
+        let marker = [b'`', b'~']
+            .into_iter()
+            .map(|c| (c, run(c)))
+            .find(|&(_, n)| n >= 3)
+            .filter(|_| indent < 4);
+        match (code, marker) {
+            (None, Some(m)) if !open => {
+                code = Some(m);
+                out.push_str(line);
+                continue;
+            }
+            (Some((c, n)), Some((mc, mn))) if mc == c && mn >= n && t.len() == mn => {
+                code = None;
+                out.push_str(line);
+                continue;
+            }
+            (Some(_), _) => {
+                out.push_str(line);
+                continue;
+            }
+            _ => {}
+        }
         let tag = t
             .strip_prefix("{%")
             .and_then(|r| r.strip_suffix("%}"))
@@ -451,6 +477,17 @@ mod tests {
             "{}",
             r.html
         );
+        // Inside a Markdown code block, the tags are the code's (a post about Jekyll).
+        let about =
+            "```liquid\n{% highlight ruby %}\nx\n{% endhighlight %}\n{% raw %}\n```\n\nAfter.\n";
+        let r = render(about, Some("T"), true);
+        assert!(
+            r.html
+                .contains("{% highlight ruby %}\nx\n{% endhighlight %}\n{% raw %}\n</code></pre>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<p>After.</p>"), "{}", r.html);
         // Inline or unmatched tags are left as written.
         let r = render(
             "Use {% highlight %} inline.\n\n{% endhighlight %}\n",

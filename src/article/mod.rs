@@ -301,56 +301,61 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     };
 
     let stem = src.path.file_stem().map(readable_name).unwrap_or_default();
-    // A page bundle (Hugo's `my-post/index.md`) is named by its directory: every bundle's
-    // article was `index`, and all but one collided.
-    let stem = match src.path.parent().and_then(Path::file_name) {
-        Some(dir) if stem.eq_ignore_ascii_case("index") => readable_name(dir),
-        _ => stem,
-    };
-    // A file name's date that is no date is a problem unless the front matter gives one.
+    // Another spelling's or another tool's date or slug that cannot be read is ignored, as any
+    // key feedpub does not read is.
+    let date_of =
+        |l: &front_matter::Located<String>| match date::parse_date(&l.value, opts.timezone) {
+            Ok(d) => Ok(Some(d)),
+            Err(_) if !l.strict => Ok(None),
+            Err(reason) => Err(Fail::at(
+                l.line,
+                ArticleErrorKind::BadDate {
+                    value: l.value.clone(),
+                    reason,
+                },
+            )),
+        };
+    let fm_date = fm.date.as_ref().map(date_of).transpose()?.flatten();
+    let publish_date = fm.publish_date.as_ref().map(date_of).transpose()?.flatten();
+    let expires = fm.expires.as_ref().map(date_of).transpose()?.flatten();
+    let fm_updated = fm.updated.as_ref().map(date_of).transpose()?.flatten();
+    // A file name's date that is no date (`2024-02-30-`) is a problem unless the front matter
+    // gives one.
     let stem_date = match date::stem_date(&stem) {
         Ok(d) => d,
-        Err(_) if fm.date.is_some() || fm.publish_date.is_some() => None,
+        Err(_) if fm_date.is_some() || publish_date.is_some() => None,
         Err(prefix) => {
             return Err(Fail::from(ArticleErrorKind::BadStemDate(
                 prefix.to_string(),
             )));
         }
     };
-    let slug = match &fm.slug {
-        Some(s) => {
-            slug::explicit(&s.value).map_err(|v| Fail::at(s.line, ArticleErrorKind::BadSlug(v)))?
-        }
-        None => {
-            slug::from_stem(stem_date.map_or(
-                &*stem,
-                |(_, rest)| if rest.is_empty() { &*stem } else { rest },
-            ))
-        }
+    let explicit = match &fm.slug {
+        Some(s) => match slug::explicit(&s.value) {
+            Ok(slug) => Some(slug),
+            Err(_) if !s.strict => None,
+            Err(v) => return Err(Fail::at(s.line, ArticleErrorKind::BadSlug(v))),
+        },
+        None => None,
     };
-    let date_of = |l: &front_matter::Located<String>| {
-        date::parse_date(&l.value, opts.timezone).map_err(|reason| {
-            Fail::at(
-                l.line,
-                ArticleErrorKind::BadDate {
-                    value: l.value.clone(),
-                    reason,
-                },
-            )
-        })
-    };
+    let slug = explicit.unwrap_or_else(|| {
+        slug::from_stem(stem_date.map_or(
+            &*stem,
+            |(_, rest)| if rest.is_empty() { &*stem } else { rest },
+        ))
+    });
     let stem_midnight = stem_date
         .and_then(|(d, _)| date::midnight(d, opts.timezone))
         .filter(date::in_feed_range);
-    let date = match (&fm.date, stem_midnight) {
-        (Some(l), _) => date_of(l)?,
+    let date = match (fm_date, stem_midnight) {
+        (Some(d), _) => d,
         (None, Some(d)) => d,
         (None, None) => {
             let date = date::from_mtime(src.modified, opts.timezone);
             // An undated file from a machine with a wrong clock (or a `tar x` of one) would
             // wait, unannounced, until its mtime comes.
             let ahead = src.modified.duration_since(std::time::SystemTime::now());
-            if fm.publish_date.is_none() && ahead.is_ok_and(|d| d > MTIME_AHEAD) {
+            if publish_date.is_none() && ahead.is_ok_and(|d| d > MTIME_AHEAD) {
                 return Err(Fail::from(ArticleErrorKind::FutureMtime(
                     date.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
                 )));
@@ -359,16 +364,12 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         }
     };
     // A publish date (Hugo's `publishDate`) later than the date holds the article until then.
-    let date = match &fm.publish_date {
-        Some(l) if fm.date.is_none() => date_of(l)?,
-        Some(l) => date_of(l)?.max(date),
+    let date = match publish_date {
+        Some(p) if fm_date.is_none() => p,
+        Some(p) => p.max(date),
         None => date,
     };
-    let expires = fm.expires.as_ref().map(date_of).transpose()?;
-    let updated = match &fm.updated {
-        Some(l) => date_of(l)?.max(date),
-        None => date,
-    };
+    let updated = fm_updated.map_or(date, |u| u.max(date));
 
     let link = permalink(&opts.base_url, &slug);
     // Markdown without raw HTML comes out of `markdown::render` already safe.

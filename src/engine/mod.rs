@@ -477,12 +477,18 @@ impl Engine {
         let first_moves = self.unseen_changes;
         let served = std::mem::take(&mut self.served);
         let (site, _) = Renderer::lazy().render_with(&self.config, articles, now, |key, asset| {
-            if asset.made(crate::site::Coding::Identity) {
-                carry_one(
-                    asset,
-                    Previous::Run(served.get(key), first_moves),
-                    SystemTime::now(),
-                );
+            if !asset.made(crate::site::Coding::Identity) {
+                return;
+            }
+            match served.get(key) {
+                // The same bytes keep their date as recorded, even one a moment ahead (a change
+                // is dated the end of its second): a daemon clamps it to its clock when it
+                // serves it, and two builds in a row leave the manifest as it was.
+                Some(Written {
+                    etag,
+                    last_modified: Some(before),
+                }) if *etag == asset.identity_etag() => asset.last_modified = *before,
+                prev => carry_one(asset, Previous::Run(prev, first_moves), SystemTime::now()),
             }
         });
         site
