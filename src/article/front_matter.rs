@@ -278,6 +278,10 @@ enum Field {
     Status,
     /// Ghost's `visibility: members`: not for a public feed.
     Visibility,
+    /// Hugo's `headless: true`.
+    Headless,
+    /// Hugo's `_build` (or `build`) options.
+    Build,
     Tags,
 }
 
@@ -289,7 +293,7 @@ const KEYS: [&str; 10] = [
 /// feedpub's keys and other tools' names for the same thing, as [`normalize`]d, each with its
 /// rank: when a file has several keys for one field, the lowest rank wins (and feedpub's own
 /// spelling over another case of it).
-const FIELDS: [(&str, Field, u8); 28] = [
+const FIELDS: [(&str, Field, u8); 31] = [
     ("title", Field::Title, 0),
     ("author", Field::Author, 0),
     ("authors", Field::Author, 1),
@@ -315,6 +319,9 @@ const FIELDS: [(&str, Field, u8); 28] = [
     ("published", Field::Published, 0),
     ("publish", Field::Published, 1),
     ("status", Field::Status, 0),
+    ("poststatus", Field::Status, 1),
+    ("headless", Field::Headless, 0),
+    ("build", Field::Build, 0),
     ("visibility", Field::Visibility, 0),
     ("tags", Field::Tags, 0),
     // Zola: `[taxonomies] tags = [...]`.
@@ -355,6 +362,11 @@ fn says_no(s: &str) -> bool {
     matches!(normalize(s.trim()).as_str(), "false" | "no" | "off" | "0")
 }
 
+/// Whether `s` says yes, as people write it in place of `true`.
+fn says_yes(s: &str) -> bool {
+    matches!(normalize(s.trim()).as_str(), "true" | "yes" | "on" | "1")
+}
+
 /// Parse front matter text of `syntax`.
 pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
     let entries: Vec<(String, Val)> = match syntax {
@@ -381,6 +393,7 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
         recognized: chosen.iter().any(|c| KEYS.contains(&c.2.as_str())),
         ..FrontMatter::default()
     };
+    let mut scheduled = false;
     for (field, _, key, val) in chosen {
         // feedpub's own spelling is checked; another is read when it can be.
         let strict = KEYS.contains(&key.as_str());
@@ -451,7 +464,7 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             Field::Draft => match &val {
                 Val::Bool(b) => fm.draft |= b,
                 Val::Null => {}
-                Val::Str(s) if !strict => fm.draft |= !says_no(s) && !s.trim().is_empty(),
+                Val::Str(s) if !strict => fm.draft |= says_yes(s),
                 _ => read!(None, "true or false"),
             },
             Field::Published => match &val {
@@ -466,8 +479,22 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             },
             Field::Status => {
                 if let Val::Str(s) = &val {
-                    fm.draft |= HIDDEN_STATUS.contains(&normalize(s.trim()).as_str());
+                    let s = normalize(s.trim());
+                    fm.draft |= HIDDEN_STATUS.contains(&s.as_str());
+                    scheduled |= matches!(s.as_str(), "scheduled" | "future");
                 }
+            }
+            // Hugo's headless bundles and `_build: {render: never}` are no pages of the site.
+            Field::Headless => {
+                fm.draft |= matches!(&val, Val::Bool(true));
+            }
+            Field::Build => {
+                let never = |k: &str| match val.get(k) {
+                    Some(Val::Bool(false)) => true,
+                    Some(Val::Str(s)) => matches!(normalize(s).as_str(), "never" | "false"),
+                    _ => false,
+                };
+                fm.draft |= never("render") || never("list");
             }
             Field::Visibility => {
                 if let Val::Str(s) = &val {
@@ -503,6 +530,11 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             }
         }
     }
+    // A post scheduled for no date cannot say when: it waits, rather than go out now.
+    fm.draft |= scheduled && fm.date.is_none() && fm.publish_date.is_none();
+    // Front matter found only by its look is front matter when it hides the article, whatever
+    // it calls the key: a draft must not go out with its front matter as text.
+    fm.recognized |= fm.draft;
     Ok(fm)
 }
 

@@ -472,6 +472,14 @@ fn other_spellings_that_cannot_be_read_are_ignored_like_other_keys() {
     assert!(fm("publish: false\n").draft);
     assert!(fm("Draft: yes\n").draft);
     assert!(fm("visibility: members\n").draft);
+    assert!(!fm("title: T\nDraft: maybe\n").draft);
+    assert!(fm("post_status: draft\n").draft);
+    assert!(fm("headless: true\n").draft);
+    assert!(fm("_build:\n  render: never\n  list: never\n").draft);
+    assert!(fm("status: scheduled\n").draft, "scheduled for no date");
+    assert!(!fm("status: scheduled\npublished_at: 2030-01-01T00:00:00Z\n").draft);
+    // A block that hides the article counts as front matter, whatever it calls the key.
+    assert!(fm("published: false\n").recognized);
     assert!(!fm("visibility: public\n").draft);
     assert!(fm("publish_date: soon-ish\n")
         .publish_date

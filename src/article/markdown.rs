@@ -354,7 +354,8 @@ fn first_line(events: &[Event<'_>]) -> Option<String> {
 /// Jekyll's `{% highlight lang %}` … `{% endhighlight %}` and Hugo's `{{< highlight lang >}}` …
 /// `{{< /highlight >}}`, each tag on a line of its own, as fenced code blocks, and Jekyll's
 /// `{% raw %}` and `{% endraw %}` lines left out: a blog moved in from those tools had its code
-/// read as Markdown (a `# comment` became the title, `__init__` bold).
+/// read as Markdown (a `# comment` became the title, `__init__` bold). Tags in code (a fenced
+/// or indented block, a `<pre>`) are the code's, and a block that is never closed is text.
 fn template_code_blocks(body: &str) -> Cow<'_, str> {
     if !body.contains("{%") && !body.contains("{{<") {
         return Cow::Borrowed(body);
@@ -362,11 +363,62 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
     // Longer than any run of backticks in the text, so no line of the code closes it.
     let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let tags: Vec<Option<(&str, &str)>> = in_text(&lines)
+        .map(|(line, text)| text.then(|| template_tag(line)).flatten())
+        .collect();
+    // The last closing tag: an opening one after it is never closed.
+    let last_end = tags
+        .iter()
+        .rposition(|t| matches!(t, Some(("endhighlight" | "/highlight", _))));
     let mut out = String::with_capacity(body.len() + 64);
     let mut open = false;
-    // The fence of the Markdown code block the line is in: tags there are the code's.
-    let mut code: Option<(u8, usize)> = None;
-    for line in body.split_inclusive('\n') {
+    for (i, (line, tag)) in lines.iter().zip(&tags).enumerate() {
+        match (tag, open) {
+            (Some(("highlight", lang)), false) if last_end.is_some_and(|e| e > i) => {
+                out.push_str(&fence);
+                out.push_str(lang);
+                out.push('\n');
+                open = true;
+            }
+            (Some(("endhighlight" | "/highlight", _)), true) => {
+                out.push_str(&fence);
+                out.push('\n');
+                open = false;
+            }
+            (Some(("raw" | "endraw", "")), _) => {}
+            _ => out.push_str(line),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `{% name arg ... %}` or `{{< name arg ... >}}` filling a line (indented less than code is):
+/// the name and the first argument, unquoted (`""` when there is none).
+fn template_tag(line: &str) -> Option<(&str, &str)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent >= 4 || line.starts_with('\t') {
+        return None;
+    }
+    let t = line.trim();
+    let inner = t
+        .strip_prefix("{%")
+        .and_then(|r| r.strip_suffix("%}"))
+        .or_else(|| t.strip_prefix("{{<").and_then(|r| r.strip_suffix(">}}")))?
+        .trim()
+        .trim_matches('-');
+    let mut words = inner.split_whitespace();
+    let name = words.next()?;
+    let arg = words.next().unwrap_or("").trim_matches('"');
+    Some((name, arg))
+}
+
+/// Each line with whether it is text rather than code: inside a fenced code block (its fence
+/// lines included) or a raw `<pre>` element, it is code.
+fn in_text<'a>(lines: &'a [&'a str]) -> impl Iterator<Item = (&'a str, bool)> + 'a {
+    let mut fence: Option<(u8, usize)> = None;
+    let mut pre = false;
+    lines.iter().map(move |&line| {
         let t = line.trim();
         let indent = line.len() - line.trim_start_matches(' ').len();
         let run = |c: u8| t.bytes().take_while(|&b| b == c).count();
@@ -375,47 +427,28 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
             .map(|c| (c, run(c)))
             .find(|&(_, n)| n >= 3)
             .filter(|_| indent < 4);
-        match (code, marker) {
-            (None, Some(m)) if !open => {
-                code = Some(m);
-                out.push_str(line);
-                continue;
+        match (fence, marker) {
+            (None, Some(m)) if !pre => {
+                fence = Some(m);
+                return (line, false);
             }
             (Some((c, n)), Some((mc, mn))) if mc == c && mn >= n && t.len() == mn => {
-                code = None;
-                out.push_str(line);
-                continue;
+                fence = None;
+                return (line, false);
             }
-            (Some(_), _) => {
-                out.push_str(line);
-                continue;
-            }
+            (Some(_), _) => return (line, false),
             _ => {}
         }
-        let tag = t
-            .strip_prefix("{%")
-            .and_then(|r| r.strip_suffix("%}"))
-            .or_else(|| t.strip_prefix("{{<").and_then(|r| r.strip_suffix(">}}")))
-            .map(|r| r.trim().trim_matches('-'));
-        let mut words = tag.into_iter().flat_map(str::split_whitespace);
-        match (words.next(), open) {
-            (Some("highlight"), false) => {
-                let lang = words.next().unwrap_or("").trim_matches('"');
-                out.push_str(&fence);
-                out.push_str(lang);
-                out.push('\n');
-                open = true;
-            }
-            (Some("endhighlight" | "/highlight"), true) => {
-                out.push_str(&fence);
-                out.push('\n');
-                open = false;
-            }
-            (Some("raw" | "endraw"), _) if words.next().is_none() => {}
-            _ => out.push_str(line),
+        let lower = t.to_ascii_lowercase();
+        let was_pre = pre;
+        if lower.contains("<pre") {
+            pre = true;
         }
-    }
-    Cow::Owned(out)
+        if lower.contains("</pre") {
+            pre = false;
+        }
+        (line, !was_pre && !pre)
+    })
 }
 
 fn summary(events: &[Event<'_>]) -> String {
@@ -488,6 +521,15 @@ mod tests {
             r.html
         );
         assert!(r.html.contains("<p>After.</p>"), "{}", r.html);
+        // Indented code, code in a list item, a `<pre>`, and a block never closed stay as written.
+        for text in [
+            "Intro.\n\n    {% highlight ruby %}\n    puts 1\n    {% endhighlight %}\n",
+            "- item\n\n      {% raw %}\n      {{ x }}\n      {% endraw %}\n",
+            "<pre>\n{% highlight ruby %}\nputs 1\n{% endhighlight %}\n</pre>\n",
+            "Intro.\n\n{% highlight ruby %}\nputs 1\n\nLater prose.\n",
+        ] {
+            assert_eq!(template_code_blocks(text), text, "{text:?}");
+        }
         // Inline or unmatched tags are left as written.
         let r = render(
             "Use {% highlight %} inline.\n\n{% endhighlight %}\n",

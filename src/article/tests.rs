@@ -654,6 +654,16 @@ fn other_tools_front_matter_end_to_end() {
     );
     assert_eq!((a.title.as_str(), a.draft), ("Lead", true));
     assert!(!a.content_html.html().contains("draft"));
+    // After a blank line, another tool's key that hides the article is front matter too.
+    for fm in ["published: false", "status: draft"] {
+        let a = ok("b.md", format!("\n---\n{fm}\n---\n# Secret\n\nx\n"));
+        assert!(
+            a.draft && !a.content_html.html().contains("<hr"),
+            "{fm}: {a:?}"
+        );
+        let a = ok("b.txt", format!("---\n{fm}\n---\nSecret\n\nx\n"));
+        assert!(a.draft, "{fm} in a .txt: {a:?}");
+    }
     // A rule then prose shaped like a key stays prose.
     let a = ok("rule.md", "\n---\nNote: moved.\n---\n\nText.\n");
     assert!(a.content_html.html().contains("Note: moved."));
