@@ -559,6 +559,31 @@ fn a_future_dated_article_appears_when_due_without_a_file_event() {
     assert!(Utc::now() >= due, "published before {stamp}");
 }
 
+/// Hugo's `expiryDate`: the running daemon takes the article down on time, page included,
+/// with no file event; a Jekyll draft (`published: false`) is never out.
+#[test]
+fn an_expiring_article_is_taken_down_when_it_expires() {
+    use chrono::{DurationRound, TimeDelta, Utc};
+    let at = Utc::now()
+        .duration_trunc(TimeDelta::seconds(1))
+        .expect("truncate")
+        + TimeDelta::seconds(8);
+    let stamp = at.format("%Y-%m-%dT%H:%M:%SZ");
+    let expiring = format!("---\ntitle: Flash sale\nexpiryDate: {stamp}\n---\n\nToday only.\n");
+    let draft = "---\ntitle: Secret\npublished: false\n---\n\nNot yet.\n";
+    let fx = Fx::start(&[
+        ("alpha.md", &md("Alpha")),
+        ("sale.md", &expiring),
+        ("secret.md", draft),
+    ]);
+    fx.wait_for(&[("alpha", "Alpha"), ("sale", "Flash sale")]);
+    assert_eq!(fx.d.get("/articles/sale/", &[]).status, 200);
+    fx.wait_for(&[("alpha", "Alpha")]);
+    assert!(Utc::now() >= at, "taken down before {stamp}");
+    assert_eq!(fx.d.get("/articles/sale/", &[]).status, 404);
+    assert_eq!(fx.d.get("/articles/secret/", &[]).status, 404);
+}
+
 #[test]
 fn a_chinese_text_file_name_gives_a_unicode_slug() {
     let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
