@@ -154,6 +154,9 @@ pub struct FrontMatter {
     /// Whether any key feedpub reads was there: front matter found only by its look is text
     /// without one.
     pub recognized: bool,
+    /// A `status: scheduled` (or `future`): with no date anywhere, the article waits rather
+    /// than go out now.
+    pub scheduled: bool,
 }
 
 /// Both syntaxes' values, reduced to what the checks need.
@@ -530,8 +533,7 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             }
         }
     }
-    // A post scheduled for no date cannot say when: it waits, rather than go out now.
-    fm.draft |= scheduled && fm.date.is_none() && fm.publish_date.is_none();
+    fm.scheduled = scheduled;
     // Front matter found only by its look is front matter when it hides the article, whatever
     // it calls the key: a draft must not go out with its front matter as text.
     fm.recognized |= fm.draft;

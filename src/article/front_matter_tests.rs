@@ -476,8 +476,7 @@ fn other_spellings_that_cannot_be_read_are_ignored_like_other_keys() {
     assert!(fm("post_status: draft\n").draft);
     assert!(fm("headless: true\n").draft);
     assert!(fm("_build:\n  render: never\n  list: never\n").draft);
-    assert!(fm("status: scheduled\n").draft, "scheduled for no date");
-    assert!(!fm("status: scheduled\npublished_at: 2030-01-01T00:00:00Z\n").draft);
+    assert!(fm("status: scheduled\n").scheduled);
     // A block that hides the article counts as front matter, whatever it calls the key.
     assert!(fm("published: false\n").recognized);
     assert!(!fm("visibility: public\n").draft);

@@ -393,11 +393,11 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `{% name arg ... %}` or `{{< name arg ... >}}` filling a line (indented less than code is):
-/// the name and the first argument, unquoted (`""` when there is none).
+/// `{% name arg ... %}` or `{{< name arg ... >}}` filling a line from its first column (an
+/// indented one is in a list item or code): the name and the first argument, unquoted (`""`
+/// when there is none).
 fn template_tag(line: &str) -> Option<(&str, &str)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent >= 4 || line.starts_with('\t') {
+    if line.starts_with([' ', '\t']) {
         return None;
     }
     let t = line.trim();
@@ -413,11 +413,12 @@ fn template_tag(line: &str) -> Option<(&str, &str)> {
     Some((name, arg))
 }
 
-/// Each line with whether it is text rather than code: inside a fenced code block (its fence
-/// lines included) or a raw `<pre>` element, it is code.
+/// Each line with whether it is Markdown text: inside a fenced code block (its fence lines
+/// included), a raw `<pre>` element or another HTML block (up to a blank line), it is not.
 fn in_text<'a>(lines: &'a [&'a str]) -> impl Iterator<Item = (&'a str, bool)> + 'a {
     let mut fence: Option<(u8, usize)> = None;
     let mut pre = false;
+    let mut html = false;
     lines.iter().map(move |&line| {
         let t = line.trim();
         let indent = line.len() - line.trim_start_matches(' ').len();
@@ -439,6 +440,14 @@ fn in_text<'a>(lines: &'a [&'a str]) -> impl Iterator<Item = (&'a str, bool)> + 
             (Some(_), _) => return (line, false),
             _ => {}
         }
+        if t.is_empty() {
+            html = false;
+        } else if indent < 4
+            && t.strip_prefix('<')
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/'))
+        {
+            html = true;
+        }
         let lower = t.to_ascii_lowercase();
         let was_pre = pre;
         if lower.contains("<pre") {
@@ -447,7 +456,7 @@ fn in_text<'a>(lines: &'a [&'a str]) -> impl Iterator<Item = (&'a str, bool)> + 
         if lower.contains("</pre") {
             pre = false;
         }
-        (line, !was_pre && !pre)
+        (line, !was_pre && !pre && !html)
     })
 }
 
@@ -527,6 +536,8 @@ mod tests {
             "- item\n\n      {% raw %}\n      {{ x }}\n      {% endraw %}\n",
             "<pre>\n{% highlight ruby %}\nputs 1\n{% endhighlight %}\n</pre>\n",
             "Intro.\n\n{% highlight ruby %}\nputs 1\n\nLater prose.\n",
+            "<div>\n{% highlight ruby %}\nputs 1\n{% endhighlight %}\n</div>\n",
+            "1. step\n\n   {% highlight sh %}\n   ls\n   {% endhighlight %}\n",
         ] {
             assert_eq!(template_code_blocks(text), text, "{text:?}");
         }

@@ -363,6 +363,10 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
             date
         }
     };
+    // A post scheduled for no date (none in front matter or file name) cannot say when: it
+    // waits, rather than go out now.
+    let scheduled_for_nothing =
+        fm.scheduled && fm_date.is_none() && publish_date.is_none() && stem_midnight.is_none();
     // A publish date (Hugo's `publishDate`) later than the date holds the article until then.
     let date = match publish_date {
         Some(p) if fm_date.is_none() => p,
@@ -491,7 +495,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
             false => Body::Inline(content_html),
         },
         tags,
-        draft: fm.draft,
+        draft: fm.draft || scheduled_for_nothing,
         expires,
         lang: clean(fm.lang),
     })

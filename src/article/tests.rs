@@ -664,6 +664,15 @@ fn other_tools_front_matter_end_to_end() {
         let a = ok("b.txt", format!("---\n{fm}\n---\nSecret\n\nx\n"));
         assert!(a.draft, "{fm} in a .txt: {a:?}");
     }
+    // Scheduled: waits for its date, or for ever without one; a file-name date counts.
+    assert!(ok("s.md", "---\ntitle: S\nstatus: scheduled\n---\nx\n").draft);
+    assert!(
+        !ok(
+            "2024-01-05-s.md",
+            "---\ntitle: S\nstatus: scheduled\n---\nx\n"
+        )
+        .draft
+    );
     // A rule then prose shaped like a key stays prose.
     let a = ok("rule.md", "\n---\nNote: moved.\n---\n\nText.\n");
     assert!(a.content_html.html().contains("Note: moved."));
