@@ -353,8 +353,9 @@ const HIDDEN_STATUS: [&str; 8] = [
     "inherit",
 ];
 
-/// Ghost's `visibility` values for posts its readers must be signed in for.
-const HIDDEN_VISIBILITY: [&str; 4] = ["members", "paid", "tiers", "private"];
+/// Ghost's `visibility` values for posts its readers must be signed in for (`filter`: some
+/// tiers only).
+const HIDDEN_VISIBILITY: [&str; 5] = ["members", "paid", "tiers", "filter", "private"];
 
 /// Most tags one article may have: with N tags it appears in N tag feeds, each listing its N
 /// tags, so 3,000 tags in a 17 KB file made 9,000 files and 517 MB of output.

@@ -472,6 +472,7 @@ fn other_spellings_that_cannot_be_read_are_ignored_like_other_keys() {
     assert!(fm("publish: false\n").draft);
     assert!(fm("Draft: yes\n").draft);
     assert!(fm("visibility: members\n").draft);
+    assert!(fm("visibility: filter\n").draft);
     assert!(!fm("title: T\nDraft: maybe\n").draft);
     assert!(fm("post_status: draft\n").draft);
     assert!(fm("headless: true\n").draft);
