@@ -332,11 +332,18 @@ const FIELDS: [(&str, Field, u8); 31] = [
 ];
 
 /// A key as matched: lower case, without `_` and `-` (`publishDate`, `publish_date`).
-fn normalize(key: &str) -> String {
-    key.chars()
-        .filter(|c| !matches!(c, '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
+/// Borrowed when there is nothing to change, as for most keys (this runs for every key of
+/// every article).
+fn normalize(key: &str) -> Cow<'_, str> {
+    if !key.contains(|c: char| matches!(c, '_' | '-') || c.is_uppercase()) {
+        return Cow::Borrowed(key);
+    }
+    Cow::Owned(
+        key.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect(),
+    )
 }
 
 /// `status` values that keep an article unpublished (WordPress's, Ghost's, and the like).
@@ -363,12 +370,12 @@ pub const MAX_TAGS: usize = 64;
 
 /// Whether `s` says no, as people write it in place of `false`.
 fn says_no(s: &str) -> bool {
-    matches!(normalize(s.trim()).as_str(), "false" | "no" | "off" | "0")
+    matches!(&*normalize(s.trim()), "false" | "no" | "off" | "0")
 }
 
 /// Whether `s` says yes, as people write it in place of `true`.
 fn says_yes(s: &str) -> bool {
-    matches!(normalize(s.trim()).as_str(), "true" | "yes" | "on" | "1")
+    matches!(&*normalize(s.trim()), "true" | "yes" | "on" | "1")
 }
 
 /// Parse front matter text of `syntax`.
@@ -397,7 +404,6 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
         recognized: chosen.iter().any(|c| KEYS.contains(&c.2.as_str())),
         ..FrontMatter::default()
     };
-    let mut scheduled = false;
     for (field, _, key, val) in chosen {
         // feedpub's own spelling is checked; another is read when it can be.
         let strict = KEYS.contains(&key.as_str());
@@ -484,8 +490,8 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             Field::Status => {
                 if let Val::Str(s) = &val {
                     let s = normalize(s.trim());
-                    fm.draft |= HIDDEN_STATUS.contains(&s.as_str());
-                    scheduled |= matches!(s.as_str(), "scheduled" | "future");
+                    fm.draft |= HIDDEN_STATUS.contains(&&*s);
+                    fm.scheduled |= matches!(&*s, "scheduled" | "future");
                 }
             }
             // Hugo's headless bundles and `_build: {render: never}` are no pages of the site.
@@ -495,18 +501,18 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             Field::Build => {
                 let never = |k: &str| match val.get(k) {
                     Some(Val::Bool(false)) => true,
-                    Some(Val::Str(s)) => matches!(normalize(s).as_str(), "never" | "false"),
+                    Some(Val::Str(s)) => matches!(&*normalize(s), "never" | "false"),
                     _ => false,
                 };
                 fm.draft |= never("render") || never("list");
             }
             Field::Visibility => {
                 if let Val::Str(s) = &val {
-                    fm.draft |= HIDDEN_VISIBILITY.contains(&normalize(s.trim()).as_str());
+                    fm.draft |= HIDDEN_VISIBILITY.contains(&&*normalize(s.trim()));
                 }
             }
             Field::Tags => {
-                let list = match key_is(&key, "taxonomies") {
+                let list = match normalize(&key) == "taxonomies" {
                     true => val.get("tags").unwrap_or(&Val::Null),
                     false => &val,
                 };
@@ -534,16 +540,10 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             }
         }
     }
-    fm.scheduled = scheduled;
     // Front matter found only by its look is front matter when it hides the article, whatever
     // it calls the key: a draft must not go out with its front matter as text.
     fm.recognized |= fm.draft;
     Ok(fm)
-}
-
-/// Whether `key` is `name` as keys are matched.
-fn key_is(key: &str, name: &str) -> bool {
-    normalize(key) == name
 }
 
 fn yaml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
