@@ -34,6 +34,7 @@ fn source(name: &str, text: String) -> Source {
         path: PathBuf::from(name),
         bytes: text.into_bytes(),
         modified: SystemTime::UNIX_EPOCH,
+        dir_name: None,
     }
 }
 

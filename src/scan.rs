@@ -216,6 +216,12 @@ pub fn read_entry_unless(
                 path: path.to_path_buf(),
                 bytes,
                 modified: fp.modified,
+                dir_name: path
+                    .strip_prefix(root)
+                    .ok()
+                    .and_then(Path::parent)
+                    .and_then(Path::file_name)
+                    .map(Into::into),
             },
             fp,
         ),
@@ -503,6 +509,9 @@ mod tests {
             names,
             vec![PathBuf::from("a.md"), PathBuf::from("sub/b.txt")]
         );
+        // The directory a file is in, below the root: a page bundle's name.
+        let dirs: Vec<_> = w.sources.iter().map(|s| s.dir_name.as_deref()).collect();
+        assert_eq!(dirs, [None, Some("sub".as_ref())]);
         assert_eq!(w.problems.len(), 1);
         assert!(matches!(
             w.problems[0].kind,

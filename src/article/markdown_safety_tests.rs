@@ -18,6 +18,7 @@ fn parse_md(body: &str) -> String {
         path: PathBuf::from("articles/a.md"),
         bytes: format!("---\ntitle: T\n---\n{body}").into_bytes(),
         modified: UNIX_EPOCH,
+        dir_name: None,
     };
     let opts = ParseOptions {
         base_url: "https://news.example/".into(),

@@ -44,6 +44,9 @@ pub struct Source {
     pub bytes: Vec<u8>,
     /// The file's modification time: the date of last resort.
     pub modified: SystemTime,
+    /// Name of the directory holding the file, when that is below the articles dir (`None` at
+    /// its top): a page bundle's (`my-post/index.md`) name.
+    pub dir_name: Option<std::ffi::OsString>,
 }
 
 /// Site settings that parsing depends on.
@@ -300,7 +303,13 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         None => (front_matter::FrontMatter::default(), split.body),
     };
 
-    let stem = src.path.file_stem().map(readable_name).unwrap_or_default();
+    let file_stem = src.path.file_stem().map(readable_name).unwrap_or_default();
+    // A page bundle (`my-post/index.md`, as Hugo and Zola lay them out, or a static site's
+    // `2019/my-post/index.html`) is named and dated by its directory.
+    let stem = match &src.dir_name {
+        Some(dir) if file_stem.eq_ignore_ascii_case("index") => readable_name(dir),
+        _ => file_stem,
+    };
     // Another spelling's or another tool's date or slug that cannot be read is ignored, as any
     // key feedpub does not read is.
     let date_of =

@@ -14,6 +14,10 @@ fn source(name: &str, bytes: impl Into<Vec<u8>>) -> Source {
         path: PathBuf::from("articles").join(name),
         bytes: bytes.into(),
         modified: UNIX_EPOCH + Duration::from_secs(MTIME_SECS),
+        dir_name: Path::new(name)
+            .parent()
+            .and_then(Path::file_name)
+            .map(Into::into),
     }
 }
 
@@ -403,10 +407,21 @@ fn slugs_from_stems() {
         ("what?.md", "what-"),
         ("新闻.txt", "新闻"),
         ("2024-05-01_x.md", "x"),
+        // Page bundles are named by their directory; a top-level index.md is not a bundle.
+        ("posts/my-post/index.md", "my-post"),
+        ("2019/06/旧闻/INDEX.html", "旧闻"),
+        ("index.md", "index"),
+        ("notes/index-page.md", "index-page"),
     ];
     for (name, slug) in cases {
         assert_eq!(ok(name, "# T\n").slug, slug, "{name}");
     }
+    // A bundle's directory dates it, as a file name does.
+    let a = ok("2024-05-01-trip/index.md", "# T\n");
+    assert_eq!(
+        (a.slug.as_str(), a.date.to_rfc3339().as_str()),
+        ("trip", "2024-05-01T00:00:00+08:00")
+    );
 }
 
 #[test]
@@ -723,6 +738,7 @@ fn odd_mtimes_of_undated_files() {
         path: PathBuf::from("articles/x.md"),
         bytes: b"# X\n\nbody\n".to_vec(),
         modified,
+        dir_name: None,
     };
     // Before year 1 (tmpfs can hold it): the epoch, not a date no feed can carry.
     let ancient = UNIX_EPOCH - Duration::from_secs(70_000_000_000);

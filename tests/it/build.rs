@@ -684,6 +684,41 @@ fn symlinks_out_of_the_articles_dir_are_not_published() {
     assert!(!t.exists("feeds/articles/passwd"));
 }
 
+/// Hugo's and Zola's page bundles (`my-post/index.md`) are named and dated by their directory,
+/// not all `index` plus a suffix.
+#[test]
+fn page_bundles_are_named_by_their_directory() {
+    let t = TestDir::new();
+    t.write(
+        "articles/posts/2024-03-01-trip/index.md",
+        md("Trip", "", "Went."),
+    );
+    t.write(
+        "articles/posts/garden/index.md",
+        md("Garden", "date: 2024-04-01T00:00:00Z\n", "Grew."),
+    );
+    t.write(
+        "articles/index.md",
+        md("Top", "date: 2024-05-01T00:00:00Z\n", "Top."),
+    );
+    t.run(&["build"]).expect_code(0);
+    let feeds = Feeds::load(&t.path("feeds"));
+    for (title, slug) in [("Trip", "trip"), ("Garden", "garden"), ("Top", "index")] {
+        let url = feeds.item(title)["url"].as_str().unwrap_or_default();
+        assert!(
+            url.ends_with(&format!("/articles/{slug}/")),
+            "{title}: {url}"
+        );
+        assert!(
+            t.exists(&format!("feeds/articles/{slug}/index.html")),
+            "{slug}"
+        );
+    }
+    assert!(feeds.item("Trip")["date_published"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("2024-03-01")));
+}
+
 #[test]
 fn utf16_and_legacy_encodings_are_decoded() {
     let t = TestDir::new();

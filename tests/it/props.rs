@@ -38,6 +38,7 @@ fn source(name: &str, bytes: Vec<u8>) -> Source {
         path: PathBuf::from("articles").join(name),
         bytes,
         modified: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        dir_name: None,
     }
 }
 
