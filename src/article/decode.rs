@@ -83,14 +83,12 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     // NUL and ESC below.
     let controls = has_control(bytes);
     if controls && bytes.contains(&0) {
-        // UTF-8 with a few NULs and no other control character is a text file with stray NULs:
-        // of an even length it also decodes "cleanly" as UTF-16, to CJK mojibake. (UTF-16 text
-        // has NULs in nearly every other byte, or control bytes among its CJK characters.)
+        // UTF-8 with a few NULs is a text file with stray NULs (pasted terminal output, with
+        // escapes too): of an even length it also decodes "cleanly" as UTF-16, to CJK
+        // mojibake. UTF-16 text has NULs in nearly every other byte, or else CJK characters
+        // whose bytes are almost never valid UTF-8.
         let nuls = bytes.iter().filter(|&&b| b == 0).count();
-        if nuls * 8 < bytes.len()
-            && !bytes.iter().any(|&b| b != 0 && is_control(b))
-            && std::str::from_utf8(bytes).is_ok()
-        {
+        if nuls * 8 < bytes.len() && std::str::from_utf8(bytes).is_ok() {
             return Err(ArticleErrorKind::Binary);
         }
         return utf16_without_bom(bytes)

@@ -284,6 +284,14 @@ fn bad_bytes_are_errors_not_mojibake() {
             ArticleErrorKind::Binary,
         ),
         (
+            // Pasted terminal output: an escape and a NUL in UTF-8 of an even length (read as
+            // UTF-16 it was CJK mojibake, and front matter saying `draft: true` went unread).
+            "nul and escape in utf-8",
+            b"---\ntitle: Embargoed draft\ndraft: true\n---\n```\n$ tail logs\n\x1b[31mERROR\0 done\n```\n"
+                .to_vec(),
+            ArticleErrorKind::Binary,
+        ),
+        (
             "utf-16-shaped controls",
             b"\x01\0\x02\0a\0".to_vec(),
             ArticleErrorKind::Binary,

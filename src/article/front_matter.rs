@@ -68,7 +68,14 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         .map(str::len)
         .sum::<usize>();
     let rest = &text[opened..];
-    let first = rest.split('\n').next().unwrap_or("").trim_end();
+    // Zero-width characters pasted before the opening line (a web editor's copy) are not seen
+    // by the writer: `---` after them still opens front matter.
+    let first = rest
+        .split('\n')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'])
+        .trim_end();
     let (syntax, closers): (Syntax, &[&str]) = match first {
         "---" => (Syntax::Yaml, &["---", "..."]),
         "+++" => (Syntax::Toml, &["+++"]),

@@ -86,6 +86,11 @@ fn splitting() {
         ("---\n---", Some((Syntax::Yaml, "")), ""),
         ("---\n---\n# T", Some((Syntax::Yaml, "")), "# T"),
         (" ---\nx\n---\n", None, " ---\nx\n---\n"),
+        (
+            "\u{200B}\u{2060}---\ndraft: true\n---\nbody",
+            Some((Syntax::Yaml, "draft: true\n")),
+            "body",
+        ),
     ];
     for (input, front, body) in cases {
         let got = split(input, true).map(|s| (s.front, s.body));
