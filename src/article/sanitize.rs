@@ -36,6 +36,9 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
         .add_tag_attributes("audio", ["src", "controls"])
         .add_tag_attributes("source", ["src", "srcset", "type", "media"])
+        .add_tag_attributes("time", ["datetime"])
+        // Right-to-left text (Arabic, Hebrew) keeps its direction.
+        .add_generic_attributes(["dir"])
         .add_clean_content_tags(["noscript", "annotation", "annotation-xml"])
         .filter_style_properties(HashSet::from(["text-align"]))
         .attribute_filter(filter);
@@ -556,6 +559,14 @@ mod tests {
         assert!(!too_deep(&many));
         // Generous: it took minutes when each comment searched to the end of the file.
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn direction_and_machine_dates_are_kept() {
+        assert_eq!(
+            sanitize("<p dir=\"rtl\">مرحبا <span dir=\"ltr\">feedpub</span> <time datetime=\"2026-12-07\">اليوم</time></p>"),
+            "<p dir=\"rtl\">مرحبا <span dir=\"ltr\">feedpub</span> <time datetime=\"2026-12-07\">اليوم</time></p>"
+        );
     }
 
     #[test]

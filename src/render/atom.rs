@@ -35,7 +35,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
                 ..Link::default()
             },
             Link {
-                href: doc.base_url().to_string(),
+                href: doc.home_page().to_string(),
                 rel: "alternate".to_string(),
                 mime_type: Some("text/html".to_string()),
                 ..Link::default()

@@ -92,8 +92,9 @@ impl<'a> FeedDoc<'a> {
         format!("{}{file}", self.dir_url)
     }
 
-    pub fn base_url(&self) -> &'a str {
-        &self.config.site.base_url
+    /// The page a reader opens for the feed as a whole: the home page, or a tag's page.
+    pub fn home_page(&self) -> &str {
+        &self.dir_url
     }
 
     pub fn full_content(&self) -> bool {

@@ -141,7 +141,7 @@ impl Page {
         title: &str,
         description: &str,
         canonical: Option<&str>,
-        tags: &[String],
+        tag_feeds: TagFeeds<'_>,
     ) {
         let site = &config.site;
         self.raw("<!DOCTYPE html>\n<html");
@@ -161,41 +161,41 @@ impl Page {
                 .text(url)
                 .raw("\">\n");
         }
-        for (file, mime, label) in FEEDS {
-            self.raw("<link rel=\"alternate\" type=\"")
-                .raw(mime)
-                .raw("\" title=\"");
-            self.text(&site.title)
-                .raw(if site.title.is_empty() { "" } else { " " })
-                .raw(label);
-            self.raw("\" href=\"")
-                .text(&site.base_url)
-                .raw(file)
-                .raw("\">\n");
+        // Feed readers subscribe to the first alternate: the site's feeds, then those of the
+        // page's tags, once each (`Rust` and `rust` share theirs); on a tag page, its own
+        // first.
+        let (tags, own_tag) = match tag_feeds {
+            TagFeeds::Of(tags) => (tags, false),
+            TagFeeds::Own(tag) => (std::slice::from_ref(tag), true),
+        };
+        let site_feeds = (site.title.trim().to_string(), String::new());
+        let mut groups = Vec::with_capacity(tags.len() + 1);
+        if !own_tag {
+            groups.push(site_feeds.clone());
         }
-        // The feeds of the page's tags, for readers' autodiscovery; once each (`Rust` and
-        // `rust` share theirs).
-        let mut seen = Vec::with_capacity(tags.len());
         for tag in tags.iter().filter(|t| !t.trim().is_empty()) {
             let dir = tag_feed_dir(tag);
-            if seen.contains(&dir) {
-                continue;
+            if groups.iter().all(|(_, d)| *d != dir) {
+                groups.push((super::tag_feed_title(config, tag), dir));
             }
-            let title = super::tag_feed_title(config, tag);
+        }
+        if own_tag {
+            groups.push(site_feeds);
+        }
+        for (title, dir) in &groups {
             for (file, mime, label) in FEEDS {
                 self.raw("<link rel=\"alternate\" type=\"")
                     .raw(mime)
                     .raw("\" title=\"")
-                    .text(&title)
-                    .raw(" ")
+                    .text(title)
+                    .raw(if title.is_empty() { "" } else { " " })
                     .raw(label)
                     .raw("\" href=\"")
                     .text(&site.base_url)
-                    .text(&dir)
+                    .text(dir)
                     .raw(file)
                     .raw("\">\n");
             }
-            seen.push(dir);
         }
         self.raw("<style>\n")
             .raw(STYLE)
@@ -317,12 +317,20 @@ pub(super) fn index(config: &Config, items: &[&Article]) -> String {
         title,
         &site.description,
         Some(&site.base_url),
-        &[],
+        TagFeeds::Of(&[]),
     );
     p.site_header(config, "./", "h1");
     p.listing(config, items, "./");
     p.footer("");
     p.0
+}
+
+/// The tag feeds a page links besides the site's, for readers' autodiscovery.
+enum TagFeeds<'t> {
+    /// An article's tags (none on the home page): after the site's feeds.
+    Of(&'t [String]),
+    /// A tag's own page: its feeds first, as readers subscribe to the first.
+    Own(&'t String),
 }
 
 /// `tags/{slug}/index.html`: the latest articles with `tag`, newest first, and its feeds.
@@ -337,7 +345,7 @@ pub(super) fn tag(config: &Config, tag: &str, items: &[&Article]) -> String {
         &super::tag_feed_title(config, tag),
         "",
         Some(&canonical),
-        std::slice::from_ref(&tag.to_string()),
+        TagFeeds::Own(&tag.to_string()),
     );
     p.site_header(config, "../../", "p");
     p.raw("<h1>").text(tag).raw("</h1>\n");
@@ -417,7 +425,7 @@ pub(super) fn article(config: &Config, article: &Article) -> String {
         &title,
         &article.summary,
         Some(&link),
-        &article.tags,
+        TagFeeds::Of(&article.tags),
     );
     p.site_header(config, "../../", "p");
     p.raw("<main>\n<article>\n<h1>")

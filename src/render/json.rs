@@ -80,7 +80,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
     let feed = JsonFeed {
         version: VERSION,
         title: doc.title,
-        home_page_url: doc.base_url(),
+        home_page_url: doc.home_page(),
         feed_url: doc.url_of(JSON_FEED_FILE),
         description: Some(site.description.as_str()).filter(|d| !d.trim().is_empty()),
         language: doc.language,

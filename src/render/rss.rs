@@ -63,7 +63,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
         .sum();
     let channel = Channel {
         title: doc.title.to_string(),
-        link: doc.base_url().to_string(),
+        link: doc.home_page().to_string(),
         description: doc.description.to_string(),
         language: doc.language.map(str::to_string),
         last_build_date: Some(doc.updated.to_rfc2822()),

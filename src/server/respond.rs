@@ -25,8 +25,9 @@ use crate::site::{Asset, Coding};
 type Resp = Response<Full<Bytes>>;
 
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
-const CSP: HeaderValue =
-    HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src * data:");
+const CSP: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; media-src *",
+);
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const PROMETHEUS: HeaderValue =
