@@ -741,10 +741,33 @@ fn tag_feeds_are_filtered_and_share_slugs() {
         ]
     );
 
+    // A tag feed's page is the tag's, in all three formats, and that page offers its own
+    // feeds first (readers subscribe to the first).
+    assert_eq!(ch.text_of("link"), "https://example.com/blog/tags/rust/");
     let atom = parse_xml(&body(&site, "tags/rust/atom.xml"));
     assert_eq!(atom.text_of("id"), "https://example.com/blog/tags/rust/");
     assert_eq!(atom.text_of("updated"), "2024-05-03T02:00:00+00:00");
     assert_eq!(atom.all("entry").count(), 2);
+    let alternate = atom
+        .all("link")
+        .find(|l| l.attr("rel") == Some("alternate"));
+    assert_eq!(
+        alternate.and_then(|l| l.attr("href")),
+        Some("https://example.com/blog/tags/rust/")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&body(&site, "tags/rust/feed.json")).expect("JSON");
+    assert_eq!(json["home_page_url"], "https://example.com/blog/tags/rust/");
+    let page = body(&site, "tags/rust/index.html");
+    let first = page.lines().find(|l| l.contains("rel=\"alternate\""));
+    assert!(
+        first.is_some_and(|l| l.contains("href=\"https://example.com/blog/tags/rust/rss.xml\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"https://example.com/blog/rss.xml\""),
+        "{page}"
+    );
 
     // Non-ASCII tags keep their characters in the key, percent-encoded in URLs.
     let json: serde_json::Value =
