@@ -54,6 +54,16 @@ fn decode_raw(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind
     Ok(text)
 }
 
+/// The line of the first byte of `bytes` that is not UTF-8 (where to look when a file cannot
+/// be decoded), unless a UTF-16 BOM says the file is no UTF-8 at all.
+pub fn first_non_utf8_line(bytes: &[u8]) -> Option<usize> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return None;
+    }
+    let at = std::str::from_utf8(bytes).err()?.valid_up_to();
+    std::str::from_utf8(&bytes[..at]).ok().map(line_at)
+}
+
 /// The line number of the end of `before`, in any newline convention (\n, \r\n, \r).
 fn line_at(before: &str) -> usize {
     let b = before.as_bytes();
@@ -113,6 +123,9 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
             if let Some(text) = utf16_cjk(bytes, 0) {
                 return Ok(Cow::Owned(text));
             }
+        }
+        if let Some(text) = gbk_in_utf8_clothing(bytes, s) {
+            return Ok(Cow::Owned(text));
         }
         return Ok(Cow::Borrowed(s));
     }
@@ -406,6 +419,39 @@ fn utf16_cjk(bytes: &[u8], legacy: i64) -> Option<String> {
         Ok([text]) => Some(text),
         Err(_) => None,
     }
+}
+
+/// GBK whose every hanzi is also a two-byte UTF-8 sequence (`全员通知` is `C8 AB D4 B1 CD A8
+/// D6 AA`, UTF-8 for `ȫԱ֪ͨ`): common in mostly-ASCII text with a few frequent characters
+/// (`5元`). Read as GBK when the UTF-8 reading is mostly characters of blocks such mojibake
+/// lands in and text rarely uses (IPA, combining marks, Armenian, Hebrew points, Syriac...)
+/// and the GBK reading is all CJK, mostly frequent: real UTF-8 Latin, Greek, Cyrillic, Hebrew
+/// or Arabic stays as it is.
+fn gbk_in_utf8_clothing(bytes: &[u8], utf8: &str) -> Option<String> {
+    if utf8.is_ascii() || bytes.iter().any(|&b| b >= 0xE0) {
+        return None;
+    }
+    let rare = |c: char| matches!(c, '\u{0180}'..='\u{0217}' | '\u{021C}'..='\u{036F}' | '\u{0500}'..='\u{05CF}' | '\u{0700}'..='\u{07FF}');
+    let (others, rares) = utf8
+        .chars()
+        .filter(|c| !c.is_ascii())
+        .fold((0, 0), |(n, r), c| (n + 1, r + usize::from(rare(c))));
+    if rares * 2 < others {
+        return None;
+    }
+    let gbk = strict_decode(GB18030, bytes)?;
+    let (mut hanzi, mut frequent) = (0, 0);
+    for c in gbk.chars().filter(|c| !c.is_ascii()) {
+        match c {
+            '\u{4E00}'..='\u{9FFF}' => {
+                hanzi += 1;
+                frequent += usize::from(cjk::frequent(c));
+            }
+            '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF5E}' | '\u{2010}'..='\u{2027}' => {}
+            _ => return None,
+        }
+    }
+    (hanzi > 0 && frequent * 2 >= hanzi).then_some(gbk)
 }
 
 /// Whether invalid UTF-8 is nevertheless mostly valid multi-byte UTF-8 (more valid sequences

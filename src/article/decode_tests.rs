@@ -117,6 +117,31 @@ fn short_gbk_is_not_taken_for_korean() {
 }
 
 #[test]
+fn gbk_that_is_also_valid_utf8_is_read_as_gbk() {
+    for zh in [
+        "全员通知\n\nMeeting at 10:00, room 3.\n",
+        "---\ntitle: Market prices\n---\nApples 5元, pears 3元.\n",
+    ] {
+        let gbk = encode(GB18030, zh);
+        assert!(std::str::from_utf8(&gbk).is_ok(), "{zh} is no example");
+        assert_eq!(decode(&gbk).as_deref(), Ok(zh));
+    }
+    // UTF-8 of other scripts whose bytes are GBK too stays UTF-8.
+    for text in [
+        "Café crème, naïve.",
+        "Ελλάδα",
+        "Москва",
+        "שלום",
+        "مرحبا",
+        "Română: ș, ț",
+        "/ˈhɛloʊ/",
+        "e\u{301}",
+    ] {
+        assert_eq!(decode(text.as_bytes()).as_deref(), Ok(text));
+    }
+}
+
+#[test]
 fn every_encoding_decodes_to_the_same_text() {
     let bom_utf8 = [b"\xEF\xBB\xBF".as_slice(), ZH.as_bytes()].concat();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![

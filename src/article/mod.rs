@@ -285,6 +285,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     }
     .map_err(|kind| match kind {
         ArticleErrorKind::ReplacementChars { line } => Fail::at(Some(line), kind),
+        ArticleErrorKind::Undecodable => Fail::at(decode::first_non_utf8_line(&src.bytes), kind),
         kind => Fail::from(kind),
     })?;
     // Plain text is rarely given front matter, but a `.txt` that opens with one has it.
@@ -489,6 +490,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     content_html.shrink_to_fit();
     let mut summary = clean_text(summary);
     summary.shrink_to_fit();
+    let lang = clean(fm.lang).or_else(|| cjk_language(&title).map(str::to_string));
     Ok(Article {
         path: src.path.clone(),
         format,
@@ -506,8 +508,39 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         tags,
         draft: fm.draft || scheduled_for_nothing,
         expires,
-        lang: clean(fm.lang),
+        lang,
     })
+}
+
+/// The language of a title written mostly in CJK characters (`zh`, `ja` when it has kana, `ko`
+/// when hangul), so that a Chinese `.txt` on an English site gets a Chinese font and voice.
+/// A CJK character weighs as a word of another script (`iPhone 16 发布` is Chinese). The title
+/// alone decides: a first start reads only the heads of most files.
+fn cjk_language(title: &str) -> Option<&'static str> {
+    let (mut words, mut han, mut kana, mut hangul) = (0, 0, 0, 0);
+    let mut in_word = false;
+    for c in title.chars() {
+        let cjk = match c {
+            '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' => &mut han,
+            '\u{3040}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}' => &mut kana,
+            '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{AC00}'..='\u{D7A3}' => {
+                &mut hangul
+            }
+            _ => {
+                words += usize::from(c.is_alphabetic() && !in_word);
+                in_word = c.is_alphabetic();
+                continue;
+            }
+        };
+        *cjk += 1;
+        in_word = false;
+    }
+    match han + kana + hangul {
+        n if n == 0 || n <= words => None,
+        _ if kana > 0 => Some("ja"),
+        _ if hangul > han => Some("ko"),
+        _ => Some("zh"),
+    }
 }
 
 /// `s` without XML-forbidden characters ([`xml_safe`]) and without U+FFFD. [`decode`] refuses

@@ -196,6 +196,12 @@ fn errors_name_the_line() {
             assert_eq!(value, want);
         }
     }
+    // A file that cannot be decoded: the line of its first byte that is not UTF-8.
+    let e = err(
+        "x.md",
+        b"---\ntitle: t\n---\nna\xc3\xafve\nline5 caf\xc3\xa9 \xe9 ok\n".to_vec(),
+    );
+    assert_eq!((e.line, e.kind), (Some(5), ArticleErrorKind::Undecodable));
     let shown = err("2024-x.md", "---\ntitle: x\ndate: soon\n---\n").to_string();
     assert!(
         shown.starts_with("articles/2024-x.md:3: invalid date \"soon\""),
@@ -397,6 +403,25 @@ fn markdown_sanitizing_keeps_markdown_features() {
             "{kept} in {}",
             a.content_html.html()
         );
+    }
+}
+
+#[test]
+fn a_title_in_cjk_gives_the_language_unless_front_matter_does() {
+    let cases = [
+        ("a.txt", "城东菜市场改造完成\n\n正文。\n", Some("zh")),
+        ("b.txt", "東京の天気\n\n晴れ。\n", Some("ja")),
+        ("c.txt", "서울 날씨\n\n맑음.\n", Some("ko")),
+        ("d.md", "# iPhone 16 发布\n\nBody.\n", Some("zh")),
+        ("e.md", "# Why 中文 matters here\n\nBody.\n", None),
+        (
+            "f.md",
+            "---\ntitle: 城东\nlang: zh-Hant\n---\nBody.\n",
+            Some("zh-Hant"),
+        ),
+    ];
+    for (name, text, lang) in cases {
+        assert_eq!(ok(name, text).lang.as_deref(), lang, "{text}");
     }
 }
 

@@ -78,8 +78,9 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
     };
     // The article's language on each of its texts: the entry inherits the feed's `xml:lang`
     // (the site's), and atom_syndication writes no `xml:lang` on an entry.
+    let lang = feed::own_lang(article, &doc.config.site.language).map(str::to_string);
     let text = |value: &str| Text {
-        lang: article.lang.clone(),
+        lang: lang.clone(),
         ..Text::plain(value)
     };
     Entry {
@@ -107,7 +108,7 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
         content: Some(Content {
             content_type: Some("html".to_string()),
             value: Some(html),
-            lang: article.lang.clone(),
+            lang: lang.clone(),
             ..Content::default()
         })
         .filter(|c| c.value.as_deref().is_some_and(|v| !v.is_empty())),

@@ -36,6 +36,17 @@ pub(super) fn modified(article: &Article) -> DateTime<FixedOffset> {
 }
 
 /// The latest change among `items`, if any.
+/// An article's language where it is not the site's: a `zh` found in a title on a `zh-CN` site
+/// is the site's.
+pub(super) fn own_lang<'a>(article: &'a Article, site_language: &str) -> Option<&'a str> {
+    let lang = article.lang.as_deref().filter(|l| !l.trim().is_empty())?;
+    let narrower = site_language
+        .get(..lang.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(lang))
+        && site_language[lang.len()..].starts_with(['-', '_']);
+    (!(narrower || lang.eq_ignore_ascii_case(site_language))).then_some(lang)
+}
+
 pub(super) fn newest(items: &[&Article]) -> Option<DateTime<FixedOffset>> {
     items.iter().map(|a| modified(a)).max()
 }

@@ -373,11 +373,7 @@ impl Page {
             self.raw("<ol class=\"posts\">\n");
             for article in items {
                 self.raw("<li>\n<article");
-                if let Some(lang) = article
-                    .lang
-                    .as_deref()
-                    .filter(|l| *l != config.site.language && !l.trim().is_empty())
-                {
+                if let Some(lang) = feed::own_lang(article, &config.site.language) {
                     self.lang(lang, right_to_left(&config.site.language));
                 }
                 self.raw(">\n<h2><a href=\"")
@@ -401,11 +397,7 @@ impl Page {
 /// `articles/{slug}/index.html`: the whole article.
 pub(super) fn article(config: &Config, article: &Article) -> String {
     let site = &config.site;
-    let lang = article
-        .lang
-        .as_deref()
-        .filter(|l| !l.trim().is_empty())
-        .unwrap_or(&site.language);
+    let lang = feed::own_lang(article, &site.language).unwrap_or(&site.language);
     let title = if site.title.is_empty() {
         article.title.clone()
     } else {

@@ -73,7 +73,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
             date_modified: feed::modified(article).to_rfc3339(),
             tags: &article.tags,
             authors: authors(article.author.as_deref()),
-            language: article.lang.as_deref(),
+            language: feed::own_lang(article, &doc.config.site.language),
         })
         .collect();
     let site = &doc.config.site;

@@ -953,6 +953,20 @@ fn article_page_shape() {
     // Without an article language the site language is used.
     let site = render_site(&config(), &arcs(vec![article("b", 1, &[])]), now());
     assert!(body(&site, "articles/b/index.html").starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    // A language that only narrows the site's is the site's (`zh` found in a title, `zh-CN`
+    // configured), in the pages and the feeds.
+    let mut zh = config();
+    zh.site.language = "zh-CN".to_string();
+    let mut c = article("c", 1, &[]);
+    c.lang = Some("zh".to_string());
+    let site = render_site(&zh, &arcs(vec![c]), now());
+    assert!(
+        body(&site, "articles/c/index.html").starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">")
+    );
+    assert!(!body(&site, "index.html").contains("<article lang="));
+    let json: serde_json::Value = serde_json::from_str(&body(&site, "feed.json")).expect("JSON");
+    assert_eq!(json["items"][0].get("language"), None);
+    assert!(!body(&site, "atom.xml").contains("xml:lang=\"zh\""));
 }
 
 #[test]

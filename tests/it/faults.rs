@@ -465,7 +465,7 @@ fn the_articles_dir_deleted_moved_or_replaced_by_a_symlink_is_followed() {
     wait_for_titles(&d, &second, "recreated");
     assert!(alive(pid), "the daemon exited");
     assert!(
-        d.log().contains("the articles directory is back"),
+        d.wait_log_line(DEADLINE, |l| l.contains("the articles directory is back")),
         "its return was not logged\n{}",
         d.log()
     );
@@ -745,7 +745,7 @@ fn a_full_out_dir_keeps_serving_from_memory_and_writing_resumes() {
         tail(&d.log(), 3000)
     );
     assert!(
-        d.log().contains("still serving from memory"),
+        d.wait_log_line(DEADLINE, |l| l.contains("still serving from memory")),
         "the write error was not logged"
     );
 }
