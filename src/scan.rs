@@ -177,7 +177,8 @@ pub fn read_entry_unless(
             }))
         }
     };
-    let meta = if meta.file_type().is_symlink() {
+    let via_link = meta.file_type().is_symlink();
+    let meta = if via_link {
         if !link_stays_inside(root, path) {
             return Some(Entry::NotArticle);
         }
@@ -210,8 +211,14 @@ pub fn read_entry_unless(
     if known(fp) {
         return None;
     }
-    Some(match read_limited(path, max_bytes, meta.len()) {
-        Ok(bytes) => Entry::Article(
+    let read = open_inside(root, path, &meta, via_link).and_then(|file| {
+        file.map(|f| read_limited(f, path, max_bytes, meta.len()))
+            .transpose()
+    });
+    Some(match read {
+        // A directory on its path became a symlink out of the tree since it was listed.
+        Ok(None) => Entry::NotArticle,
+        Ok(Some(bytes)) => Entry::Article(
             Source {
                 path: path.to_path_buf(),
                 bytes,
@@ -245,8 +252,12 @@ pub fn read_entry_unless(
 /// The file's bytes, at most `max_bytes` of them. `size_hint` (the size it was stat'ed at) sizes
 /// the buffer, so a file that has not changed is read whole by its first `read` (and its end
 /// seen by the second) with no reallocation; `Take` alone would start small and grow.
-fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, ArticleErrorKind> {
-    let file = fs::File::open(path).map_err(|e| io_problem(&e))?;
+fn read_limited(
+    file: fs::File,
+    path: &Path,
+    max_bytes: u64,
+    size_hint: u64,
+) -> Result<Vec<u8>, ArticleErrorKind> {
     // One spare byte: the read that finds the end then needs no probe buffer or growth.
     let capacity = size_hint.min(max_bytes).saturating_add(1);
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
@@ -263,6 +274,76 @@ fn read_limited(path: &Path, max_bytes: u64, size_hint: u64) -> Result<Vec<u8>, 
         });
     }
     Ok(bytes)
+}
+
+/// Open the article `path` that was looked at as `meta` (through a symlink inside the tree
+/// when `via_link`), making sure what is opened is that file, inside `root`: `None` when it
+/// is reached only through a directory that became a symlink since it was listed (published,
+/// it would leak a file from anywhere). Never waits on a FIFO swapped in since the look
+/// (`O_NONBLOCK`), nor follows a symlink swapped in for a regular file (`O_NOFOLLOW`); such a
+/// swap is read again soon, as a file that cannot be read now.
+fn open_inside(
+    root: &Path,
+    path: &Path,
+    meta: &fs::Metadata,
+    via_link: bool,
+) -> Result<Option<fs::File>, ArticleErrorKind> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nofollow = if via_link { 0 } else { libc::O_NOFOLLOW };
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | nofollow)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => ArticleErrorKind::Busy("replaced while being read".into()),
+            _ => io_problem(&e),
+        })?;
+    let opened = file.metadata().map_err(|e| io_problem(&e))?;
+    if !opened.is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
+        return Err(ArticleErrorKind::Busy("replaced while being read".into()));
+    }
+    Ok(inside(root, path, &file, via_link).then_some(file))
+}
+
+/// Whether the open `file` (`path`, or a symlink's target when `via_link`) is in the articles
+/// dir, by the path the kernel opened it at. Fast when no symlink is on the way (the opened
+/// path is `path`); else `root` is resolved.
+fn inside(root: &Path, path: &Path, file: &fs::File, via_link: bool) -> bool {
+    use std::os::fd::AsRawFd;
+    // A file at the top (`O_NOFOLLOW`, and the articles dir may itself be a symlink).
+    let top = path.parent() == Some(root);
+    if top && !via_link {
+        return true;
+    }
+    let Ok(real) = fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) else {
+        // No /proc (a bare chroot): every directory on the way is looked at instead.
+        return via_link || real_dirs_between(root, path);
+    };
+    if !via_link && std::path::absolute(path).is_ok_and(|p| p == real) {
+        return true;
+    }
+    let Ok(real_root) = fs::canonicalize(root) else {
+        return false;
+    };
+    match path.strip_prefix(root) {
+        _ if via_link => real.starts_with(&real_root),
+        Ok(rel) => real == real_root.join(rel),
+        Err(_) => false,
+    }
+}
+
+/// Whether every directory from `root` (excluded) down to `path`'s parent is a directory and
+/// not a symlink to one.
+fn real_dirs_between(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut dir = root.to_path_buf();
+    let parents = rel.parent().map_or(0, |p| p.components().count());
+    rel.components().take(parents).all(|c| {
+        dir.push(c);
+        fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir())
+    })
 }
 
 /// The problem of a directory under the articles dir that cannot be listed or entered.
@@ -524,6 +605,41 @@ mod tests {
     }
 
     #[test]
+    fn what_is_swapped_in_after_the_look_is_not_read() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (root, outside) = (dir.path().join("arts"), dir.path().join("outside"));
+        fs::create_dir_all(root.join("sub"))?;
+        fs::create_dir_all(&outside)?;
+        fs::write(outside.join("x.md"), "# Secret")?;
+        // A FIFO in place of the file looked at: no wait for a writer, read again soon.
+        let path = root.join("a.md");
+        fs::write(&path, "# A")?;
+        let meta = fs::symlink_metadata(&path)?;
+        fs::remove_file(&path)?;
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())?;
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert!(matches!(
+            open_inside(&root, &path, &meta, false),
+            Err(ArticleErrorKind::Busy(_))
+        ));
+        // A symlink in place of a regular file is not followed.
+        fs::remove_file(&path)?;
+        std::os::unix::fs::symlink(outside.join("x.md"), &path)?;
+        assert!(open_inside(&root, &path, &meta, false).is_err());
+        // A directory on the way turned into a symlink out of the tree.
+        fs::remove_dir(root.join("sub"))?;
+        std::os::unix::fs::symlink(&outside, root.join("sub"))?;
+        let through = root.join("sub/x.md");
+        assert!(matches!(
+            read_entry(&root, &through, 1 << 20),
+            Entry::NotArticle
+        ));
+        assert!(!real_dirs_between(&root, &through));
+        Ok(())
+    }
+
+    #[test]
     fn the_size_hint_only_sizes_the_buffer() -> io::Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("a.md");
@@ -533,12 +649,12 @@ mod tests {
         // The file may have grown or shrunk since it was stat'ed.
         for hint in [0, 1, len - 1, len, len + 1, 10 * len] {
             assert_eq!(
-                read_limited(&path, 1 << 20, hint).as_deref(),
+                read_limited(fs::File::open(&path)?, &path, 1 << 20, hint).as_deref(),
                 Ok(text.as_bytes()),
                 "{hint}"
             );
             assert_eq!(
-                read_limited(&path, len - 1, hint),
+                read_limited(fs::File::open(&path)?, &path, len - 1, hint),
                 Err(ArticleErrorKind::TooLarge {
                     size: len,
                     limit: len - 1
@@ -546,7 +662,7 @@ mod tests {
                 "{hint}"
             );
             assert_eq!(
-                read_limited(&path, len, hint).map(|b| b.len()),
+                read_limited(fs::File::open(&path)?, &path, len, hint).map(|b| b.len()),
                 Ok(text.len())
             );
         }

@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 
 use crate::util::{
-    assert_well_formed_xml, entry_titles, feedpub, parse_feed, parse_json, run, tree, TestDir, REPO,
+    assert_well_formed_xml, entry_titles, feedpub, mkfifo, parse_feed, parse_json, run, tree,
+    TestDir, REPO,
 };
 
 /// The base URL when none is configured (derived from the default listen address).
@@ -1409,12 +1410,6 @@ fn a_fifo_with_an_article_name_is_reported_not_read() {
     t.run(&["build"]).expect_code(1);
     let feeds = Feeds::load(&t.path("feeds"));
     assert_eq!(entry_titles(&feeds.rss), ["A"]);
-}
-
-fn mkfifo(path: &std::path::Path) {
-    let path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0, "mkfifo");
 }
 
 /// A front matter `id` copied from another article's URL would give two items one GUID and

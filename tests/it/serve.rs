@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use crate::util::{
-    assert_well_formed_xml, entry_titles, parse_feed, parse_json, wait_until, Conn, Daemon,
+    assert_well_formed_xml, entry_titles, parse_feed, parse_json, tree, wait_until, Conn, Daemon,
     Response, TestDir,
 };
 
@@ -406,6 +406,33 @@ fn directory_symlinks_present_at_start_are_not_watched_through() {
     // A barrier: once Gamma shows, the edit outside was seen too, if it ever is.
     fx.write("gamma.md", &md("Gamma"));
     fx.wait_for(&[("alpha", "Alpha"), ("beta", "Beta two"), ("gamma", "Gamma")]);
+}
+
+#[test]
+fn a_directory_turned_into_a_symlink_out_of_the_tree_leaks_nothing() {
+    // The events name `sub/secret.md`; by the time it is read, `sub` leads outside.
+    let fx = Fx::start(&[("alpha.md", &md("Alpha"))]);
+    fx.dir.write("outside/secret.md", md("Secret outside"));
+    // At the pace of a shell script, so that the daemon watches `sub` by the time it goes.
+    for pause in [1, 3, 10] {
+        let sub = format!("sub{pause}");
+        fs::create_dir(fx.art(&sub)).expect("mkdir");
+        thread::sleep(Duration::from_millis(pause));
+        fx.write(&format!("{sub}/secret.md"), "x\n");
+        thread::sleep(Duration::from_millis(pause));
+        fs::remove_dir_all(fx.art(&sub)).expect("rm -rf");
+        std::os::unix::fs::symlink(fx.dir.path("outside"), fx.art(&sub)).expect("symlink");
+    }
+    // A barrier: once Gamma shows, the events of `sub` were handled.
+    fx.write("gamma.md", &md("Gamma"));
+    fx.wait_for(&[("alpha", "Alpha"), ("gamma", "Gamma")]);
+    let out = tree(&fx.dir.path("out"));
+    let leaked: Vec<&String> = out
+        .iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("Secret outside"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(leaked.is_empty(), "published from outside: {leaked:?}");
 }
 
 #[test]

@@ -837,3 +837,10 @@ fn http_client_reads_length_chunked_and_close_delimited_bodies() {
     }));
     assert!(n >= 2);
 }
+
+/// Make a FIFO at `path`.
+pub fn mkfifo(path: &Path) {
+    let path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0, "mkfifo");
+}
