@@ -232,7 +232,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 }
                 let changed;
                 let held = signal.writing();
-                let before = engine.len();
+                let (before, upserted) = (engine.len(), engine.upserted());
                 // The directory away before this batch: what brings it back is a copy in
                 // progress (`rm -rf articles && cp -r new articles`), to be let settle.
                 let was_away = engine.is_away();
@@ -255,7 +255,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     cache_dirty = true;
                     // An edit or a new article is published at once (ending a hold); a removal
                     // waits for the removals to stop.
-                    let removed = engine.len() < before;
+                    let removed = engine.len() < before && engine.upserted() == upserted;
                     if removed || hold.frozen || was_away {
                         hold.extend();
                         // The directory replaced or back: the rest of it is on its way.

@@ -66,6 +66,8 @@ pub struct Engine {
     pending: bool,
     /// Whether the last rescan found the articles directory missing (to say when it is back).
     root_missing: bool,
+    /// How many new or changed articles file events have brought (see [`Engine::upserted`]).
+    upserted: usize,
     /// Files a writer still has open, as the watcher last told ([`Engine::hold`]): a walk
     /// leaves them as they were, and the watcher hands each over once it is closed.
     held: std::collections::HashSet<PathBuf>,
@@ -135,6 +137,7 @@ impl Engine {
             defer: false,
             pending: false,
             root_missing: false,
+            upserted: 0,
             held: std::collections::HashSet::new(),
             to_complete: Vec::new(),
             spill: None,
@@ -169,6 +172,12 @@ impl Engine {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// How many new or changed articles file events have brought so far: a batch that removes
+    /// articles and brings one too (`git checkout`, `mv new.md old.md`) is no removal to hold.
+    pub fn upserted(&self) -> usize {
+        self.upserted
     }
 
     /// Number of articles held (published or not).
@@ -260,7 +269,11 @@ impl Engine {
             Entry::Article(src, fp) => {
                 self.seen.insert(src.path.clone(), fp);
                 match article::parse(&src, &self.opts) {
-                    Ok(a) => self.store.upsert(a),
+                    Ok(a) => {
+                        let changed = self.store.upsert(a);
+                        self.upserted += usize::from(changed);
+                        changed
+                    }
                     Err(p) => self.store.fail(p),
                 }
             }

@@ -1004,6 +1004,35 @@ fn edits_within_one_second_never_leave_if_modified_since_a_304() {
 }
 
 #[test]
+fn an_edit_in_the_same_batch_as_a_removal_is_not_held() {
+    // `git checkout` or `mv new.md old.md` edit and remove at once: the edit is published
+    // then, not once removals stop (here they go on, one every 200 ms, for 3 s).
+    let names: Vec<String> = (0..15).map(|i| format!("r{i:02}.md")).collect();
+    let mut files: Vec<(&str, String)> = names.iter().map(|n| (n.as_str(), md(n))).collect();
+    files.push(("keep.md", md("Keep")));
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let fx = Fx::start_with(&refs, None);
+    assert!(
+        wait_until(DEADLINE, || fx.state().is_ok_and(|s| s.len() == 16)),
+        "never published all 16"
+    );
+    fs::remove_file(fx.art(&names[0])).expect("rm");
+    fx.write("keep.md", &md("Keep two"));
+    let mut seen_while_removing = false;
+    for name in &names[1..] {
+        thread::sleep(Duration::from_millis(200));
+        seen_while_removing |= fx.state().is_ok_and(|s| s.contains_key("Keep two"));
+        fs::remove_file(fx.art(name)).expect("rm");
+    }
+    assert!(
+        seen_while_removing,
+        "the edit waited for the removals\n{}",
+        fx.d.log()
+    );
+    fx.wait_for(&[("keep", "Keep two")]);
+}
+
+#[test]
 fn rm_rf_of_a_large_articles_dir_keeps_the_whole_last_build() {
     // `rm -rf` of a large directory takes longer than a batch: its first batches must not be
     // published, or the site left when the directory itself goes is a random part of it.
