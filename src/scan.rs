@@ -65,7 +65,30 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name == "4913"
         || [".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak"]
             .iter()
-            .any(|s| name.to_ascii_lowercase().ends_with(s))
+            .any(|s| {
+                let tail = name.len().checked_sub(s.len()).and_then(|at| name.get(at..));
+                tail.is_some_and(|t| t.eq_ignore_ascii_case(s))
+            })
+        || is_conflict_copy(name)
+}
+
+/// The copies a merge or a sync conflict leaves beside a file, with its extension:
+/// `git mergetool`'s `post_BASE_1234.md` (also `_BACKUP_`, `_LOCAL_`, `_REMOTE_`), Syncthing's
+/// `post.sync-conflict-20261207-120000-ABCDEFG.md`, Dropbox's and Nextcloud's `post (conflicted
+/// copy 2026-12-07).md`.
+fn is_conflict_copy(name: &str) -> bool {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let mergetool = ["_BACKUP_", "_BASE_", "_LOCAL_", "_REMOTE_"].iter().any(|side| {
+        stem.rsplit_once(side).is_some_and(|(before, pid)| {
+            !before.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+        })
+    });
+    mergetool
+        || stem.contains(".sync-conflict-")
+        || stem
+            .as_bytes()
+            .windows(15)
+            .any(|w| w.eq_ignore_ascii_case(b"conflicted copy"))
 }
 
 /// Whether any component of `path` below `root` is ignored (a dot-dir hides all it holds).
@@ -522,6 +545,13 @@ mod tests {
             ("4913", None),
             ("a.png", None),
             ("README", None),
+            ("post_BASE_9917.md", None),
+            ("post_REMOTE_12.md", None),
+            ("post_LOCAL_x.md", Some(Format::Markdown)),
+            ("_BASE_1.md", Some(Format::Markdown)),
+            ("post.sync-conflict-20261207-120000-ABCDEFG.md", None),
+            ("post (conflicted copy 2026-12-07).md", None),
+            ("post (Alice's Conflicted Copy 2026-12-07).txt", None),
         ];
         for (name, want) in cases {
             assert_eq!(classify(Path::new(name)), want, "{name}");
