@@ -66,7 +66,10 @@ pub fn is_ignored_name(name: &str) -> bool {
         || [".swp", ".swx", ".tmp", ".part", ".crdownload", ".bak"]
             .iter()
             .any(|s| {
-                let tail = name.len().checked_sub(s.len()).and_then(|at| name.get(at..));
+                let tail = name
+                    .len()
+                    .checked_sub(s.len())
+                    .and_then(|at| name.get(at..));
                 tail.is_some_and(|t| t.eq_ignore_ascii_case(s))
             })
         || is_conflict_copy(name)
@@ -78,11 +81,13 @@ pub fn is_ignored_name(name: &str) -> bool {
 /// copy 2026-12-07).md`.
 fn is_conflict_copy(name: &str) -> bool {
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-    let mergetool = ["_BACKUP_", "_BASE_", "_LOCAL_", "_REMOTE_"].iter().any(|side| {
-        stem.rsplit_once(side).is_some_and(|(before, pid)| {
-            !before.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
-        })
-    });
+    let mergetool = ["_BACKUP_", "_BASE_", "_LOCAL_", "_REMOTE_"]
+        .iter()
+        .any(|side| {
+            stem.rsplit_once(side).is_some_and(|(before, pid)| {
+                !before.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+            })
+        });
     mergetool
         || stem.contains(".sync-conflict-")
         || stem

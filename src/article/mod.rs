@@ -151,6 +151,8 @@ pub enum ArticleErrorKind {
     BadStemDate(String),
     #[error("no date, and its modification time ({0}) is more than a day ahead of the clock; give it a `date` in front matter or a YYYY-MM-DD- file name prefix, or `touch` it")]
     FutureMtime(String),
+    #[error("holds an unresolved merge conflict (`<<<<<<<`, `=======` and `>>>>>>>` lines, the first on this line): resolve it")]
+    MergeConflict,
     #[error("id {id:?} is also used by {other}; this article's id is its permalink instead")]
     IdCollision { id: String, other: String },
 }
@@ -288,6 +290,9 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         ArticleErrorKind::Undecodable => Fail::at(decode::first_non_utf8_line(&src.bytes), kind),
         kind => Fail::from(kind),
     })?;
+    if let Some(line) = conflict_markers(&text, format) {
+        return Err(Fail::at(Some(line), ArticleErrorKind::MergeConflict));
+    }
     // Plain text is rarely given front matter, but a `.txt` that opens with one has it.
     let split = front_matter::split(&text, format != Format::Text)?;
     let (fm, body) = match split.front {
@@ -510,6 +515,44 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         expires,
         lang,
     })
+}
+
+/// The line of the `<<<<<<<` of a merge conflict left in the text (a `git merge` or `git pull`
+/// that stopped), when `=======` and `>>>>>>>` follow it: the article is half one version and
+/// half another. Markers inside Markdown code fences or HTML `<pre>` (a post about git) are
+/// text.
+fn conflict_markers(text: &str, format: Format) -> Option<usize> {
+    if !text.contains("\n=======") {
+        return None;
+    }
+    let (mut code, mut open, mut middle) = (false, None, false);
+    for (n, line) in text.lines().enumerate() {
+        let fence = match format {
+            Format::Markdown => {
+                let t = line.trim_start();
+                t.starts_with("```") || t.starts_with("~~~")
+            }
+            Format::Html => line.contains("<pre") || line.contains("</pre"),
+            Format::Text => false,
+        };
+        if fence {
+            let closes = format == Format::Html && line.contains("</pre");
+            code = !code && !closes;
+            continue;
+        }
+        if code {
+            continue;
+        }
+        match open {
+            None if line == "<<<<<<<" || line.starts_with("<<<<<<< ") => open = Some(n + 1),
+            Some(_) if line == "=======" => middle = true,
+            Some(at) if middle && (line == ">>>>>>>" || line.starts_with(">>>>>>> ")) => {
+                return Some(at)
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The language of a title written mostly in CJK characters (`zh`, `ja` when it has kana, `ko`

@@ -407,6 +407,32 @@ fn markdown_sanitizing_keeps_markdown_features() {
 }
 
 #[test]
+fn a_merge_conflict_left_in_the_file_is_a_problem_but_one_shown_as_code_is_not() {
+    let conflict =
+        "---\ntitle: Post\n---\nIntro.\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> other\n";
+    let e = err("a.md", conflict);
+    assert_eq!((e.line, e.kind), (Some(5), ArticleErrorKind::MergeConflict));
+    let e = err(
+        "b.txt",
+        "标题\n\n<<<<<<< HEAD\n甲\n=======\n乙\n>>>>>>> b\n",
+    );
+    assert_eq!(e.line, Some(3));
+    for (name, text) in [
+        (
+            "c.md",
+            "# Git\n\n```\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> other\n```\n",
+        ),
+        (
+            "d.html",
+            "<h1>Git</h1>\n<pre>\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> o\n</pre>\n",
+        ),
+        ("e.md", "# Heading\n\nText\n=======\n\n<<<<<<< not closed\n"),
+    ] {
+        ok(name, text);
+    }
+}
+
+#[test]
 fn a_title_in_cjk_gives_the_language_unless_front_matter_does() {
     let cases = [
         ("a.txt", "城东菜市场改造完成\n\n正文。\n", Some("zh")),
