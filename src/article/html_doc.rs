@@ -6,9 +6,62 @@ use std::ops::Range;
 use super::html::{decode_entities, Lexer, Token};
 use super::summary::{join_line, Collector};
 
-/// The part of `html` that is article content: inside `<body>` if there is one, else
-/// everything but the doctype, `<html>` tags and the `<head>` (or a bare `<title>` element).
+/// The part of `html` that is article content: inside `<body>` if there is one (and there,
+/// inside `<main>` or the only `<article>`, leaving a saved page's navigation and footer out),
+/// else everything but the doctype, `<html>` tags and the `<head>` (or a bare `<title>`
+/// element).
 pub fn body(html: &str) -> String {
+    match document_body(html) {
+        (whole, true) => match main_content(&whole) {
+            Some(range) => whole[range].to_string(),
+            None => whole,
+        },
+        (fragment, false) => fragment,
+    }
+}
+
+/// The inside of the first `<main>`, else of the `<article>` when there is exactly one at the
+/// top (a listing of several is all content), when `html` is a whole page's body.
+fn main_content(html: &str) -> Option<Range<usize>> {
+    let mut main: Option<usize> = None;
+    let mut article: (usize, Option<usize>, Option<Range<usize>>, usize) = (0, None, None, 0);
+    for token in Lexer::new(html) {
+        let Token::Tag {
+            name, end, range, ..
+        } = token
+        else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case("main") {
+            match (end, main) {
+                (false, None) => main = Some(range.end),
+                (true, Some(start)) => return Some(start..range.start),
+                _ => {}
+            }
+        } else if name.eq_ignore_ascii_case("article") {
+            let (depth, start, found, count) = &mut article;
+            if !end {
+                if *depth == 0 {
+                    *start = Some(range.end);
+                    *count += 1;
+                }
+                *depth += 1;
+            } else if *depth > 0 {
+                *depth -= 1;
+                if *depth == 0 {
+                    *found = start.take().map(|s| s..range.start);
+                }
+            }
+        }
+    }
+    match article {
+        (_, _, Some(inner), 1) if main.is_none() => Some(inner),
+        _ => None,
+    }
+}
+
+/// The content of `<body>` and `true`, else the document without its head and `false`.
+fn document_body(html: &str) -> (String, bool) {
     let mut drop: Vec<Range<usize>> = Vec::new();
     let mut open: Option<(&str, usize)> = None;
     let mut body_start = None;
@@ -27,7 +80,7 @@ pub fn body(html: &str) -> String {
                 ..
             } if name.eq_ignore_ascii_case("body") => {
                 if let Some(start) = body_start {
-                    return html[start..range.start.max(start)].to_string();
+                    return (html[start..range.start.max(start)].to_string(), true);
                 }
             }
             Token::Tag {
@@ -59,7 +112,7 @@ pub fn body(html: &str) -> String {
         }
     }
     if let Some(start) = body_start {
-        return html[start..].to_string();
+        return (html[start..].to_string(), true);
     }
     let mut out = String::with_capacity(html.len());
     let mut pos = 0;
@@ -70,7 +123,7 @@ pub fn body(html: &str) -> String {
         }
     }
     out.push_str(&html[pos..]);
-    out
+    (out, false)
 }
 
 /// The text of an HTML article that titles and summaries need.
@@ -84,8 +137,14 @@ pub struct Outline {
     pub first_line: Option<String>,
     /// Summary built from paragraph text (headings, captions and scripts excluded).
     pub summary: String,
+    /// The first heading of any level when it is the first text, and its byte range.
+    pub opening: Option<(String, Range<usize>)>,
     /// The `href` of the first `<base>`, which relative URLs of the document resolve against.
     pub base: Option<String>,
+    /// `<html lang>`.
+    pub lang: Option<String>,
+    /// `<meta name="author" content>`.
+    pub author: Option<String>,
 }
 
 const BLOCKS: &[&str] = &[
@@ -137,7 +196,7 @@ pub fn outline(html: &str) -> Outline {
     let mut summary = Collector::default();
     let mut block = String::new();
     let mut skip: Option<&str> = None;
-    let mut heading: Option<(&str, usize)> = None;
+    let mut heading: Option<(&str, usize, bool)> = None;
     let mut title: Option<String> = None;
     for token in Lexer::new(html) {
         match token {
@@ -157,12 +216,23 @@ pub fn outline(html: &str) -> Outline {
                 range,
                 attrs,
             } => {
-                if !end && out.base.is_none() && name.eq_ignore_ascii_case("base") {
-                    out.base = attrs
+                let attr = |wanted: &str| {
+                    attrs
                         .iter()
-                        .find(|a| a.name.eq_ignore_ascii_case("href"))
-                        .map(|a| decode_entities(a.value).trim().to_string())
-                        .filter(|h| !h.is_empty());
+                        .find(|a| a.name.eq_ignore_ascii_case(wanted))
+                        .map(|a| clean(&decode_entities(a.value)))
+                        .filter(|v| !v.is_empty())
+                };
+                let is = |n: &str| !end && name.eq_ignore_ascii_case(n);
+                if out.base.is_none() && is("base") {
+                    out.base = attr("href");
+                } else if out.lang.is_none() && is("html") {
+                    out.lang = attr("lang");
+                } else if out.author.is_none()
+                    && is("meta")
+                    && attr("name").is_some_and(|n| n.eq_ignore_ascii_case("author"))
+                {
+                    out.author = attr("content");
                 }
                 if let Some(s) = skip {
                     if end && s.eq_ignore_ascii_case(name) {
@@ -183,9 +253,12 @@ pub fn outline(html: &str) -> Outline {
                 } else if is_heading || BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
                     let text = flush(&mut block, &mut out, &mut summary, heading.is_some());
                     if is_heading && !end {
-                        heading = Some((name, range.start));
+                        heading = Some((name, range.start, out.first_line.is_none()));
                     } else if is_heading {
-                        if let Some((h, start)) = heading.take() {
+                        if let Some((h, start, first)) = heading.take() {
+                            if first && out.opening.is_none() && !text.is_empty() {
+                                out.opening = Some((text.clone(), start..range.end));
+                            }
                             if h.eq_ignore_ascii_case("h1") && out.h1.is_none() && !text.is_empty()
                             {
                                 out.h1 = Some((text, start..range.end));

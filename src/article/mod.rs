@@ -262,6 +262,8 @@ struct Rendered {
     author: Option<String>,
     /// What relative URLs resolve against, relative to the permalink (an HTML `<base href>`).
     base: Option<String>,
+    /// The language the body says it is in (`<html lang>`).
+    lang: Option<String>,
 }
 
 /// A file or directory name as text: one that is not UTF-8 (a zip made on Chinese Windows holds
@@ -436,7 +438,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
                 html: r.html,
                 summary: r.summary,
                 author: r.author,
-                base: None,
+                ..Rendered::default()
             }
         }
     };
@@ -495,7 +497,9 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     content_html.shrink_to_fit();
     let mut summary = clean_text(summary);
     summary.shrink_to_fit();
-    let lang = clean(fm.lang).or_else(|| cjk_language(&title).map(str::to_string));
+    let lang = clean(fm.lang)
+        .or(body.lang)
+        .or_else(|| cjk_language(&title).map(str::to_string));
     Ok(Article {
         path: src.path.clone(),
         format,
@@ -620,31 +624,43 @@ fn one_line(s: String) -> String {
     out
 }
 
-/// An `.html` body: the content of `<body>` (or the fragment), titled by `<title>`, the first
-/// `<h1>` (removed from the content when it is the title) or the first line of text.
+/// An `.html` body: the content of `<body>` (of its `<main>` or only `<article>` in a saved
+/// page; or the fragment), titled by the first `<h1>` or the `<title>` (the `<h1>` when the
+/// `<title>` is it with the site's name added), a heading of another level that opens it, or
+/// the first line of text. A heading that is the title is removed from the content.
 fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
-    let outline = html_doc::outline(doc);
-    let h1 = outline.h1.as_ref().map(|(t, _)| t.clone());
-    let title = fm_title
-        .map(str::to_string)
-        .or(outline.title)
-        .or(h1)
-        .or(outline.first_line);
-    let html = match &outline.h1 {
-        Some((text, range)) if title.as_deref() == Some(text.as_str()) => {
-            let mut without = String::with_capacity(doc.len());
-            without.push_str(&doc[..range.start]);
-            without.push_str(&doc[range.end..]);
-            html_doc::body(&without)
+    let page = html_doc::outline(doc);
+    let content = html_doc::body(doc);
+    let outline = html_doc::outline(&content);
+    let h1 = outline.h1.as_ref().map(|(t, _)| t);
+    let opening = outline.opening.as_ref().map(|(t, _)| t);
+    let title = match (fm_title, page.title, h1) {
+        (Some(t), _, _) => Some(t.to_string()),
+        (None, Some(t), Some(h)) if t.contains(h.as_str()) => Some(h.clone()),
+        (None, Some(t), _) => Some(t),
+        (None, None, Some(h)) => Some(h.clone()),
+        (None, None, None) => opening.cloned().or(outline.first_line),
+    };
+    let heading = [&outline.h1, &outline.opening]
+        .into_iter()
+        .flatten()
+        .find(|(text, _)| title.as_deref() == Some(text.as_str()));
+    let html = match heading {
+        Some((_, range)) => {
+            let mut without = String::with_capacity(content.len());
+            without.push_str(&content[..range.start]);
+            without.push_str(&content[range.end..]);
+            without
         }
-        _ => html_doc::body(doc),
+        None => content,
     };
     Rendered {
         title,
         html,
         summary: outline.summary,
-        author: None,
-        base: outline.base,
+        author: page.author,
+        base: page.base,
+        lang: page.lang.filter(|l| is_language_tag(l)),
     }
 }
 

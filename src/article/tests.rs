@@ -369,6 +369,19 @@ fn html_articles() {
             "Only text here",
             "<p>Only text\nhere</p>",
         ),
+        // A heading of another level that opens the body is the title, and removed; so is
+        // one that repeats the front matter title.
+        ("<h2>H2 opens</h2><p>x</p>", "H2 opens", "<p>x</p>"),
+        (
+            "---\ntitle: FM title\n---\n<h3>FM title</h3><p>x</p>",
+            "FM title",
+            "<p>x</p>",
+        ),
+        (
+            "<p>Lede</p><h2>Later</h2><p>x</p>",
+            "Lede",
+            "<p>Lede</p><h2>Later</h2><p>x</p>",
+        ),
     ];
     for (input, title, html) in cases {
         let a = ok("f.htm", input);
@@ -404,6 +417,45 @@ fn markdown_sanitizing_keeps_markdown_features() {
             a.content_html.html()
         );
     }
+}
+
+#[test]
+fn a_saved_page_is_read_without_its_chrome() {
+    let page = "<!DOCTYPE html><html lang=\"fr\"><head><title>Budget vote delayed | Example Times</title>\
+        <meta name=\"author\" content=\"Marie Curie\"></head><body><header><nav><a href=\"/\">Home</a></nav></header>\
+        <article><h1>Budget vote delayed</h1><p>The council postponed.</p></article>\
+        <footer>© Example Times</footer></body></html>";
+    let a = ok("vote.html", page);
+    assert_eq!(
+        (
+            a.title.as_str(),
+            a.summary.as_str(),
+            &*a.content_html.html()
+        ),
+        (
+            "Budget vote delayed",
+            "The council postponed.",
+            "<p>The council postponed.</p>"
+        )
+    );
+    assert_eq!(
+        (a.lang.as_deref(), a.author.as_deref()),
+        (Some("fr"), Some("Marie Curie"))
+    );
+    // A `<title>` that is not the `<h1>` plus a site name stays the title; several articles
+    // (a listing) and a fragment are content as a whole.
+    let a = ok("t.html", "<html><head><title>Own</title></head><body><main><h1>Other</h1><p>x</p></main><footer>f</footer></body></html>");
+    assert_eq!(
+        (a.title.as_str(), &*a.content_html.html()),
+        ("Own", "<h1>Other</h1><p>x</p>")
+    );
+    let a = ok(
+        "l.html",
+        "<body><article><p>one</p></article><article><p>two</p></article></body>",
+    );
+    assert_eq!(a.summary, "one two");
+    let a = ok("f.html", "<p>intro</p><article><p>inner</p></article>");
+    assert_eq!(a.summary, "intro inner");
 }
 
 #[test]
