@@ -141,24 +141,32 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
 
-    let listener = bind(config.server.listen).await?;
-    let addr = listener.local_addr().map_err(|source| DaemonError::Bind {
-        addr: config.server.listen,
-        source,
-    })?;
+    let listeners = bind(config.server.listen).await?;
+    let addrs = listeners
+        .iter()
+        .map(tokio::net::TcpListener::local_addr)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| DaemonError::Bind {
+            addr: config.server.listen,
+            source,
+        })?;
+    // The first socket names the site when no base_url says.
+    let addr = addrs.first().copied().unwrap_or(config.server.listen);
     if !config.site.base_url_explicit {
         config.site.base_url = base_url_for(addr);
         if !addr.ip().is_loopback() {
             tracing::warn!(base_url = %config.site.base_url, "site.base_url is not set: the links in the feeds and pages point at this address; set it to the site's public URL");
         }
     }
-    tracing::info!("listening on http://{addr}");
+    for addr in &addrs {
+        tracing::info!("listening on http://{addr}");
+    }
 
     let (site_tx, site_rx) = watch::channel::<Option<Arc<Site>>>(None);
     let metrics = Arc::new(Metrics::default());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let state = server::State::new(site_rx, Arc::clone(&metrics), config.server.clone());
-    let mut server = tokio::spawn(server::run(listener, state, async move {
+    let mut server = tokio::spawn(server::run(listeners, state, async move {
         let _ = stop_rx.await;
     }));
 
@@ -543,11 +551,19 @@ async fn shut_down(
     Ok(())
 }
 
-/// The socket passed by systemd (socket activation) if there is one, else bind `addr`.
-async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> {
-    if let Some(std_listener) = systemd::inherited_listener().map_err(DaemonError::Inherited)? {
-        tracing::info!("using the listening socket passed by systemd; server.listen is not used");
-        return tokio::net::TcpListener::from_std(std_listener).map_err(DaemonError::Inherited);
+/// The sockets passed by systemd (socket activation) if there are any, else `addr` bound.
+async fn bind(addr: SocketAddr) -> Result<Vec<tokio::net::TcpListener>, DaemonError> {
+    let inherited = systemd::inherited_listeners().map_err(DaemonError::Inherited)?;
+    if !inherited.is_empty() {
+        tracing::info!(
+            sockets = inherited.len(),
+            "using the listening sockets passed by systemd; server.listen is not used"
+        );
+        return inherited
+            .into_iter()
+            .map(tokio::net::TcpListener::from_std)
+            .collect::<Result<_, _>>()
+            .map_err(DaemonError::Inherited);
     }
     let err = |source| DaemonError::Bind { addr, source };
     let socket = if addr.is_ipv4() {
@@ -560,7 +576,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DaemonError> 
     socket.bind(addr).map_err(err)?;
     // A deep backlog absorbs connection storms while the accept loop catches up (tokio's
     // default is 1024; the kernel caps it at net.core.somaxconn).
-    socket.listen(LISTEN_BACKLOG).map_err(err)
+    socket.listen(LISTEN_BACKLOG).map(|l| vec![l]).map_err(err)
 }
 
 /// Turn raw watcher events into debounced batches, one at a time.

@@ -3,7 +3,7 @@
 //!
 //! Everything here is a silent no-op when feedpub is not started by systemd: with
 //! `NOTIFY_SOCKET` unset no message is sent, with `WATCHDOG_USEC` unset no watchdog task runs,
-//! and without `LISTEN_PID`/`LISTEN_FDS` naming this process [`inherited_listener`] returns
+//! and without `LISTEN_PID`/`LISTEN_FDS` naming this process [`inherited_listeners`] returns
 //! `None` and the daemon binds `server.listen` itself.
 //!
 //! The environment is left as it is (sd-notify's `*_and_unset_env` variants are not used):
@@ -122,41 +122,38 @@ pub fn spawn_watchdog() -> Option<tokio::task::JoinHandle<()>> {
     }))
 }
 
-/// The listening socket passed by systemd (socket activation), if any.
-///
-/// `Ok(None)` unless `LISTEN_PID` is this process and `LISTEN_FDS` >= 1. With more than one fd
-/// only the first (fd 3) is used. The socket is made non-blocking, ready for
+/// The listening sockets passed by systemd (socket activation): empty unless `LISTEN_PID` is
+/// this process and `LISTEN_FDS` >= 1. Every one is served (a socket unit with an IPv4 and an
+/// IPv6 `ListenStream=` passes two). Each is made non-blocking, ready for
 /// `tokio::net::TcpListener::from_std`.
-pub fn inherited_listener() -> io::Result<Option<TcpListener>> {
-    let mut fds = sd_notify::listen_fds()
+pub fn inherited_listeners() -> io::Result<Vec<TcpListener>> {
+    let fds = sd_notify::listen_fds()
         .map_err(|e| io::Error::new(e.kind(), format!("bad LISTEN_FDS/LISTEN_PID: {e}")))?;
-    let Some(fd) = fds.next() else {
-        return Ok(None);
-    };
-    if fds.len() > 0 {
-        tracing::warn!(
-            "systemd passed {} sockets; serving on the first (fd {fd}) only",
-            fds.len() + 1
-        );
-    }
-    let listener = tcp_listener_from_fd(fd);
-    // getsockname(): fails for an fd that is not an IPv4/IPv6 socket (a file, a Unix socket).
-    if let Err(e) = listener.local_addr() {
-        return Err(io::Error::new(
-            e.kind(),
-            format!("fd {fd} passed by systemd is not a TCP socket: {e}"),
-        ));
-    }
-    // A datagram socket (`ListenDatagram=`) or one not listening has an address too, but every
-    // accept() would fail: refuse it at start-up rather than log accept errors forever.
-    if !is_listening(&listener)? {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("fd {fd} passed by systemd is not a listening TCP socket (use ListenStream=)"),
-        ));
-    }
-    listener.set_nonblocking(true)?;
-    Ok(Some(listener))
+    fds.map(|fd| {
+        let listener = tcp_listener_from_fd(fd);
+        // getsockname(): fails for an fd that is not an IPv4/IPv6 socket (a file, a Unix
+        // socket).
+        if let Err(e) = listener.local_addr() {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("fd {fd} passed by systemd is not a TCP socket: {e}"),
+            ));
+        }
+        // A datagram socket (`ListenDatagram=`) or one not listening has an address too, but
+        // every accept() would fail: refuse it at start-up rather than log accept errors
+        // forever.
+        if !is_listening(&listener)? {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "fd {fd} passed by systemd is not a listening TCP socket (use ListenStream=)"
+                ),
+            ));
+        }
+        listener.set_nonblocking(true)?;
+        Ok(listener)
+    })
+    .collect()
 }
 
 /// Whether `listener` is a stream socket in the listening state (`SO_ACCEPTCONN`).
@@ -215,6 +212,6 @@ mod tests {
         if std::env::var("LISTEN_PID").ok() == Some(std::process::id().to_string()) {
             return;
         }
-        assert!(matches!(inherited_listener(), Ok(None)));
+        assert!(inherited_listeners().is_ok_and(|l| l.is_empty()));
     }
 }

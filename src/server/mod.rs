@@ -111,10 +111,30 @@ impl Shared {
 /// Another name for [`Shared`].
 pub type State = Shared;
 
-/// Serve HTTP/1.1 on `listener` until `shutdown` completes, then drain within
-/// `shutdown_grace_ms` and return. Accept errors are logged and retried, never returned.
+/// A connection from whichever of `listeners` has one, starting with the one after the last
+/// that gave one (`turn`), so that a busy socket does not starve the others.
+async fn accept_any(
+    listeners: &[TcpListener],
+    turn: &mut usize,
+) -> io::Result<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    std::future::poll_fn(|cx| {
+        for i in 0..listeners.len() {
+            let at = (*turn + i) % listeners.len();
+            if let std::task::Poll::Ready(accepted) = listeners[at].poll_accept(cx) {
+                *turn = at + 1;
+                return std::task::Poll::Ready(accepted);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// Serve HTTP/1.1 on `listeners` (one or more, never none) until `shutdown` completes, then
+/// drain within `shutdown_grace_ms` and return. Accept errors are logged and retried, never
+/// returned.
 pub async fn run(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
@@ -128,6 +148,7 @@ pub async fn run(
     let graceful = GracefulShutdown::new();
     let mut tasks = JoinSet::new();
     let mut accept_failures: u64 = 0;
+    let mut turn = 0;
     tokio::pin!(shutdown);
 
     loop {
@@ -141,7 +162,7 @@ pub async fn run(
         let (stream, peer) = tokio::select! {
             biased;
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
+            accepted = accept_any(&listeners, &mut turn) => match accepted {
                 Ok(accepted) => {
                     if accept_failures > 0 {
                         tracing::info!(failures = accept_failures, "accepting connections again");
@@ -210,7 +231,7 @@ pub async fn run(
         });
     }
 
-    drop(listener);
+    drop(listeners);
     let open = graceful.count();
     tracing::info!(
         open,

@@ -100,7 +100,7 @@ impl TestServer {
         let (site_tx, site_rx) = watch::channel(site.map(Arc::new));
         let shared = Shared::new(site_rx, Arc::new(Metrics::new()), settings);
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(listener, shared, async move {
+        let task = tokio::spawn(run(vec![listener], shared, async move {
             let _ = stopped.await;
         }));
         TestServer {

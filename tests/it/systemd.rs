@@ -492,6 +492,54 @@ fn socket_activation_serves_on_the_passed_socket() {
     assert_eq!(d.wait_exit(), Some(0));
 }
 
+/// A socket unit with two `ListenStream=` (IPv4 and IPv6, say) passes two sockets: each is
+/// served, none left accepting connections nobody answers.
+#[test]
+fn socket_activation_serves_every_passed_socket() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let t = TestDir::new();
+    write_articles(&t);
+    let (first, second) = (
+        TcpListener::bind("127.0.0.1:0").expect("bind"),
+        TcpListener::bind("127.0.0.1:0").expect("bind"),
+    );
+    let addrs = [first.local_addr(), second.local_addr()].map(|a| a.expect("local addr"));
+    let second = OwnedFd::from(second);
+    let raw = second.as_raw_fd();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("exec 3<&0 4<&5 5<&- </dev/null; LISTEN_PID=$$ LISTEN_FDS=2 exec \"$0\" serve --articles articles --out out --listen 192.0.2.1:80")
+        .arg(BIN)
+        .current_dir(t.root())
+        .env_remove("NOTIFY_SOCKET")
+        .stdin(Stdio::from(OwnedFd::from(first)));
+    // The second socket as fd 5, kept open across exec (dup2 onto itself would keep the
+    // close-on-exec flag). SAFETY: dup2 and fcntl are async-signal-safe, and `raw` stays open
+    // until the child has started.
+    unsafe {
+        cmd.pre_exec(move || {
+            let rc = match raw {
+                5 => libc::fcntl(5, libc::F_SETFD, 0),
+                _ => libc::dup2(raw, 5),
+            };
+            match rc {
+                -1 => Err(std::io::Error::last_os_error()),
+                _ => Ok(()),
+            }
+        });
+    }
+    let mut d = Daemon::spawn(cmd);
+    drop(second);
+    d.wait_line("first build published");
+    for addr in addrs {
+        let health = http_get(addr, "/healthz", &[]).expect("GET /healthz");
+        assert_eq!(health.status, 200, "{addr}");
+    }
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(), Some(0));
+}
+
 #[test]
 fn socket_activation_with_a_non_socket_fd_is_a_clear_error() {
     let t = TestDir::new();
