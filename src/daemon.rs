@@ -306,6 +306,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
             _ = hup.recv() => {
                 tracing::info!("SIGHUP: reloading the config and rescanning");
                 systemd::reloading();
+                let mut reload_error = None;
                 let reloaded = match Config::load(&overrides).and_then(|new| new_dir_readable(&config, new)) {
                     Ok(mut new) => {
                         if new.server != config.server || new.watch != config.watch {
@@ -323,6 +324,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     }
                     Err(e) => {
                         tracing::error!("config not reloaded, keeping the old one: {e}");
+                        reload_error = Some(format!("config not reloaded, keeping the old one: {e}"));
                         None
                     }
                 };
@@ -363,6 +365,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                     }
                 });
                 systemd::ready();
+                if let Some(e) = reload_error {
+                    systemd::status_text(&e);
+                }
             }
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); break; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); break; }
@@ -454,6 +459,10 @@ async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError>
         // empty every feed and delete every page in the out dir.
         Err(e) => {
             tracing::error!(path = %config.articles.dir.display(), reason = %e, "cannot read the articles directory, and no parse cache to publish from: nothing is published, and the out dir is left as it is, until it can be read");
+            systemd::status_text(&format!(
+                "waiting for the articles directory {}: {e}; nothing is published until it can be read",
+                config.articles.dir.display()
+            ));
             (engine, None, crate::engine::LoadStats::default())
         }
     };

@@ -74,6 +74,12 @@ pub fn status(articles: usize, took: Duration) {
     send(&[NotifyState::Status(&status_line(articles, took))]);
 }
 
+/// `STATUS=` with `text`: what an operator should know from `systemctl status`, until the next
+/// rebuild's [`status`].
+pub fn status_text(text: &str) {
+    send(&[NotifyState::Status(text)]);
+}
+
 /// The text of [`status`].
 pub fn status_line(articles: usize, took: Duration) -> String {
     let noun = if articles == 1 { "article" } else { "articles" };

@@ -308,9 +308,12 @@ fn notify_protocol_ready_status_reload_watchdog_stopping() {
     sock.set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout");
     let rx = notes(sock);
+    t.write("feedpub.toml", "[site]\ntitle = \"Notes\"\n");
 
     let mut cmd = t.feedpub(&[
         "serve",
+        "--config",
+        "feedpub.toml",
         "--articles",
         "articles",
         "--out",
@@ -371,11 +374,52 @@ fn notify_protocol_ready_status_reload_watchdog_stopping() {
     assert!(usec.parse::<u64>().is_ok_and(|u| u > 0), "{usec:?}");
     wait_note(&rx, "READY=1", &mut seen, &mut pings);
     d.wait_line("SIGHUP");
+    // A reload that fails says why in `systemctl status`, not only in the journal.
+    t.write("feedpub.toml", "[site]\nbogus = 1\n");
+    d.signal("HUP");
+    wait_note(&rx, "RELOADING=1", &mut seen, &mut pings);
+    wait_note(&rx, "READY=1", &mut seen, &mut pings);
+    let failed = wait_note(&rx, "STATUS=config not reloaded", &mut seen, &mut pings);
+    assert!(failed.text.contains("site.bogus"), "{:?}", failed.text);
 
     // SIGTERM: STOPPING=1, then a clean exit.
     d.signal("TERM");
     wait_note(&rx, "STOPPING=1", &mut seen, &mut pings);
     assert_eq!(d.wait_exit(), Some(0), "exit status after SIGTERM");
+}
+
+/// Started before its articles directory exists, with nothing to publish from: `systemctl
+/// status` says what it waits for, not nothing.
+#[test]
+fn a_start_without_the_articles_dir_says_what_it_waits_for() {
+    let t = TestDir::new();
+    let sock_path = t.path("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).expect("bind notify socket");
+    let rx = notes(sock);
+    let mut cmd = t.feedpub(&[
+        "serve",
+        "--articles",
+        "missing",
+        "--out",
+        "out",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    cmd.env("NOTIFY_SOCKET", &sock_path)
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("LISTEN_PID")
+        .env_remove("LISTEN_FDS");
+    let mut d = Daemon::spawn(cmd);
+    let (mut seen, mut pings) = (Vec::new(), Vec::new());
+    let status = wait_note(
+        &rx,
+        "STATUS=waiting for the articles directory",
+        &mut seen,
+        &mut pings,
+    );
+    assert!(status.text.contains("missing"), "{:?}", status.text);
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(), Some(0));
 }
 
 #[test]
