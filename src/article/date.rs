@@ -55,6 +55,10 @@ fn parse_any(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt);
     }
+    // RSS's own form, as WordPress exports and `date -R` write it.
+    if let Ok(dt) = DateTime::parse_from_rfc2822(s) {
+        return Ok(dt);
+    }
     // `Z` is UTC in every form with an offset (`2024-05-01T10:20Z`, without seconds).
     let zulu = s
         .strip_suffix(['Z', 'z'])
@@ -78,7 +82,7 @@ fn parse_any(value: &str, tz: Tz) -> Result<DateTime<FixedOffset>, String> {
             .ok_or_else(|| "not a valid local time in the site time zone".to_string());
     }
     Err(out_of_range(s).unwrap_or_else(|| {
-        "expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or RFC 3339 (e.g. 2024-05-01T08:00:00+08:00)"
+        "expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], RFC 3339 (2024-05-01T08:00:00+08:00) or RFC 2822 (Wed, 01 May 2024 08:00:00 +0800)"
             .to_string()
     }))
 }
@@ -256,6 +260,8 @@ mod tests {
                 "2024-05-01T10:20:30.500+02:00",
             ),
             ("2024-05-01 10:20", SH, "2024-05-01T10:20:00+08:00"),
+            ("Wed, 01 May 2024 10:20:30 +0200", SH, "2024-05-01T10:20:30+02:00"),
+            ("1 May 2024 10:20:30 GMT", SH, "2024-05-01T10:20:30+00:00"),
             // Odd but unambiguous: `Z` without seconds, an offset without its colon.
             ("2024-05-01T10:20Z", SH, "2024-05-01T10:20:00+00:00"),
             ("2024-05-01 10:20z", SH, "2024-05-01T10:20:00+00:00"),
