@@ -486,7 +486,9 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     let mut tags: Vec<String> = Vec::with_capacity(fm.tags.len());
     for tag in fm.tags {
         let tag = clean_text(slug::nfc(tag.trim()).into_owned());
-        if !tag.is_empty() && !tags.contains(&tag) {
+        // `News` and `news` are one tag page and feed: one category, as first spelled.
+        let folded = tag.to_lowercase();
+        if !tag.is_empty() && !tags.iter().any(|t| t.to_lowercase() == folded) {
             tags.push(tag);
         }
     }
