@@ -161,7 +161,7 @@ fn standalone(line: &str) -> Option<Kind> {
 /// Render a text article.
 pub fn render(text: &str) -> Rendered {
     let mut lines = text.split('\n');
-    let Some(title) = take_title(&mut lines) else {
+    let Some((title, dateline)) = take_title_line(&mut lines).map(split_dateline) else {
         return Rendered {
             title: None,
             html: String::new(),
@@ -177,7 +177,13 @@ pub fn render(text: &str) -> Rendered {
         .iter()
         .take_while(|(kind, _)| *kind != Kind::StoryTitle)
         .filter(|(kind, _)| *kind == Kind::Byline)
-        .find_map(|(_, line)| byline_names(line));
+        .find_map(|(_, line)| byline_names(line))
+        .or_else(|| dateline.and_then(dateline_names));
+    if let Some(dateline) = dateline {
+        html.push_str("<p class=\"dateline\">");
+        escape_text(&mut html, dateline);
+        html.push_str("</p>\n");
+    }
     for (kind, text) in &pars {
         let (open, close) = match kind {
             Kind::Para => ("<p>", "</p>\n"),
@@ -215,18 +221,22 @@ pub fn title(text: &str) -> Option<&str> {
 /// Skip the blank lines and separator lines (`---`, `＊＊＊`); the next one, trimmed of white
 /// space and of what shows nothing, is the title.
 fn take_title<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    take_title_line(lines).map(|l| split_dateline(l).0)
+}
+
+fn take_title_line<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<&'a str> {
     lines
         .map(|l| l.trim_matches(|c: char| is_blank_char(c)))
         .find(|l| !l.is_empty() && !rule(l))
-        .map(without_dateline)
 }
 
-/// A wire story's headline line, `新华社北京3月2日电　题：春耕一线见闻`, without its dateline:
-/// the title is what follows `题：`.
-fn without_dateline(line: &str) -> &str {
+/// A wire story's headline line, `新华社北京3月2日电（记者 张三）题：春耕一线见闻`, as its title
+/// (what follows `题：`) and its dateline (what comes before, the agency's credit and maybe a
+/// reporter's, which the body keeps).
+fn split_dateline(line: &str) -> (&str, Option<&str>) {
     let Some((before, after)) = line.split_once("题：").or_else(|| line.split_once("题:"))
     else {
-        return line;
+        return (line, None);
     };
     let before = before.trim_end_matches(|c: char| is_blank_char(c));
     // `…电`, or `…电（记者 张三）`.
@@ -234,10 +244,16 @@ fn without_dateline(line: &str) -> &str {
         before.ends_with('电') || (before.ends_with(['）', ')']) && before.contains("电"));
     let title = after.trim_matches(|c: char| is_blank_char(c));
     if dateline && !title.is_empty() && before.chars().count() <= 40 {
-        title
+        (title, Some(before))
     } else {
-        line
+        (line, None)
     }
+}
+
+/// The reporters a dateline credits: `新华社上海5月1日电（记者 张三、李四）` gives `张三、李四`.
+fn dateline_names(dateline: &str) -> Option<String> {
+    let open = dateline.rfind(['（', '('])?;
+    byline_names(&dateline[open..])
 }
 
 /// Roles written straight before a name (记者张三). Not 文 or 图, which begin names (文静).

@@ -230,6 +230,17 @@ fn a_wire_storys_dateline_is_not_part_of_its_title() {
         assert_eq!(r.title.as_deref(), Some(title), "{first}");
         assert_eq!(super::title(&format!("{first}\n")), Some(title), "{first}");
     }
+    // The dateline, the agency's credit and the reporter's, stays at the head of the body,
+    // and the reporter is the author.
+    let r = render("新华社上海5月1日电（记者 张三）题：外滩新貌\n\n外滩今天焕然一新。\n");
+    assert!(
+        r.html.starts_with("<p class=\"dateline\">新华社上海5月1日电（记者 张三）</p>\n<p>外滩"),
+        "{}",
+        r.html
+    );
+    assert_eq!(r.author.as_deref(), Some("张三"));
+    let r = render("新华社北京3月2日电　题：春耕一线见闻\n\n正文。\n");
+    assert_eq!(r.author, None);
 }
 
 #[test]
