@@ -234,7 +234,8 @@ fn a_wire_storys_dateline_is_not_part_of_its_title() {
     // and the reporter is the author.
     let r = render("新华社上海5月1日电（记者 张三）题：外滩新貌\n\n外滩今天焕然一新。\n");
     assert!(
-        r.html.starts_with("<p class=\"dateline\">新华社上海5月1日电（记者 张三）</p>\n<p>外滩"),
+        r.html
+            .starts_with("<p class=\"dateline\">新华社上海5月1日电（记者 张三）</p>\n<p>外滩"),
         "{}",
         r.html
     );
