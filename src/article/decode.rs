@@ -95,13 +95,13 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     if controls && bytes.contains(&0) {
         // UTF-8 with a few NULs is a text file with stray NULs (pasted terminal output, with
         // escapes too): of an even length it also decodes "cleanly" as UTF-16, to CJK
-        // mojibake. UTF-16 text has NULs in nearly every other byte, or else CJK characters
-        // whose bytes are almost never valid UTF-8.
+        // mojibake of its ASCII pairs. UTF-16 text has NULs in nearly every other byte, or
+        // else is CJK text, read as such only when made of frequent characters (`上海市明天天气`
+        // is all bytes below 0x80 but a line break's NUL).
         let nuls = bytes.iter().filter(|&&b| b == 0).count();
-        if nuls * 8 < bytes.len() && std::str::from_utf8(bytes).is_ok() {
-            return Err(ArticleErrorKind::Binary);
-        }
+        let stray = nuls * 8 < bytes.len() && std::str::from_utf8(bytes).is_ok();
         return utf16_without_bom(bytes)
+            .filter(|text| !stray || frequent_cjk(text))
             .map(Cow::Owned)
             .ok_or(ArticleErrorKind::Binary);
     }
@@ -431,27 +431,53 @@ fn gbk_in_utf8_clothing(bytes: &[u8], utf8: &str) -> Option<String> {
     if utf8.is_ascii() || bytes.iter().any(|&b| b >= 0xE0) {
         return None;
     }
-    let rare = |c: char| matches!(c, '\u{0180}'..='\u{0217}' | '\u{021C}'..='\u{036F}' | '\u{0500}'..='\u{05CF}' | '\u{0700}'..='\u{07FF}');
-    let (others, rares) = utf8
-        .chars()
-        .filter(|c| !c.is_ascii())
-        .fold((0, 0), |(n, r), c| (n + 1, r + usize::from(rare(c))));
+    // A combining mark on an ASCII letter is decomposed (NFD) text's, Polish or Lithuanian
+    // from a Mac; GBK read as UTF-8 puts them after other marks.
+    let combining = |c: char| matches!(c, '\u{0300}'..='\u{036F}');
+    let rare = |c: char| {
+        matches!(c, '\u{0180}'..='\u{0217}' | '\u{021C}'..='\u{02FF}')
+            || matches!(c, '\u{0500}'..='\u{05CF}' | '\u{0700}'..='\u{07FF}')
+    };
+    let (mut others, mut rares, mut before) = (0, 0, ' ');
+    for c in utf8.chars() {
+        if combining(c) && before.is_ascii_alphabetic() {
+            return None;
+        }
+        before = c;
+        if !c.is_ascii() {
+            others += 1;
+            rares += usize::from(rare(c));
+        }
+    }
     if rares * 2 < others {
         return None;
     }
     let gbk = strict_decode(GB18030, bytes)?;
+    // Chinese puts a hanzi beside a Latin word (`用iPhone拍`), never inside one (`/失e瑟n/`
+    // is IPA read as GBK).
+    let chars: Vec<char> = gbk.chars().collect();
+    let inside_a_word = chars
+        .windows(3)
+        .any(|w| w[0].is_ascii_alphabetic() && !w[1].is_ascii() && w[2].is_ascii_alphabetic());
+    (!inside_a_word && frequent_cjk(&gbk)).then_some(gbk)
+}
+
+/// Whether every character of `text` beyond ASCII is CJK, a hanzi or CJK punctuation, with
+/// hanzi among them and at least half of them frequent: what Chinese text is, and what another
+/// encoding's bytes read as CJK rarely are.
+fn frequent_cjk(text: &str) -> bool {
     let (mut hanzi, mut frequent) = (0, 0);
-    for c in gbk.chars().filter(|c| !c.is_ascii()) {
+    for c in text.chars().filter(|c| !c.is_ascii()) {
         match c {
             '\u{4E00}'..='\u{9FFF}' => {
                 hanzi += 1;
                 frequent += usize::from(cjk::frequent(c));
             }
             '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF5E}' | '\u{2010}'..='\u{2027}' => {}
-            _ => return None,
+            _ => return false,
         }
     }
-    (hanzi > 0 && frequent * 2 >= hanzi).then_some(gbk)
+    hanzi > 0 && frequent * 2 >= hanzi
 }
 
 /// Whether invalid UTF-8 is nevertheless mostly valid multi-byte UTF-8 (more valid sequences

@@ -117,6 +117,15 @@ fn short_gbk_is_not_taken_for_korean() {
 }
 
 #[test]
+fn utf16_of_hanzi_whose_bytes_are_below_0x80_is_decoded() {
+    // Valid UTF-8 but for a line break's NUL, with control bytes among the hanzi.
+    let text = "上海市明天天气\n";
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert!(std::str::from_utf8(&bytes).is_ok(), "no example");
+    assert_eq!(decode(&bytes).as_deref(), Ok(text));
+}
+
+#[test]
 fn gbk_that_is_also_valid_utf8_is_read_as_gbk() {
     for zh in [
         "全员通知\n\nMeeting at 10:00, room 3.\n",
@@ -136,6 +145,9 @@ fn gbk_that_is_also_valid_utf8_is_read_as_gbk() {
         "Română: ș, ț",
         "/ˈhɛloʊ/",
         "e\u{301}",
+        "Za\u{328}b ma\u{328}dros\u{301}ci",
+        "Lietuviu\u{328} kalba",
+        "change /ʧeɪnʤ/",
     ] {
         assert_eq!(decode(text.as_bytes()).as_deref(), Ok(text));
     }
