@@ -21,7 +21,7 @@ pub fn classify(path: &Path) -> Option<Format> {
     // Lossy, not `to_str`: a file name need not be UTF-8 (GBK names from Windows archives);
     // only the ASCII extension and the ignore patterns matter here.
     let name = path.file_name()?.to_string_lossy();
-    if is_ignored_name(&name) {
+    if is_ignored_name(&name) || is_sync_conflict_copy(&name) {
         return None;
     }
     let ext = Path::new(name.as_ref())
@@ -72,28 +72,55 @@ pub fn is_ignored_name(name: &str) -> bool {
                     .and_then(|at| name.get(at..));
                 tail.is_some_and(|t| t.eq_ignore_ascii_case(s))
             })
-        || is_conflict_copy(name)
 }
 
-/// The copies a merge or a sync conflict leaves beside a file, with its extension:
-/// `git mergetool`'s `post_BASE_1234.md` (also `_BACKUP_`, `_LOCAL_`, `_REMOTE_`), Syncthing's
-/// `post.sync-conflict-20261207-120000-ABCDEFG.md`, Dropbox's and Nextcloud's `post (conflicted
-/// copy 2026-12-07).md`.
-fn is_conflict_copy(name: &str) -> bool {
+/// The copy a sync conflict leaves beside a file, with its extension: Syncthing's
+/// `post.sync-conflict-20261207-120000-ABCDEFG.md`, Dropbox's and Nextcloud's `post (Alice's
+/// conflicted copy 2026-12-07).md`.
+fn is_sync_conflict_copy(name: &str) -> bool {
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-    let mergetool = ["_BACKUP_", "_BASE_", "_LOCAL_", "_REMOTE_"]
+    let syncthing = stem
+        .rsplit_once(".sync-conflict-")
+        .is_some_and(|(_, mark)| {
+            let b = mark.as_bytes();
+            b.len() == 23
+                && b[..8].iter().all(u8::is_ascii_digit)
+                && b[8] == b'-'
+                && b[9..15].iter().all(u8::is_ascii_digit)
+                && b[15] == b'-'
+                && b[16..].iter().all(u8::is_ascii_alphanumeric)
+        });
+    let dropbox = stem
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once('('))
+        .is_some_and(|(_, inside)| {
+            inside
+                .as_bytes()
+                .windows(15)
+                .any(|w| w.eq_ignore_ascii_case(b"conflicted copy"))
+        });
+    syncthing || dropbox
+}
+
+/// A side of a merge `git mergetool` leaves beside the file while it runs (and after, with
+/// `mergetool.keepBackup`): `post_BASE_1234.md` (also `_BACKUP_`, `_LOCAL_`, `_REMOTE_`) when
+/// `post.md` is there.
+fn is_mergetool_copy(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    ["_BACKUP_", "_BASE_", "_LOCAL_", "_REMOTE_"]
         .iter()
         .any(|side| {
-            stem.rsplit_once(side).is_some_and(|(before, pid)| {
-                !before.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+            stem.rsplit_once(side).is_some_and(|(original, pid)| {
+                !original.is_empty()
+                    && !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
+                    && fs::symlink_metadata(path.with_file_name(format!("{original}.{ext}")))
+                        .is_ok()
             })
-        });
-    mergetool
-        || stem.contains(".sync-conflict-")
-        || stem
-            .as_bytes()
-            .windows(15)
-            .any(|w| w.eq_ignore_ascii_case(b"conflicted copy"))
+        })
 }
 
 /// Whether any component of `path` below `root` is ignored (a dot-dir hides all it holds).
@@ -214,7 +241,7 @@ fn read_entry_at(
     reach: Reach,
     known: impl FnOnce(Fingerprint) -> bool,
 ) -> Option<Entry> {
-    if is_ignored_path(root, path) {
+    if is_ignored_path(root, path) || is_mergetool_copy(path) {
         return Some(Entry::NotArticle);
     }
     let meta = match fs::symlink_metadata(path) {
@@ -578,13 +605,16 @@ mod tests {
             ("4913", None),
             ("a.png", None),
             ("README", None),
-            ("post_BASE_9917.md", None),
-            ("post_REMOTE_12.md", None),
-            ("post_LOCAL_x.md", Some(Format::Markdown)),
-            ("_BASE_1.md", Some(Format::Markdown)),
             ("post.sync-conflict-20261207-120000-ABCDEFG.md", None),
             ("post (conflicted copy 2026-12-07).md", None),
             ("post (Alice's Conflicted Copy 2026-12-07).txt", None),
+            // Titles that only mention them are articles.
+            ("Notes on .sync-conflict-files.md", Some(Format::Markdown)),
+            (
+                "Fixing a Dropbox conflicted copy.md",
+                Some(Format::Markdown),
+            ),
+            ("election_LOCAL_2024.md", Some(Format::Markdown)),
         ];
         for (name, want) in cases {
             assert_eq!(classify(Path::new(name)), want, "{name}");
@@ -664,6 +694,20 @@ mod tests {
                 limit: 50
             }
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_mergetool_side_is_ignored_only_beside_its_file() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        for name in ["post.md", "post_BASE_9917.md", "election_LOCAL_2024.md"] {
+            fs::write(root.join(name), "# T")?;
+        }
+        let read = |name: &str| read_entry(root, &root.join(name), 1 << 20);
+        assert!(matches!(read("post_BASE_9917.md"), Entry::NotArticle));
+        assert!(matches!(read("election_LOCAL_2024.md"), Entry::Article(..)));
+        assert!(matches!(read("post.md"), Entry::Article(..)));
         Ok(())
     }
 
