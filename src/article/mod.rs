@@ -523,30 +523,51 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     })
 }
 
-/// The line of the `<<<<<<<` of a merge conflict left in the text (a `git merge` or `git pull`
-/// that stopped), when `=======` and `>>>>>>>` follow it: the article is half one version and
-/// half another. Markers inside Markdown code fences or HTML `<pre>` (a post about git) are
-/// text.
+/// The line of the `<<<<<<<` of a merge conflict left in a Markdown or HTML article (a `git
+/// merge` or `git pull` that stopped), when `=======` and `>>>>>>>` follow it: the article is
+/// half one version and half another. Markers shown as code (a post about git: Markdown
+/// fences, Jekyll's and Hugo's highlight tags, `<pre>`) are text, and so is a `.txt`.
 fn conflict_markers(text: &str, format: Format) -> Option<usize> {
-    if !text.contains("\n=======") {
+    if format == Format::Text || !text.contains("\n=======") {
         return None;
     }
-    let (mut code, mut open, mut middle) = (false, None, false);
+    let run = |line: &str, c: char| line.len() - line.trim_start_matches(c).len();
+    let (mut fence, mut highlight, mut pre) = (None::<(char, usize)>, false, false);
+    let (mut open, mut middle) = (None, false);
     for (n, line) in text.lines().enumerate() {
-        let fence = match format {
-            Format::Markdown => {
-                let t = line.trim_start();
-                t.starts_with("```") || t.starts_with("~~~")
+        let t = line.trim_start();
+        if let Some((c, len)) = fence {
+            // Closed by a run of the same character at least as long, and nothing after.
+            if run(t, c) >= len && t.trim_start_matches(c).trim().is_empty() {
+                fence = None;
             }
-            Format::Html => line.contains("<pre") || line.contains("</pre"),
-            Format::Text => false,
-        };
-        if fence {
-            let closes = format == Format::Html && line.contains("</pre");
-            code = !code && !closes;
             continue;
         }
-        if code {
+        if highlight {
+            highlight = !["{% endhighlight", "{{< /highlight", "{{% /highlight"]
+                .iter()
+                .any(|end| t.starts_with(end));
+            continue;
+        }
+        if pre {
+            pre = !line.contains("</pre");
+            continue;
+        }
+        if format == Format::Markdown {
+            if let Some(c) = ['`', '~'].into_iter().find(|&c| run(t, c) >= 3) {
+                fence = Some((c, run(t, c)));
+                continue;
+            }
+            if ["{% highlight", "{{< highlight", "{{% highlight"]
+                .iter()
+                .any(|tag| t.starts_with(tag))
+            {
+                highlight = true;
+                continue;
+            }
+        }
+        if line.contains("<pre") && !line.contains("</pre") {
+            pre = true;
             continue;
         }
         match open {

@@ -465,11 +465,24 @@ fn a_merge_conflict_left_in_the_file_is_a_problem_but_one_shown_as_code_is_not()
     let e = err("a.md", conflict);
     assert_eq!((e.line, e.kind), (Some(5), ArticleErrorKind::MergeConflict));
     let e = err(
-        "b.txt",
-        "标题\n\n<<<<<<< HEAD\n甲\n=======\n乙\n>>>>>>> b\n",
+        "b.html",
+        "<h1>T</h1>\n<<<<<<< HEAD\n<p>a</p>\n=======\n<p>b</p>\n>>>>>>> b\n",
     );
-    assert_eq!(e.line, Some(3));
+    assert_eq!(e.line, Some(2));
     for (name, text) in [
+        ("b.txt", "标题\n\n<<<<<<< HEAD\n甲\n=======\n乙\n>>>>>>> b\n"),
+        (
+            "f.md",
+            "# Git\n\n````\n```\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> o\n```\n````\n",
+        ),
+        (
+            "g.md",
+            "# Git\n\n{% highlight diff %}\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> o\n{% endhighlight %}\n",
+        ),
+        (
+            "h.md",
+            "# Git\n\n<pre>\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> o\n</pre>\n",
+        ),
         (
             "c.md",
             "# Git\n\n```\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> other\n```\n",
