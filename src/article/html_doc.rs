@@ -21,43 +21,70 @@ pub fn body(html: &str) -> String {
 }
 
 /// The inside of the first `<main>`, else of the `<article>` when there is exactly one at the
-/// top (a listing of several is all content), when `html` is a whole page's body.
+/// top (a listing of several is all content), when `html` is a whole page's body and that
+/// part holds most of its text: a sidebar's only `<article>` (a teaser, a comment) or an empty
+/// layout `<main>` is not the page's content.
 fn main_content(html: &str) -> Option<Range<usize>> {
-    let mut main: Option<usize> = None;
-    let mut article: (usize, Option<usize>, Option<Range<usize>>, usize) = (0, None, None, 0);
-    for token in Lexer::new(html) {
-        let Token::Tag {
-            name, end, range, ..
-        } = token
-        else {
-            continue;
-        };
-        if name.eq_ignore_ascii_case("main") {
-            match (end, main) {
-                (false, None) => main = Some(range.end),
-                (true, Some(start)) => return Some(start..range.start),
-                _ => {}
-            }
-        } else if name.eq_ignore_ascii_case("article") {
-            let (depth, start, found, count) = &mut article;
+    /// One kind of element: its depth, where the first one at the top opened, and the inside
+    /// of that first one with the text it holds.
+    #[derive(Default)]
+    struct Region {
+        depth: usize,
+        start: Option<usize>,
+        found: Option<(Range<usize>, usize)>,
+        count: usize,
+        text: usize,
+    }
+    impl Region {
+        fn tag(&mut self, end: bool, range: &Range<usize>) {
             if !end {
-                if *depth == 0 {
-                    *start = Some(range.end);
-                    *count += 1;
+                if self.depth == 0 {
+                    self.count += 1;
+                    if self.found.is_none() {
+                        self.start = Some(range.end);
+                    }
                 }
-                *depth += 1;
-            } else if *depth > 0 {
-                *depth -= 1;
-                if *depth == 0 {
-                    *found = start.take().map(|s| s..range.start);
+                self.depth += 1;
+            } else if self.depth > 0 {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    if let Some(start) = self.start.take() {
+                        self.found = Some((start..range.start, self.text));
+                    }
                 }
             }
         }
+        fn text(&mut self, bytes: usize) {
+            if self.start.is_some() {
+                self.text += bytes;
+            }
+        }
     }
-    match article {
-        (_, _, Some(inner), 1) if main.is_none() => Some(inner),
-        _ => None,
+    let (mut main, mut article, mut total) = (Region::default(), Region::default(), 0);
+    for token in Lexer::new(html) {
+        match token {
+            Token::Text(t) => {
+                let bytes = t.trim().len();
+                total += bytes;
+                main.text(bytes);
+                article.text(bytes);
+            }
+            Token::Tag {
+                name, end, range, ..
+            } => {
+                if name.eq_ignore_ascii_case("main") {
+                    main.tag(end, &range);
+                } else if name.eq_ignore_ascii_case("article") {
+                    article.tag(end, &range);
+                }
+            }
+            Token::Other(_) => {}
+        }
     }
+    let most = |(range, text): (Range<usize>, usize)| (text * 2 > total).then_some(range);
+    main.found
+        .and_then(most)
+        .or_else(|| article.found.filter(|_| article.count == 1).and_then(most))
 }
 
 /// The content of `<body>` and `true`, else the document without its head and `false`.

@@ -523,6 +523,24 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     })
 }
 
+/// Whether a page's `<title>` is its `<h1>` and a shorter name (the site's) on either side of a
+/// separator: `Budget vote delayed | Example Times`, `Example Times – Budget vote delayed`. A
+/// site's logo in an `<h1>` is the shorter part, and stays out of the title.
+fn h1_and_site_name(title: &str, h1: &str) -> bool {
+    const SEPARATORS: [char; 9] = ['|', '-', '–', '—', '·', '•', '»', ':', '_'];
+    let name = |rest: &str, sep_first: bool| {
+        let rest = rest.trim();
+        let name = match sep_first {
+            true => rest.strip_prefix(SEPARATORS),
+            false => rest.strip_suffix(SEPARATORS),
+        };
+        name.map(str::trim)
+            .is_some_and(|n| !n.is_empty() && n.chars().count() < h1.chars().count())
+    };
+    title.strip_prefix(h1).is_some_and(|rest| name(rest, true))
+        || title.strip_suffix(h1).is_some_and(|rest| name(rest, false))
+}
+
 /// The line of the `<<<<<<<` of a merge conflict left in a Markdown or HTML article (a `git
 /// merge` or `git pull` that stopped), when `=======` and `>>>>>>>` follow it: the article is
 /// half one version and half another. Markers shown as code (a post about git: Markdown
@@ -659,7 +677,7 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
     let opening = outline.opening.as_ref().map(|(t, _)| t);
     let title = match (fm_title, page.title, h1) {
         (Some(t), _, _) => Some(t.to_string()),
-        (None, Some(t), Some(h)) if t.contains(h.as_str()) => Some(h.clone()),
+        (None, Some(t), Some(h)) if h1_and_site_name(&t, h) => Some(h.clone()),
         (None, Some(t), _) => Some(t),
         (None, None, Some(h)) => Some(h.clone()),
         (None, None, None) => opening.cloned().or(outline.first_line),

@@ -456,6 +456,36 @@ fn a_saved_page_is_read_without_its_chrome() {
     assert_eq!(a.summary, "one two");
     let a = ok("f.html", "<p>intro</p><article><p>inner</p></article>");
     assert_eq!(a.summary, "intro inner");
+    // Not a sidebar's only <article>, an empty layout <main>, or half a nested <main>.
+    let sidebar = "<body><div id=\"content\"><h1>River flood warning</h1><p>The river is expected to rise through the night and into tomorrow.</p></div><aside><article><h3>Most read</h3><p>Cat rescued.</p></article></aside></body>";
+    assert!(ok("s.html", sidebar)
+        .summary
+        .starts_with("The river is expected"));
+    let empty = "<body><main class=\"layout\"></main><div class=\"post\"><p>The post body.</p></div></body>";
+    assert_eq!(ok("e.html", empty).summary, "The post body.");
+    let nested = "<body><main><p>First.</p><main><p>Inner.</p></main><p>Last.</p></main></body>";
+    assert_eq!(ok("n.html", nested).summary, "First. Inner. Last.");
+    // A site's logo in an <h1> is no title: the <title> stays.
+    for (page, title) in [
+        (
+            "<html><head><title>Budget vote passes | Example Times</title></head><body><header><h1>Example Times</h1></header><div><p>The council voted.</p></div></body></html>",
+            "Budget vote passes | Example Times",
+        ),
+        (
+            "<html><head><title>Example Times | Budget vote passes</title></head><body><h1>Example Times</h1><p>The council voted.</p></body></html>",
+            "Example Times | Budget vote passes",
+        ),
+        (
+            "<html><head><title>Opinion: Why the budget fails - The Daily</title></head><body><h1>Opinion</h1><h2>Why the budget fails</h2><p>x</p></body></html>",
+            "Opinion: Why the budget fails - The Daily",
+        ),
+        (
+            "<html><head><title>The Daily – Why the budget fails</title></head><body><h1>Why the budget fails</h1><p>x</p></body></html>",
+            "Why the budget fails",
+        ),
+    ] {
+        assert_eq!(ok("p.html", page).title, title);
+    }
 }
 
 #[test]
