@@ -50,7 +50,7 @@ const COMPLETE_AT_ONCE: usize = 1024;
 /// a large articles dir takes longer than a batch, and publishing its first batches would
 /// leave a random part of the site published when the directory itself goes (which keeps the
 /// last build published). See [`RemovalHold`].
-const REMOVAL_SETTLE: Duration = Duration::from_millis(500);
+const REMOVAL_SETTLE: Duration = Duration::from_secs(1);
 /// The longest a hold lasts, however long removals (or the copy that brings the directory
 /// back) go on: then what there is gets published, and each change after it as it comes.
 const REMOVAL_HOLD_MAX: Duration = Duration::from_secs(10);
@@ -272,6 +272,10 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         hold.end();
                         (engine, next_due) = publish(engine, &tx).await;
                     }
+                } else if hold.frozen && hold.until.is_some() {
+                    // The copy bringing the directory back writes images or other files too:
+                    // it is still going.
+                    hold.extend();
                 }
             }
             _ = sleep_until_opt(hold.until) => {
