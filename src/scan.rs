@@ -206,39 +206,17 @@ impl Fingerprint {
 }
 
 /// Re-check one path (absolute or relative like `root`) and read it if it is an article.
-/// A path from a file event: whether it is in the tree is asked of the kernel (see
-/// [`Reach::Event`]).
+/// Re-check one path (absolute or relative like `root`) and read it if it is an article.
 pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
-    read_entry_at(root, path, max_bytes, Reach::Event, |_| false).unwrap_or(Entry::NotArticle)
+    read_entry_unless(root, path, max_bytes, |_| false).unwrap_or(Entry::NotArticle)
 }
 
-/// How a path to read was come by, which says how to make sure it leads to a file in the tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reach {
-    /// A walk just listed each directory on it as a real one: each is looked at again (a
-    /// `lstat`), which leaves only a swap in the instant between that look and the open.
-    Walk,
-    /// A file event names it, any time after the directories on it may have been swapped for
-    /// symlinks: the path the kernel opened is read back from `/proc/self/fd` (~3 µs).
-    Event,
-}
-
-/// [`read_entry`] for a path a walk just listed, except that an article file whose
-/// fingerprint `known` accepts is not read: `None` (the caller has that version already).
+/// [`read_entry`], except that an article file whose fingerprint `known` accepts is not read:
+/// `None` (the caller has that version already).
 pub fn read_entry_unless(
     root: &Path,
     path: &Path,
     max_bytes: u64,
-    known: impl FnOnce(Fingerprint) -> bool,
-) -> Option<Entry> {
-    read_entry_at(root, path, max_bytes, Reach::Walk, known)
-}
-
-fn read_entry_at(
-    root: &Path,
-    path: &Path,
-    max_bytes: u64,
-    reach: Reach,
     known: impl FnOnce(Fingerprint) -> bool,
 ) -> Option<Entry> {
     if is_ignored_path(root, path) || is_mergetool_copy(path) {
@@ -289,7 +267,7 @@ fn read_entry_at(
     if known(fp) {
         return None;
     }
-    let read = open_inside(root, path, &meta, via_link, reach).and_then(|file| {
+    let read = open_inside(root, path, &meta, via_link).and_then(|file| {
         file.map(|f| read_limited(f, path, max_bytes, meta.len()))
             .transpose()
     });
@@ -365,7 +343,6 @@ fn open_inside(
     path: &Path,
     meta: &fs::Metadata,
     via_link: bool,
-    reach: Reach,
 ) -> Result<Option<fs::File>, ArticleErrorKind> {
     use std::os::unix::fs::OpenOptionsExt;
     let nofollow = if via_link { 0 } else { libc::O_NOFOLLOW };
@@ -381,11 +358,7 @@ fn open_inside(
     if !opened.is_file() || (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
         return Err(ArticleErrorKind::Busy("replaced while being read".into()));
     }
-    let inside = match reach {
-        Reach::Walk => via_link || real_dirs_between(root, path),
-        Reach::Event => inside(root, path, &file, via_link),
-    };
-    Ok(inside.then_some(file))
+    Ok(inside(root, path, &file, via_link).then_some(file))
 }
 
 /// Whether the open `file` (`path`, or a symlink's target when `via_link`) is in the articles
@@ -727,13 +700,13 @@ mod tests {
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
         assert!(matches!(
-            open_inside(&root, &path, &meta, false, Reach::Event),
+            open_inside(&root, &path, &meta, false),
             Err(ArticleErrorKind::Busy(_))
         ));
         // A symlink in place of a regular file is not followed.
         fs::remove_file(&path)?;
         std::os::unix::fs::symlink(outside.join("x.md"), &path)?;
-        assert!(open_inside(&root, &path, &meta, false, Reach::Walk).is_err());
+        assert!(open_inside(&root, &path, &meta, false).is_err());
         // A directory on the way turned into a symlink out of the tree.
         fs::remove_dir(root.join("sub"))?;
         std::os::unix::fs::symlink(&outside, root.join("sub"))?;
