@@ -26,6 +26,7 @@ fn opts() -> ParseOptions {
         base_url: "https://example.com/".to_string(),
         timezone: chrono_tz::Tz::UTC,
         sanitize_html: true,
+        language: "en".to_string(),
     }
 }
 

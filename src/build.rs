@@ -23,6 +23,7 @@ pub fn parse_options(config: &Config) -> ParseOptions {
         base_url: config.site.base_url.clone(),
         timezone: config.site.timezone,
         sanitize_html: config.articles.sanitize_html,
+        language: config.site.language.clone(),
     }
 }
 

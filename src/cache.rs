@@ -852,6 +852,7 @@ mod tests {
             base_url: "https://a.example/".into(),
             timezone: chrono_tz::Asia::Shanghai,
             sanitize_html: true,
+            language: "en".into(),
         };
         let config = crate::config::Config::default();
         let mut other = opts.clone();

@@ -609,6 +609,7 @@ mod tests {
                 base_url: "http://x/".into(),
                 timezone: chrono_tz::Tz::UTC,
                 sanitize_html: true,
+                language: "en".into(),
             },
         );
         assert_eq!(parsed.map(|a| a.slug).ok().as_deref(), Some("新闻"));

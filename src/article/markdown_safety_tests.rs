@@ -24,6 +24,7 @@ fn parse_md(body: &str) -> String {
         base_url: "https://news.example/".into(),
         timezone: chrono_tz::UTC,
         sanitize_html: true,
+        language: "en".into(),
     };
     match parse(&src, &opts) {
         Ok(a) => a.content_html.html().into_owned(),

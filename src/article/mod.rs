@@ -58,6 +58,9 @@ pub struct ParseOptions {
     pub timezone: Tz,
     /// Sanitize HTML from `.md` and `.html` with ammonia.
     pub sanitize_html: bool,
+    /// The site's language: a title in CJK gives its article another only when it cannot be
+    /// this one's (a kanji-only headline on a Japanese site is Japanese).
+    pub language: String,
 }
 
 /// Format of a source file, chosen by extension.
@@ -501,7 +504,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     summary.shrink_to_fit();
     let lang = clean(fm.lang)
         .or(body.lang)
-        .or_else(|| cjk_language(&title).map(str::to_string));
+        .or_else(|| cjk_language(&title, &opts.language).map(str::to_string));
     Ok(Article {
         path: src.path.clone(),
         format,
@@ -602,15 +605,19 @@ fn conflict_markers(text: &str, format: Format) -> Option<usize> {
 
 /// The language of a title written mostly in CJK characters (`zh`, `ja` when it has kana, `ko`
 /// when hangul), so that a Chinese `.txt` on an English site gets a Chinese font and voice.
-/// A CJK character weighs as a word of another script (`iPhone 16 发布` is Chinese). The title
-/// alone decides: a first start reads only the heads of most files.
-fn cjk_language(title: &str) -> Option<&'static str> {
+/// A CJK character weighs as a word of another script (`iPhone 16 发布` is Chinese). Hanzi
+/// alone are the site's language when that is Chinese, Japanese or Korean (`東京都知事選挙` on a
+/// Japanese site). The title alone decides: a first start reads only the heads of most files.
+fn cjk_language(title: &str, site: &str) -> Option<&'static str> {
     let (mut words, mut han, mut kana, mut hangul) = (0, 0, 0, 0);
     let mut in_word = false;
     for c in title.chars() {
         let cjk = match c {
             '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' => &mut han,
-            '\u{3040}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}' => &mut kana,
+            // Not `・` and `ー`, which Chinese transcriptions use too.
+            '\u{3040}'..='\u{30FA}' | '\u{30FD}'..='\u{30FF}' | '\u{FF66}'..='\u{FF9F}' => {
+                &mut kana
+            }
             '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{AC00}'..='\u{D7A3}' => {
                 &mut hangul
             }
@@ -623,10 +630,16 @@ fn cjk_language(title: &str) -> Option<&'static str> {
         *cjk += 1;
         in_word = false;
     }
+    let primary = site
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match han + kana + hangul {
         n if n == 0 || n <= words => None,
         _ if kana > 0 => Some("ja"),
-        _ if hangul > han => Some("ko"),
+        _ if hangul > 0 => Some("ko"),
+        _ if matches!(primary.as_str(), "zh" | "ja" | "ko") => None,
         _ => Some("zh"),
     }
 }

@@ -26,6 +26,7 @@ fn opts(sanitize_html: bool) -> ParseOptions {
         base_url: "https://news.example/".into(),
         timezone: chrono_tz::Asia::Shanghai,
         sanitize_html,
+        language: "en".into(),
     }
 }
 
@@ -544,6 +545,15 @@ fn a_title_in_cjk_gives_the_language_unless_front_matter_does() {
     for (name, text, lang) in cases {
         assert_eq!(ok(name, text).lang.as_deref(), lang, "{text}");
     }
+    assert_eq!(ok("g.md", "# 迈克尔・杰克逊\n").lang.as_deref(), Some("zh"));
+    assert_eq!(ok("h.md", "# 韓國經濟 전망\n").lang.as_deref(), Some("ko"));
+    // Hanzi alone are the site's language when it writes them: a Japanese site's headline.
+    let japanese = ParseOptions {
+        language: "ja-JP".into(),
+        ..opts(true)
+    };
+    let a = parse(&source("i.md", "# 東京都知事選挙\n"), &japanese).map(|a| a.lang);
+    assert_eq!(a, Ok(None));
 }
 
 #[test]

@@ -30,6 +30,7 @@ fn opts(sanitize_html: bool) -> ParseOptions {
         base_url: c.site.base_url,
         timezone: c.site.timezone,
         sanitize_html,
+        language: c.site.language,
     }
 }
 
