@@ -32,7 +32,9 @@ mod date;
 pub use body::Body;
 pub use front_matter::is_language_tag;
 pub use links::rebase as rebase_links;
-pub use slug::{permalink, truncate as truncate_slug, MAX_BYTES as MAX_SLUG_BYTES};
+pub use slug::{
+    permalink, tag as tag_slug, truncate as truncate_slug, MAX_BYTES as MAX_SLUG_BYTES,
+};
 pub use xml_safe::xml_safe;
 
 /// The raw material of one article, as read from disk.
@@ -487,12 +489,15 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
         None => body.summary,
     };
     let mut tags: Vec<String> = Vec::with_capacity(fm.tags.len());
+    let mut tag_slugs: Vec<String> = Vec::with_capacity(fm.tags.len());
     for tag in fm.tags {
         let tag = clean_text(slug::nfc(tag.trim()).into_owned());
-        // `News` and `news` are one tag page and feed: one category, as first spelled.
-        let folded = tag.to_lowercase();
-        if !tag.is_empty() && !tags.iter().any(|t| t.to_lowercase() == folded) {
+        // `News` and `news`, `Web Dev` and `web-dev`, are one tag page and feed: one category,
+        // as first spelled.
+        let slug = slug::tag(&tag);
+        if !tag.is_empty() && !tag_slugs.contains(&slug) {
             tags.push(tag);
+            tag_slugs.push(slug);
         }
     }
     let clean = |s: Option<String>| s.map(clean_text).filter(|s| !s.is_empty());

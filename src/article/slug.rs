@@ -73,6 +73,36 @@ pub fn from_stem(stem: &str) -> String {
     s
 }
 
+/// The path segment of a tag's feeds: lowercased; whitespace, control characters and
+/// `/` `\` `?` `#` `%` become `-`; runs of `-` collapse to one. Non-ASCII stays as is (it is
+/// percent-encoded in URLs only). Leading dots become `-` too: a directory whose name starts
+/// with `.` is hidden, and many static hosts refuse to serve it (`.NET` → `-net`). Never empty,
+/// never over [`MAX_BYTES`] (a directory name in the out dir).
+pub fn tag(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    for c in tag.to_lowercase().chars() {
+        let leading_dot = c == '.' && out.trim_start_matches('-').is_empty();
+        let c = if leading_dot
+            || c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '/' | '\\' | '?' | '#' | '%')
+        {
+            '-'
+        } else {
+            c
+        };
+        if c == '-' && out.ends_with('-') {
+            continue;
+        }
+        out.push(c);
+    }
+    truncate(&mut out);
+    if out.is_empty() {
+        out = "-".to_string();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

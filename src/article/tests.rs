@@ -52,7 +52,7 @@ fn encode(encoding: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
 fn markdown_with_yaml_front_matter() {
     let a = ok(
         "2024-05-01-launch.md",
-        "---\ntitle: Launch\ndate: 2024-05-02 09:30\nupdated: 2024-05-01\nauthor: Ann\ntags: [news, ' news ', '', launch, News, LAUNCH]\nid: urn:1\ndraft: true\nlang: en\ncategories: [x]\n---\nHello [there](rel/page.html) ![i](/img.png).\n",
+        "---\ntitle: Launch\ndate: 2024-05-02 09:30\nupdated: 2024-05-01\nauthor: Ann\ntags: [news, ' news ', '', launch, News, LAUNCH, Web Dev, web-dev]\nid: urn:1\ndraft: true\nlang: en\ncategories: [x]\n---\nHello [there](rel/page.html) ![i](/img.png).\n",
     );
     assert_eq!(a.title, "Launch");
     assert_eq!(a.slug, "launch");
@@ -67,7 +67,7 @@ fn markdown_with_yaml_front_matter() {
         ),
         (Some("Ann"), Some("urn:1"), Some("en"), true)
     );
-    assert_eq!(a.tags, ["news", "launch"]);
+    assert_eq!(a.tags, ["news", "launch", "Web Dev"]);
     assert_eq!(a.summary, "Hello there .");
     assert_eq!(
         a.content_html.html(),

@@ -35,7 +35,6 @@ pub(super) fn modified(article: &Article) -> DateTime<FixedOffset> {
     article.updated.max(article.date)
 }
 
-/// The latest change among `items`, if any.
 /// An article's language where it is not the site's: a `zh` found in a title on a `zh-CN` site
 /// is the site's.
 pub(super) fn own_lang<'a>(article: &'a Article, site_language: &str) -> Option<&'a str> {
@@ -47,6 +46,7 @@ pub(super) fn own_lang<'a>(article: &'a Article, site_language: &str) -> Option<
     (!(narrower || lang.eq_ignore_ascii_case(site_language))).then_some(lang)
 }
 
+/// The latest change among `items`, if any.
 pub(super) fn newest(items: &[&Article]) -> Option<DateTime<FixedOffset>> {
     items.iter().map(|a| modified(a)).max()
 }

@@ -30,6 +30,7 @@ use crate::article::Article;
 use crate::config::Config;
 use crate::site::{Asset, Site};
 
+pub use crate::article::tag_slug;
 pub use html::escape_html;
 pub use incremental::{RenderStats, Renderer};
 
@@ -237,36 +238,6 @@ pub fn tag_feed_title(config: &Config, tag: &str) -> String {
     } else {
         format!("{} — {tag}", config.site.title)
     }
-}
-
-/// The path segment of a tag's feeds: lowercased; whitespace, control characters and
-/// `/` `\` `?` `#` `%` become `-`; runs of `-` collapse to one. Non-ASCII stays as is (it is
-/// percent-encoded in URLs only). Leading dots become `-` too: a directory whose name starts
-/// with `.` is hidden, and many static hosts refuse to serve it (`.NET` → `-net`). Never empty,
-/// never over [`crate::article::MAX_SLUG_BYTES`] (a directory name in the out dir).
-pub fn tag_slug(tag: &str) -> String {
-    let mut out = String::with_capacity(tag.len());
-    for c in tag.to_lowercase().chars() {
-        let leading_dot = c == '.' && out.trim_start_matches('-').is_empty();
-        let c = if leading_dot
-            || c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '/' | '\\' | '?' | '#' | '%')
-        {
-            '-'
-        } else {
-            c
-        };
-        if c == '-' && out.ends_with('-') {
-            continue;
-        }
-        out.push(c);
-    }
-    crate::article::truncate_slug(&mut out);
-    if out.is_empty() {
-        out = "-".to_string();
-    }
-    out
 }
 
 /// The articles of one tag feed.
