@@ -327,8 +327,9 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         Some(new)
                     }
                     Err(e) => {
-                        tracing::error!("config not reloaded, keeping the old one: {e}");
-                        reload_error = Some(format!("config not reloaded, keeping the old one: {e}"));
+                        let why = format!("config not reloaded, keeping the old one: {e}");
+                        tracing::error!("{why}");
+                        reload_error = Some(why);
                         None
                     }
                 };

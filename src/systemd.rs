@@ -130,36 +130,44 @@ pub fn spawn_watchdog() -> Option<tokio::task::JoinHandle<()>> {
 
 /// The listening sockets passed by systemd (socket activation): empty unless `LISTEN_PID` is
 /// this process and `LISTEN_FDS` >= 1. Every one is served (a socket unit with an IPv4 and an
-/// IPv6 `ListenStream=` passes two). Each is made non-blocking, ready for
-/// `tokio::net::TcpListener::from_std`.
+/// IPv6 `ListenStream=` passes two); one that cannot be (a Unix or datagram socket beside
+/// them) is skipped with a warning, and it is an error only when none can. Each is made
+/// non-blocking, ready for `tokio::net::TcpListener::from_std`.
 pub fn inherited_listeners() -> io::Result<Vec<TcpListener>> {
     let fds = sd_notify::listen_fds()
         .map_err(|e| io::Error::new(e.kind(), format!("bad LISTEN_FDS/LISTEN_PID: {e}")))?;
-    fds.map(|fd| {
-        let listener = tcp_listener_from_fd(fd);
-        // getsockname(): fails for an fd that is not an IPv4/IPv6 socket (a file, a Unix
-        // socket).
-        if let Err(e) = listener.local_addr() {
-            return Err(io::Error::new(
-                e.kind(),
-                format!("fd {fd} passed by systemd is not a TCP socket: {e}"),
-            ));
-        }
-        // A datagram socket (`ListenDatagram=`) or one not listening has an address too, but
-        // every accept() would fail: refuse it at start-up rather than log accept errors
-        // forever.
-        if !is_listening(&listener)? {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "fd {fd} passed by systemd is not a listening TCP socket (use ListenStream=)"
-                ),
-            ));
-        }
-        listener.set_nonblocking(true)?;
-        Ok(listener)
-    })
-    .collect()
+    let (usable, unusable): (Vec<_>, Vec<_>) = fds.map(inherited_listener).partition(Result::is_ok);
+    let usable: Vec<TcpListener> = usable.into_iter().flatten().collect();
+    let mut unusable = unusable.into_iter().filter_map(Result::err);
+    if usable.is_empty() {
+        return unusable.next().map_or(Ok(usable), Err);
+    }
+    for e in unusable {
+        tracing::warn!("{e}; serving the other sockets systemd passed");
+    }
+    Ok(usable)
+}
+
+/// One fd systemd passed, as a listener if it is a listening TCP socket.
+fn inherited_listener(fd: RawFd) -> io::Result<TcpListener> {
+    let listener = tcp_listener_from_fd(fd);
+    // getsockname(): fails for an fd that is not an IPv4/IPv6 socket (a file, a Unix socket).
+    if let Err(e) = listener.local_addr() {
+        return Err(io::Error::new(
+            e.kind(),
+            format!("fd {fd} passed by systemd is not a TCP socket: {e}"),
+        ));
+    }
+    // A datagram socket (`ListenDatagram=`) or one not listening has an address too, but every
+    // accept() would fail: refuse it at start-up rather than log accept errors forever.
+    if !is_listening(&listener)? {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("fd {fd} passed by systemd is not a listening TCP socket (use ListenStream=)"),
+        ));
+    }
+    listener.set_nonblocking(true)?;
+    Ok(listener)
 }
 
 /// Whether `listener` is a stream socket in the listening state (`SO_ACCEPTCONN`).

@@ -536,20 +536,10 @@ fn socket_activation_serves_on_the_passed_socket() {
     assert_eq!(d.wait_exit(), Some(0));
 }
 
-/// A socket unit with two `ListenStream=` (IPv4 and IPv6, say) passes two sockets: each is
-/// served, none left accepting connections nobody answers.
-#[test]
-fn socket_activation_serves_every_passed_socket() {
+/// feedpub socket-activated with two fds: `first` as fd 3 and `second` as fd 4.
+fn activated_with_two(t: &TestDir, first: OwnedFd, second: &OwnedFd) -> Daemon {
     use std::os::fd::AsRawFd;
     use std::os::unix::process::CommandExt;
-    let t = TestDir::new();
-    write_articles(&t);
-    let (first, second) = (
-        TcpListener::bind("127.0.0.1:0").expect("bind"),
-        TcpListener::bind("127.0.0.1:0").expect("bind"),
-    );
-    let addrs = [first.local_addr(), second.local_addr()].map(|a| a.expect("local addr"));
-    let second = OwnedFd::from(second);
     let raw = second.as_raw_fd();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
@@ -557,8 +547,8 @@ fn socket_activation_serves_every_passed_socket() {
         .arg(BIN)
         .current_dir(t.root())
         .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::from(OwnedFd::from(first)));
-    // The second socket as fd 5, kept open across exec (dup2 onto itself would keep the
+        .stdin(Stdio::from(first));
+    // The second fd as fd 5, kept open across exec (dup2 onto itself would keep the
     // close-on-exec flag). SAFETY: dup2 and fcntl are async-signal-safe, and `raw` stays open
     // until the child has started.
     unsafe {
@@ -573,13 +563,46 @@ fn socket_activation_serves_every_passed_socket() {
             }
         });
     }
-    let mut d = Daemon::spawn(cmd);
+    Daemon::spawn(cmd)
+}
+
+/// A socket unit with two `ListenStream=` (IPv4 and IPv6, say) passes two sockets: each is
+/// served, none left accepting connections nobody answers.
+#[test]
+fn socket_activation_serves_every_passed_socket() {
+    let t = TestDir::new();
+    write_articles(&t);
+    let (first, second) = (
+        TcpListener::bind("127.0.0.1:0").expect("bind"),
+        TcpListener::bind("127.0.0.1:0").expect("bind"),
+    );
+    let addrs = [first.local_addr(), second.local_addr()].map(|a| a.expect("local addr"));
+    let second = OwnedFd::from(second);
+    let mut d = activated_with_two(&t, OwnedFd::from(first), &second);
     drop(second);
     d.wait_line("first build published");
     for addr in addrs {
         let health = http_get(addr, "/healthz", &[]).expect("GET /healthz");
         assert_eq!(health.status, 200, "{addr}");
     }
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(), Some(0));
+}
+
+/// A passed fd that is no listening TCP socket beside one that is: skipped with a warning.
+#[test]
+fn socket_activation_skips_a_socket_it_cannot_serve_beside_one_it_can() {
+    let t = TestDir::new();
+    write_articles(&t);
+    let first = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = first.local_addr().expect("local addr");
+    let udp = OwnedFd::from(std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp"));
+    let mut d = activated_with_two(&t, OwnedFd::from(first), &udp);
+    drop(udp);
+    d.wait_line("serving the other sockets");
+    d.wait_line("first build published");
+    let health = http_get(addr, "/healthz", &[]).expect("GET /healthz");
+    assert_eq!(health.status, 200);
     d.signal("TERM");
     assert_eq!(d.wait_exit(), Some(0));
 }
