@@ -243,7 +243,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 let (before, upserted) = (engine.len(), engine.upserted());
                 // The directory away before this batch: what brings it back is a copy in
                 // progress (`rm -rf articles && cp -r new articles`), to be let settle.
-                let was_away = engine.is_away();
+                let was_away = engine.is_away() || engine.found_away();
                 (engine, changed) = blocking(engine, move |e| {
                     let e = e.hold(held);
                     if rescan {

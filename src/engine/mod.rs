@@ -227,6 +227,12 @@ impl Engine {
         !self.root.is_dir()
     }
 
+    /// Whether the last walk found the articles directory missing: what brings it back is a
+    /// copy in progress, even once the directory is there again.
+    pub fn found_away(&self) -> bool {
+        self.root_missing
+    }
+
     /// Whether a file or directory could not be read for a shortage of the moment (see
     /// [`ArticleErrorKind::Busy`]): a rescan soon reads it.
     pub fn has_busy(&self) -> bool {

@@ -1093,6 +1093,34 @@ fn rm_rf_of_a_large_articles_dir_keeps_the_whole_last_build() {
 }
 
 #[test]
+fn a_small_directory_removed_at_once_then_copied_back_slowly_is_published_whole() {
+    // `rm -rf` of a few files lands in one batch; the copy that brings the directory back
+    // pauses between files (large images between them): still published once it settles.
+    let fx = Fx::start(&[("a.md", &md("A")), ("b.md", &md("B")), ("c.md", &md("C"))]);
+    fx.wait_for(&[("a", "A"), ("b", "B"), ("c", "C")]);
+    fs::remove_dir_all(fx.dir.path("articles")).expect("rm -rf");
+    thread::sleep(Duration::from_millis(1500));
+    fs::create_dir(fx.dir.path("articles")).expect("mkdir");
+    let mut seen = BTreeSet::new();
+    for name in ["x", "y", "z"] {
+        fx.write(&format!("{name}.md"), &md(&name.to_uppercase()));
+        thread::sleep(Duration::from_millis(300));
+        fs::write(fx.art(&format!("{name}.jpg")), vec![0u8; 1 << 16]).expect("image");
+        thread::sleep(Duration::from_millis(300));
+        if let Ok(state) = fx.state() {
+            seen.insert(state.len());
+        }
+    }
+    fx.wait_for(&[("x", "X"), ("y", "Y"), ("z", "Z")]);
+    assert_eq!(
+        seen,
+        BTreeSet::from([3]),
+        "published part way\n{}",
+        fx.d.log()
+    );
+}
+
+#[test]
 fn rm_rf_then_cp_r_at_once_is_published_whole_or_not_at_all() {
     // `rm -rf articles && cp -r new articles`, back to back: neither the removal nor the copy
     // is published half done.
