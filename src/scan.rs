@@ -206,7 +206,6 @@ impl Fingerprint {
 }
 
 /// Re-check one path (absolute or relative like `root`) and read it if it is an article.
-/// Re-check one path (absolute or relative like `root`) and read it if it is an article.
 pub fn read_entry(root: &Path, path: &Path, max_bytes: u64) -> Entry {
     read_entry_unless(root, path, max_bytes, |_| false).unwrap_or(Entry::NotArticle)
 }

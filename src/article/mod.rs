@@ -52,7 +52,7 @@ pub struct Source {
 }
 
 /// Site settings that parsing depends on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParseOptions {
     /// Base URL of the site, always ending in `/`.
     pub base_url: String,
@@ -592,7 +592,19 @@ fn conflict_markers(text: &str, format: Format) -> Option<usize> {
                 continue;
             }
         }
-        if line.contains("<pre") && !line.contains("</pre") {
+        // A `<pre>` element: in Markdown only as an HTML block (at a line's start), and never
+        // `<preview>` or a mention in prose or inline code.
+        let pre_tag = |at: usize| {
+            line[at + 4..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == '>' || c.is_ascii_whitespace())
+        };
+        let opens = match format {
+            Format::Markdown => t.starts_with("<pre") && pre_tag(line.len() - t.len()),
+            _ => line.match_indices("<pre").any(|(at, _)| pre_tag(at)),
+        };
+        if opens && !line.contains("</pre") {
             pre = true;
             continue;
         }

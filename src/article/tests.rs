@@ -500,6 +500,12 @@ fn a_merge_conflict_left_in_the_file_is_a_problem_but_one_shown_as_code_is_not()
         "<h1>T</h1>\n<<<<<<< HEAD\n<p>a</p>\n=======\n<p>b</p>\n>>>>>>> b\n",
     );
     assert_eq!(e.line, Some(2));
+    // A mention of `<pre>` in prose is no code block.
+    let e = err(
+        "p.md",
+        "Use the <pre> element, or <preview>.\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> b\n",
+    );
+    assert_eq!(e.line, Some(3));
     for (name, text) in [
         ("b.txt", "标题\n\n<<<<<<< HEAD\n甲\n=======\n乙\n>>>>>>> b\n"),
         (

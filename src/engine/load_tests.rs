@@ -175,3 +175,20 @@ fn a_change_is_dated_past_the_render_and_swap_that_follow() {
         before + std::time::Duration::from_millis(500)
     );
 }
+
+#[test]
+fn a_reload_reparses_when_anything_parsing_reads_changes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(tmp.path().join("articles")).expect("mkdir");
+    let mut e = engine(tmp.path(), 1 << 20);
+    e.load_all();
+    let same = e.config.clone();
+    assert!(!e.reconfigure(same), "nothing changed");
+    // The site's language decides a CJK title's language.
+    let mut ja = e.config.clone();
+    ja.site.language = "ja".to_string();
+    assert!(e.reconfigure(ja));
+    let mut other = e.config.clone();
+    other.site.title = "Another title".to_string();
+    assert!(!e.reconfigure(other), "a title is not parsed");
+}

@@ -516,12 +516,11 @@ impl Engine {
     /// Switch to a new config. Parse settings or the directory changing means a full reload
     /// (deferred, like a first start, when the engine defers); returns whether there was one.
     pub fn reconfigure(&mut self, config: Config) -> bool {
-        let reload = config.articles != self.config.articles
-            || config.site.base_url != self.config.site.base_url
-            || config.site.timezone != self.config.site.timezone;
+        let opts = parse_options(&config);
+        let reload = config.articles != self.config.articles || opts != self.opts;
         self.root = std::path::absolute(&config.articles.dir)
             .unwrap_or_else(|_| config.articles.dir.clone());
-        self.opts = parse_options(&config);
+        self.opts = opts;
         self.config = config;
         if reload {
             self.load_all();
