@@ -431,16 +431,21 @@ fn gbk_in_utf8_clothing(bytes: &[u8], utf8: &str) -> Option<String> {
     if utf8.is_ascii() || bytes.iter().any(|&b| b >= 0xE0) {
         return None;
     }
-    // A combining mark on an ASCII letter is decomposed (NFD) text's, Polish or Lithuanian
-    // from a Mac; GBK read as UTF-8 puts them after other marks.
+    // A combining mark that composes with the ASCII letter before it (`a` and U+0328 are `ą`)
+    // is decomposed (NFD) text's, Polish or Lithuanian from a Mac. GBK read as UTF-8 gives
+    // marks too (`通` is U+0368), on any letter (`App通知`).
     let combining = |c: char| matches!(c, '\u{0300}'..='\u{036F}');
+    let composes = |letter: char, mark: char| {
+        let pair: String = [letter, mark].into_iter().collect();
+        super::slug::nfc(&pair).chars().count() == 1
+    };
     let rare = |c: char| {
         matches!(c, '\u{0180}'..='\u{0217}' | '\u{021C}'..='\u{02FF}')
             || matches!(c, '\u{0500}'..='\u{05CF}' | '\u{0700}'..='\u{07FF}')
     };
     let (mut others, mut rares, mut before) = (0, 0, ' ');
     for c in utf8.chars() {
-        if combining(c) && before.is_ascii_alphabetic() {
+        if combining(c) && before.is_ascii_alphabetic() && composes(before, c) {
             return None;
         }
         before = c;
@@ -453,12 +458,12 @@ fn gbk_in_utf8_clothing(bytes: &[u8], utf8: &str) -> Option<String> {
         return None;
     }
     let gbk = strict_decode(GB18030, bytes)?;
-    // Chinese puts a hanzi beside a Latin word (`用iPhone拍`), never inside one (`/失e瑟n/`
-    // is IPA read as GBK).
+    // Chinese puts a hanzi between Latin words (`OpenAI为ChatGPT`), hardly ever inside a
+    // lowercase one (`/失e瑟n/` is IPA read as GBK).
     let chars: Vec<char> = gbk.chars().collect();
     let inside_a_word = chars
         .windows(3)
-        .any(|w| w[0].is_ascii_alphabetic() && !w[1].is_ascii() && w[2].is_ascii_alphabetic());
+        .any(|w| w[0].is_ascii_lowercase() && !w[1].is_ascii() && w[2].is_ascii_lowercase());
     (!inside_a_word && frequent_cjk(&gbk)).then_some(gbk)
 }
 

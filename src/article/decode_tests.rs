@@ -128,6 +128,8 @@ fn utf16_of_hanzi_whose_bytes_are_below_0x80_is_decoded() {
 #[test]
 fn gbk_that_is_also_valid_utf8_is_read_as_gbk() {
     for zh in [
+        "App通知\n\n全员通知\n",
+        "OpenAI为ChatGPT\n\n全员通知\n",
         "全员通知\n\nMeeting at 10:00, room 3.\n",
         "---\ntitle: Market prices\n---\nApples 5元, pears 3元.\n",
     ] {
