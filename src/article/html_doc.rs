@@ -20,10 +20,10 @@ pub fn body(html: &str) -> String {
     }
 }
 
-/// The inside of the first `<main>`, else of the `<article>` when there is exactly one at the
-/// top (a listing of several is all content), when `html` is a whole page's body and that
-/// part holds most of its text: a sidebar's only `<article>` (a teaser, a comment) or an empty
-/// layout `<main>` is not the page's content.
+/// The inside of the first `<main>` when it holds a fifth of the text or more, else of the
+/// `<article>` when there is exactly one at the top (a listing of several is all content) and
+/// it holds most of the text, when `html` is a whole page's body: an empty layout `<main>` or
+/// a sidebar's only `<article>` (a teaser, a comment) is not the page's content.
 fn main_content(html: &str) -> Option<Range<usize>> {
     /// One kind of element: its depth, where the first one at the top opened, and the inside
     /// of that first one with the text it holds.
@@ -61,8 +61,12 @@ fn main_content(html: &str) -> Option<Range<usize>> {
         }
     }
     let (mut main, mut article, mut total) = (Region::default(), Region::default(), 0);
+    // Scripts' and styles' contents are no text a reader sees (a page's inline state can
+    // outweigh its story).
+    let mut skip: Option<&str> = None;
     for token in Lexer::new(html) {
         match token {
+            Token::Text(_) if skip.is_some() => {}
             Token::Text(t) => {
                 let bytes = t.trim().len();
                 total += bytes;
@@ -72,7 +76,15 @@ fn main_content(html: &str) -> Option<Range<usize>> {
             Token::Tag {
                 name, end, range, ..
             } => {
-                if name.eq_ignore_ascii_case("main") {
+                if let Some(s) = skip {
+                    if end && s.eq_ignore_ascii_case(name) {
+                        skip = None;
+                    }
+                    continue;
+                }
+                if !end && SKIP.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    skip = Some(name);
+                } else if name.eq_ignore_ascii_case("main") {
                     main.tag(end, &range);
                 } else if name.eq_ignore_ascii_case("article") {
                     article.tag(end, &range);
@@ -81,10 +93,16 @@ fn main_content(html: &str) -> Option<Range<usize>> {
             Token::Other(_) => {}
         }
     }
-    let most = |(range, text): (Range<usize>, usize)| (text * 2 > total).then_some(range);
-    main.found
-        .and_then(most)
-        .or_else(|| article.found.filter(|_| article.count == 1).and_then(most))
+    // `<main>` is the content unless (nearly) empty; an `<article>` only if it is most of it.
+    let share = |part: usize| {
+        move |(range, text): (Range<usize>, usize)| (text * part > total).then_some(range)
+    };
+    main.found.and_then(share(5)).or_else(|| {
+        article
+            .found
+            .filter(|_| article.count == 1)
+            .and_then(share(2))
+    })
 }
 
 /// The content of `<body>` and `true`, else the document without its head and `false`.
@@ -172,6 +190,8 @@ pub struct Outline {
     pub lang: Option<String>,
     /// `<meta name="author" content>`.
     pub author: Option<String>,
+    /// `<meta property="og:title" content>`: a saved page's headline without its site's name.
+    pub og_title: Option<String>,
 }
 
 const BLOCKS: &[&str] = &[
@@ -255,11 +275,15 @@ pub fn outline(html: &str) -> Outline {
                     out.base = attr("href");
                 } else if out.lang.is_none() && is("html") {
                     out.lang = attr("lang");
-                } else if out.author.is_none()
-                    && is("meta")
-                    && attr("name").is_some_and(|n| n.eq_ignore_ascii_case("author"))
-                {
-                    out.author = attr("content");
+                } else if is("meta") {
+                    let named = |key: &str, wanted: &str| {
+                        attr(key).is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+                    };
+                    if out.author.is_none() && named("name", "author") {
+                        out.author = attr("content");
+                    } else if out.og_title.is_none() && named("property", "og:title") {
+                        out.og_title = attr("content");
+                    }
                 }
                 if let Some(s) = skip {
                     if end && s.eq_ignore_ascii_case(name) {

@@ -531,22 +531,18 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     })
 }
 
-/// Whether a page's `<title>` is its `<h1>` and a shorter name (the site's) on either side of a
-/// separator: `Budget vote delayed | Example Times`, `Example Times – Budget vote delayed`. A
-/// site's logo in an `<h1>` is the shorter part, and stays out of the title.
+/// Whether a page's `<title>` is its `<h1>` followed by a separator and more (the section's
+/// or the site's name): `Budget vote delayed | Example Times`, `外滩新貌_新闻_新华网`. A site's
+/// logo in an `<h1>` comes after the headline in most titles, and then stays out of it.
 fn h1_and_site_name(title: &str, h1: &str) -> bool {
-    const SEPARATORS: [char; 9] = ['|', '-', '–', '—', '·', '•', '»', ':', '_'];
-    let name = |rest: &str, sep_first: bool| {
-        let rest = rest.trim();
-        let name = match sep_first {
-            true => rest.strip_prefix(SEPARATORS),
-            false => rest.strip_suffix(SEPARATORS),
-        };
-        name.map(str::trim)
-            .is_some_and(|n| !n.is_empty() && n.chars().count() < h1.chars().count())
-    };
-    title.strip_prefix(h1).is_some_and(|rest| name(rest, true))
-        || title.strip_suffix(h1).is_some_and(|rest| name(rest, false))
+    const SEPARATORS: [char; 8] = ['|', '-', '–', '—', '·', '•', '»', '_'];
+    title.strip_prefix(h1).is_some_and(|rest| {
+        // A hyphen right after the `<h1>` is a word's (`Apple-Pie recipe`).
+        let spaced = rest.starts_with(char::is_whitespace);
+        let rest = rest.trim_start();
+        rest.strip_prefix(SEPARATORS)
+            .is_some_and(|name| !name.trim().is_empty() && (spaced || !rest.starts_with('-')))
+    })
 }
 
 /// The line of the `<<<<<<<` of a merge conflict left in a Markdown or HTML article (a `git
@@ -705,8 +701,12 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
     let outline = html_doc::outline(&content);
     let h1 = outline.h1.as_ref().map(|(t, _)| t);
     let opening = outline.opening.as_ref().map(|(t, _)| t);
-    let title = match (fm_title, page.title, h1) {
-        (Some(t), _, _) => Some(t.to_string()),
+    let title = match (
+        fm_title.map(str::to_string).or(page.og_title),
+        page.title,
+        h1,
+    ) {
+        (Some(t), _, _) => Some(t),
         (None, Some(t), Some(h)) if h1_and_site_name(&t, h) => Some(h.clone()),
         (None, Some(t), _) => Some(t),
         (None, None, Some(h)) => Some(h.clone()),

@@ -464,28 +464,63 @@ fn a_saved_page_is_read_without_its_chrome() {
         .starts_with("The river is expected"));
     let empty = "<body><main class=\"layout\"></main><div class=\"post\"><p>The post body.</p></div></body>";
     assert_eq!(ok("e.html", empty).summary, "The post body.");
+    // A page's scripts and styles are no text: its <main> is still most of what a reader sees.
+    let script = format!(
+        "<body><nav><a href=\"/\">Home</a></nav><main><h1>Story</h1><p>The council met.</p></main><footer>f</footer><script>{}</script></body>",
+        "window.__STATE__={};".repeat(300)
+    );
+    let a = ok("m.html", script);
+    assert_eq!(
+        (a.title.as_str(), &*a.content_html.html()),
+        ("Story", "<p>The council met.</p>")
+    );
     let nested = "<body><main><p>First.</p><main><p>Inner.</p></main><p>Last.</p></main></body>";
     assert_eq!(ok("n.html", nested).summary, "First. Inner. Last.");
-    // A site's logo in an <h1> is no title: the <title> stays.
-    for (page, title) in [
+    // A site's logo in an <h1> is no title: the <title> stays; the headline in an <h1> at the
+    // start of the <title> is; og:title is the headline as the page gives it.
+    let page = |title: &str, meta: &str, body: &str| {
+        format!("<html><head><title>{title}</title>{meta}</head><body>{body}<p>The council voted.</p></body></html>")
+    };
+    for (html, title) in [
         (
-            "<html><head><title>Budget vote passes | Example Times</title></head><body><header><h1>Example Times</h1></header><div><p>The council voted.</p></div></body></html>",
+            page(
+                "Budget vote passes | Example Times",
+                "",
+                "<header><h1>Example Times</h1></header>",
+            ),
             "Budget vote passes | Example Times",
         ),
         (
-            "<html><head><title>Example Times | Budget vote passes</title></head><body><h1>Example Times</h1><p>The council voted.</p></body></html>",
-            "Example Times | Budget vote passes",
+            page("Contact | Example Times", "", "<h1>Example Times</h1>"),
+            "Contact | Example Times",
         ),
         (
-            "<html><head><title>Opinion: Why the budget fails - The Daily</title></head><body><h1>Opinion</h1><h2>Why the budget fails</h2><p>x</p></body></html>",
+            page(
+                "Opinion: Why the budget fails - The Daily",
+                "",
+                "<h1>Opinion</h1><h2>Why the budget fails</h2>",
+            ),
             "Opinion: Why the budget fails - The Daily",
         ),
         (
-            "<html><head><title>The Daily – Why the budget fails</title></head><body><h1>Why the budget fails</h1><p>x</p></body></html>",
+            page("Apple-Pie recipe", "", "<h1>Apple</h1>"),
+            "Apple-Pie recipe",
+        ),
+        (page("Oops | Example Times", "", "<h1>Oops</h1>"), "Oops"),
+        (
+            page("外滩新貌_新闻_新华网", "", "<h1>外滩新貌</h1>"),
+            "外滩新貌",
+        ),
+        (
+            page(
+                "The Daily – Why the budget fails",
+                "<meta property=\"og:title\" content=\"Why the budget fails\">",
+                "<h1>Why the budget fails</h1>",
+            ),
             "Why the budget fails",
         ),
     ] {
-        assert_eq!(ok("p.html", page).title, title);
+        assert_eq!(ok("p.html", html).title, title);
     }
 }
 
