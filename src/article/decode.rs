@@ -431,21 +431,19 @@ fn gbk_in_utf8_clothing(bytes: &[u8], utf8: &str) -> Option<String> {
     if utf8.is_ascii() || bytes.iter().any(|&b| b >= 0xE0) {
         return None;
     }
-    // A combining mark that composes with the ASCII letter before it (`a` and U+0328 are `ą`)
-    // is decomposed (NFD) text's, Polish or Lithuanian from a Mac. GBK read as UTF-8 gives
-    // marks too (`通` is U+0368), on any letter (`App通知`).
+    // A combining mark on an ASCII letter is real text's: decomposed (NFD) Polish or
+    // Lithuanian from a Mac, IPA (`d͡ʒ`, `n̩`). GBK read as UTF-8 gives marks on letters only
+    // from U+0363 to U+036F, medieval superscript letters no text uses (`App通知`: `通` is
+    // U+0368); its other marks (`台` is U+0328) after a letter are left to the real text.
     let combining = |c: char| matches!(c, '\u{0300}'..='\u{036F}');
-    let composes = |letter: char, mark: char| {
-        let pair: String = [letter, mark].into_iter().collect();
-        super::slug::nfc(&pair).chars().count() == 1
-    };
+    let superscript_letter = |c: char| matches!(c, '\u{0363}'..='\u{036F}');
     let rare = |c: char| {
         matches!(c, '\u{0180}'..='\u{0217}' | '\u{021C}'..='\u{02FF}')
             || matches!(c, '\u{0500}'..='\u{05CF}' | '\u{0700}'..='\u{07FF}')
     };
     let (mut others, mut rares, mut before) = (0, 0, ' ');
     for c in utf8.chars() {
-        if combining(c) && before.is_ascii_alphabetic() && composes(before, c) {
+        if combining(c) && before.is_ascii_alphabetic() && !superscript_letter(c) {
             return None;
         }
         before = c;

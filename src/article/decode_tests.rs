@@ -129,6 +129,7 @@ fn utf16_of_hanzi_whose_bytes_are_below_0x80_is_decoded() {
 fn gbk_that_is_also_valid_utf8_is_read_as_gbk() {
     for zh in [
         "App通知\n\n全员通知\n",
+        // A hanzi between capitalised words, in a text that otherwise reads as GBK.
         "OpenAI为ChatGPT\n\n全员通知\n",
         "全员通知\n\nMeeting at 10:00, room 3.\n",
         "---\ntitle: Market prices\n---\nApples 5元, pears 3元.\n",
@@ -150,6 +151,8 @@ fn gbk_that_is_also_valid_utf8_is_read_as_gbk() {
         "Za\u{328}b ma\u{328}dros\u{301}ci",
         "Lietuviu\u{328} kalba",
         "change /ʧeɪnʤ/",
+        "The sound d\u{361}ʒ",
+        "/ˈbʌtn\u{329}/",
     ] {
         assert_eq!(decode(text.as_bytes()).as_deref(), Ok(text));
     }
