@@ -20,6 +20,9 @@ pub fn body(html: &str) -> String {
     }
 }
 
+/// Elements whose text no reader sees, whatever the page does.
+const UNSEEN: [&str; 3] = ["script", "style", "template"];
+
 /// The inside of the first `<main>` when it holds a fifth of the text or more, else of the
 /// `<article>` when there is exactly one at the top (a listing of several is all content) and
 /// it holds most of the text, when `html` is a whole page's body: an empty layout `<main>` or
@@ -82,7 +85,7 @@ fn main_content(html: &str) -> Option<Range<usize>> {
                     }
                     continue;
                 }
-                if !end && SKIP.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                if !end && UNSEEN.iter().any(|s| s.eq_ignore_ascii_case(name)) {
                     skip = Some(name);
                 } else if name.eq_ignore_ascii_case("main") {
                     main.tag(end, &range);
@@ -190,8 +193,11 @@ pub struct Outline {
     pub lang: Option<String>,
     /// `<meta name="author" content>`.
     pub author: Option<String>,
-    /// `<meta property="og:title" content>`: a saved page's headline without its site's name.
+    /// `<meta property="og:title" content>`: a saved page's headline, often without its
+    /// site's name.
     pub og_title: Option<String>,
+    /// `<meta property="og:site_name" content>`.
+    pub site_name: Option<String>,
 }
 
 const BLOCKS: &[&str] = &[
@@ -283,6 +289,8 @@ pub fn outline(html: &str) -> Outline {
                         out.author = attr("content");
                     } else if out.og_title.is_none() && named("property", "og:title") {
                         out.og_title = attr("content");
+                    } else if out.site_name.is_none() && named("property", "og:site_name") {
+                        out.site_name = attr("content");
                     }
                 }
                 if let Some(s) = skip {

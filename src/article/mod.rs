@@ -531,18 +531,54 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     })
 }
 
-/// Whether a page's `<title>` is its `<h1>` followed by a separator and more (the section's
-/// or the site's name): `Budget vote delayed | Example Times`, `外滩新貌_新闻_新华网`. A site's
-/// logo in an `<h1>` comes after the headline in most titles, and then stays out of it.
+/// A saved page's headline from its `<title>` and `og:title`, which often add the site's name
+/// (`Budget vote delayed | Example Times`, `国务院召开常务会议-新华网`): its first `<h1>` when
+/// either is that `<h1>` with a shorter name beside it, else `og:title` when the `<title>` holds
+/// it, else the `<title>`. A site's logo in an `<h1>` (`og:site_name`, or the longer part of
+/// the `<title>`) is never the headline.
+fn page_title(
+    title: Option<String>,
+    og: Option<String>,
+    site: Option<&str>,
+    h1: Option<&String>,
+) -> Option<String> {
+    let og = og.filter(|o| Some(o.as_str()) != site);
+    if let Some(h) = h1.filter(|h| Some(h.as_str()) != site) {
+        let names_it = |c: &String| c == h || h1_and_site_name(c, h);
+        if og.iter().chain(&title).any(names_it) {
+            return Some(h.clone());
+        }
+    }
+    match (title, og) {
+        (Some(t), Some(o)) if t.contains(o.as_str()) => Some(o),
+        (title, og) => title.or(og),
+    }
+}
+
+/// Whether `title` is `h1` and a shorter name, the site's, on either side of a separator.
 fn h1_and_site_name(title: &str, h1: &str) -> bool {
     const SEPARATORS: [char; 8] = ['|', '-', '–', '—', '·', '•', '»', '_'];
-    title.strip_prefix(h1).is_some_and(|rest| {
-        // A hyphen right after the `<h1>` is a word's (`Apple-Pie recipe`).
-        let spaced = rest.starts_with(char::is_whitespace);
-        let rest = rest.trim_start();
-        rest.strip_prefix(SEPARATORS)
-            .is_some_and(|name| !name.trim().is_empty() && (spaced || !rest.starts_with('-')))
-    })
+    let shorter = |name: Option<&str>| {
+        name.map(str::trim)
+            .is_some_and(|n| !n.is_empty() && n.chars().count() < h1.chars().count())
+    };
+    // A hyphen between letters or digits is a word's (`Apple-Pie recipe`).
+    let word = |a: Option<char>, b: Option<char>| {
+        a.zip(b)
+            .is_some_and(|(a, b)| a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric())
+    };
+    let after = title.strip_prefix(h1).is_some_and(|rest| {
+        rest.trim_start().starts_with(SEPARATORS)
+            && !(rest.starts_with('-') && word(h1.chars().last(), rest[1..].chars().next()))
+            && shorter(rest.split(SEPARATORS).rfind(|n| !n.trim().is_empty()))
+    });
+    let before = title.strip_suffix(h1).is_some_and(|rest| {
+        rest.trim_end().ends_with(SEPARATORS)
+            && !(rest.ends_with('-')
+                && word(rest[..rest.len() - 1].chars().last(), h1.chars().next()))
+            && shorter(rest.split(SEPARATORS).find(|n| !n.trim().is_empty()))
+    });
+    after || before
 }
 
 /// The line of the `<<<<<<<` of a merge conflict left in a Markdown or HTML article (a `git
@@ -701,17 +737,12 @@ fn html_body(doc: &str, fm_title: Option<&str>) -> Rendered {
     let outline = html_doc::outline(&content);
     let h1 = outline.h1.as_ref().map(|(t, _)| t);
     let opening = outline.opening.as_ref().map(|(t, _)| t);
-    let title = match (
-        fm_title.map(str::to_string).or(page.og_title),
-        page.title,
-        h1,
-    ) {
-        (Some(t), _, _) => Some(t),
-        (None, Some(t), Some(h)) if h1_and_site_name(&t, h) => Some(h.clone()),
-        (None, Some(t), _) => Some(t),
-        (None, None, Some(h)) => Some(h.clone()),
-        (None, None, None) => opening.cloned().or(outline.first_line),
-    };
+    let title = fm_title
+        .map(str::to_string)
+        .or_else(|| page_title(page.title, page.og_title, page.site_name.as_deref(), h1))
+        .or_else(|| h1.cloned())
+        .or_else(|| opening.cloned())
+        .or(outline.first_line);
     let heading = [&outline.h1, &outline.opening]
         .into_iter()
         .flatten()

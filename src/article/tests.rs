@@ -474,12 +474,22 @@ fn a_saved_page_is_read_without_its_chrome() {
         (a.title.as_str(), &*a.content_html.html()),
         ("Story", "<p>The council met.</p>")
     );
+    // A self-closing icon is no element that never ends.
+    let icon = "<body><header><svg class=\"icon\" viewBox=\"0 0 1 1\"/><nav>Home</nav></header><main><h1>Story</h1><p>The council met.</p></main><footer>f</footer></body>";
+    let a = ok("i.html", icon);
+    assert_eq!(
+        (a.title.as_str(), &*a.content_html.html()),
+        ("Story", "<p>The council met.</p>")
+    );
     let nested = "<body><main><p>First.</p><main><p>Inner.</p></main><p>Last.</p></main></body>";
     assert_eq!(ok("n.html", nested).summary, "First. Inner. Last.");
-    // A site's logo in an <h1> is no title: the <title> stays; the headline in an <h1> at the
-    // start of the <title> is; og:title is the headline as the page gives it.
+    // A site's logo in an <h1> is no title: the <title> stays. The headline in an <h1> with a
+    // shorter name beside it in the <title> is; so is an og:title the <title> holds.
     let page = |title: &str, meta: &str, body: &str| {
         format!("<html><head><title>{title}</title>{meta}</head><body>{body}<p>The council voted.</p></body></html>")
+    };
+    let og = |title: &str, site: &str| {
+        format!("<meta property=\"og:title\" content=\"{title}\"><meta property=\"og:site_name\" content=\"{site}\">")
     };
     for (html, title) in [
         (
@@ -491,8 +501,20 @@ fn a_saved_page_is_read_without_its_chrome() {
             "Budget vote passes | Example Times",
         ),
         (
-            page("Contact | Example Times", "", "<h1>Example Times</h1>"),
-            "Contact | Example Times",
+            page(
+                "Example Times - Budget vote delayed in parliament",
+                "",
+                "<h1>Example Times</h1>",
+            ),
+            "Example Times - Budget vote delayed in parliament",
+        ),
+        (
+            page(
+                "Contact | Example Times",
+                &og("Contact", "Example Times"),
+                "<h1>Example Times</h1>",
+            ),
+            "Contact",
         ),
         (
             page(
@@ -506,18 +528,50 @@ fn a_saved_page_is_read_without_its_chrome() {
             page("Apple-Pie recipe", "", "<h1>Apple</h1>"),
             "Apple-Pie recipe",
         ),
-        (page("Oops | Example Times", "", "<h1>Oops</h1>"), "Oops"),
         (
             page("外滩新貌_新闻_新华网", "", "<h1>外滩新貌</h1>"),
             "外滩新貌",
         ),
         (
             page(
+                "国务院召开常务会议-新华网",
+                "",
+                "<h1>国务院召开常务会议</h1>",
+            ),
+            "国务院召开常务会议",
+        ),
+        (
+            page(
                 "The Daily – Why the budget fails",
-                "<meta property=\"og:title\" content=\"Why the budget fails\">",
+                "",
                 "<h1>Why the budget fails</h1>",
             ),
             "Why the budget fails",
+        ),
+        // Yoast's og:title repeats the <title>; an og:title that is the site's name is none.
+        (
+            page(
+                "How to bake bread – Jane’s Kitchen",
+                &og("How to bake bread – Jane’s Kitchen", "Jane’s Kitchen"),
+                "<h1>How to bake bread</h1>",
+            ),
+            "How to bake bread",
+        ),
+        (
+            page(
+                "Budget vote delayed | Example Times",
+                &og("Example Times", "Example Times"),
+                "<h1>Budget vote delayed</h1>",
+            ),
+            "Budget vote delayed",
+        ),
+        (
+            page(
+                "Budget vote delayed | Example Times",
+                &og("Budget vote delayed", "Example Times"),
+                "",
+            ),
+            "Budget vote delayed",
         ),
     ] {
         assert_eq!(ok("p.html", html).title, title);
