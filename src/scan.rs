@@ -348,14 +348,12 @@ fn open_inside(
     // one call, where the kernel has it (much cheaper than asking `/proc` where a file is).
     let nested = |rel: &Path| rel.as_os_str().as_bytes().contains(&b'/');
     let beneath = match below(root, path) {
-        Some(rel) if !via_link && nested(rel) => {
-            match open_beneath(root, rel) {
-                Ok(opened) => opened,
-                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
-                Err(e) if e.raw_os_error() == Some(libc::EXDEV) => return Ok(None),
-                Err(e) => return Err(io_problem(&e)),
-            }
-        }
+        Some(rel) if !via_link && nested(rel) => match open_beneath(root, rel) {
+            Ok(opened) => opened,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+            Err(e) if e.raw_os_error() == Some(libc::EXDEV) => return Ok(None),
+            Err(e) => return Err(io_problem(&e)),
+        },
         _ => None,
     };
     let checked = beneath.is_some();
