@@ -346,9 +346,8 @@ fn open_inside(
     let replaced = || ArticleErrorKind::Busy("replaced while being read".into());
     // A file in a subdirectory: opened below the articles dir with no symlink on the way, in
     // one call, where the kernel has it (much cheaper than asking `/proc` where a file is).
-    let nested = |rel: &Path| rel.as_os_str().as_bytes().contains(&b'/');
     let beneath = match below(root, path) {
-        Some(rel) if !via_link && nested(rel) => match open_beneath(root, rel) {
+        Some(rel) if !via_link && in_subdirectory(rel) => match open_beneath(root, rel) {
             Ok(opened) => opened,
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
             Err(e) if e.raw_os_error() == Some(libc::EXDEV) => return Ok(None),
@@ -386,6 +385,11 @@ fn below<'a>(root: &Path, path: &'a Path) -> Option<&'a Path> {
     let rel = path.as_os_str().as_bytes().strip_prefix(root)?;
     let rel = rel.strip_prefix(b"/")?;
     Some(Path::new(std::ffi::OsStr::from_bytes(rel)))
+}
+
+/// Whether `rel`, a path below the articles dir, is in one of its subdirectories.
+fn in_subdirectory(rel: &Path) -> bool {
+    rel.as_os_str().as_bytes().contains(&b'/')
 }
 
 /// `rel` opened for reading below `root` without following any symlink on the way, nor
@@ -434,7 +438,7 @@ fn open_beneath(root: &Path, rel: &Path) -> io::Result<Option<fs::File>> {
 fn inside(root: &Path, path: &Path, file: &fs::File, via_link: bool) -> bool {
     use std::os::fd::AsRawFd;
     // A file at the top (`O_NOFOLLOW`, and the articles dir may itself be a symlink).
-    let top = below(root, path).is_some_and(|rel| !rel.as_os_str().as_bytes().contains(&b'/'));
+    let top = below(root, path).is_some_and(|rel| !in_subdirectory(rel));
     if top && !via_link {
         return true;
     }
