@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use chrono::Utc;
-
 use crate::article::{self, Article, ArticleError, ArticleErrorKind, ParseOptions};
 use crate::config::Config;
 use crate::engine::Engine;
@@ -187,10 +185,12 @@ pub fn build(config: &Config) -> ExitCode {
         }
     };
     let loaded = start.elapsed();
-    let published = engine.store().published(Utc::now(), &config.site.base_url);
+    let published = engine
+        .store()
+        .published(crate::clock::now(), &config.site.base_url);
     // Pages and tag feeds are rendered by the writer, one at a time per thread, and dropped
     // once written: the build never holds every page in memory. Same bytes as render_site.
-    let site = engine.render_for_build(&published.articles, Utc::now());
+    let site = engine.render_for_build(&published.articles, crate::clock::now());
     let store = engine.store();
     let rendered = start.elapsed();
     let mut problems = problems(store, published.collisions);
@@ -238,7 +238,7 @@ pub fn build(config: &Config) -> ExitCode {
     }
     // Saved after the output: a failure here only makes the next build slower.
     if read.cache_outdated {
-        if let Some(Err(e)) = engine.cache_job(Utc::now()).map(|job| job.save()) {
+        if let Some(Err(e)) = engine.cache_job(crate::clock::now()).map(|job| job.save()) {
             let _ = writeln!(stderr, "warning: parse cache not saved: {e}");
         }
     }
@@ -255,7 +255,7 @@ pub fn check(config: &Config) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
-    let published = store.published(Utc::now(), &config.site.base_url);
+    let published = store.published(crate::clock::now(), &config.site.base_url);
     let problems = problems(&store, published.collisions);
     let mut stdout = io::stdout().lock();
     for p in &problems {

@@ -207,7 +207,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
 
     loop {
         let timer = next_due.filter(|_| !hold.blocks(&engine)).map(|due| {
-            (due - Utc::now())
+            (due - crate::clock::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
                 .min(MAX_TIMER)
@@ -403,7 +403,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                         );
                     }
                     if let Some(job) = engine
-                        .cache_job(Utc::now())
+                        .cache_job(crate::clock::now())
                         .filter(|_| outdated || cache_outdated)
                     {
                         tokio::spawn(save_cache(job));
@@ -415,7 +415,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     // Not while the directory is away: the store may have lost what `rm -rf` removed before
     // the directory went, and the cache on disk still holds the last build's articles.
     let cache = engine
-        .cache_job(Utc::now())
+        .cache_job(crate::clock::now())
         .filter(|_| cache_dirty && !engine.is_blind());
     shut_down(&config, stop_tx, server, tx, writer, cache).await
 }
@@ -502,7 +502,7 @@ async fn start_up(config: &Config, tx: &Publish) -> Result<Started, DaemonError>
     // first start left for after is parsed), and at shutdown after changes.
     let completing = engine.is_pending();
     if !completing && loaded.cache_outdated {
-        if let Some(job) = engine.cache_job(Utc::now()) {
+        if let Some(job) = engine.cache_job(crate::clock::now()) {
             tokio::spawn(save_cache(job));
         }
     }
@@ -647,7 +647,7 @@ async fn publish(engine: Engine, tx: &Publish) -> (Engine, Option<chrono::DateTi
     }
     let (site_tx, metrics) = (tx.site.clone(), Arc::clone(&tx.metrics));
     let (engine, (site, due, shrunk_from)) = blocking(engine, move |engine| {
-        let r = engine.render(Utc::now());
+        let r = engine.render(crate::clock::now());
         let before = site_tx.send_replace(Some(Arc::clone(&r.site)));
         let shrunk_from = before.filter(|b| r.site.article_count < b.article_count);
         metrics.record_rebuild(r.took, r.site.article_count, r.problems);

@@ -18,12 +18,14 @@
 //! * `daemon`: `serve`: watch, rebuild incrementally, publish snapshots, handle signals.
 //! * `systemd`: sd_notify readiness/status/watchdog and socket activation; no-ops outside systemd.
 //! * `memfile`: a response body in a memfd, sent by the kernel with `sendfile`.
+//! * `clock`: the wall clock, read without chrono's panic on a clock before 1970.
 //! * `limits`: raises the open-file limit a server with many connections needs.
 //! * `watch`: notify bridged into tokio, with debouncing and rescan on overflow.
 
 pub mod article;
 pub mod build;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod engine;

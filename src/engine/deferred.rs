@@ -146,7 +146,7 @@ impl Engine {
             opts: &self.opts,
             depth: Depth::Full,
         };
-        let now = Utc::now();
+        let now = crate::clock::now();
         let (mut writer, mut unspilled) = match self.spill.take() {
             Some((w, n)) => (Some(w), n),
             None => (None, 0),

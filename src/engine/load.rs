@@ -97,7 +97,7 @@ impl Engine {
         // The file of a cache that failed half-way: bodies already in it come back to memory.
         let mut abandoned: Option<Arc<std::fs::File>> = None;
         let cache_path = self.cache_path();
-        let now = Utc::now();
+        let now = crate::clock::now();
         let mut unspilled = 0;
         let mut move_bodies = |batch: &mut [build::Loaded]| {
             if let Some(key) = may_spill.take() {
