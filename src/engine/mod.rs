@@ -522,6 +522,9 @@ impl Engine {
             .unwrap_or_else(|_| config.articles.dir.clone());
         self.opts = opts;
         self.config = config;
+        // The cache saved at shutdown is for the settings in effect then; keyed by the old
+        // ones, the next start would find it stale and lose every last good version in it.
+        self.cache_key = cache::key(&self.opts, &self.config);
         if reload {
             self.load_all();
         } else {
