@@ -241,6 +241,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 let changed;
                 let held = signal.writing();
                 let (before, upserted) = (engine.len(), engine.upserted());
+                let kept = engine.store().last_good().count();
                 // The directory away before this batch: what brings it back is a copy in
                 // progress (`rm -rf articles && cp -r new articles`), to be let settle.
                 let was_away = engine.is_away() || engine.found_away();
@@ -261,6 +262,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
                 // a save of the same text.
                 if changed {
                     cache_dirty = true;
+                    save_cache_if_kept_more(&engine, kept);
                     // An edit or a new article is published at once (ending a hold); a removal
                     // waits for the removals to stop.
                     let removed = engine.len() < before && engine.upserted() == upserted;
@@ -691,8 +693,23 @@ fn new_dir_readable(running: &Config, new: Config) -> Result<Config, ConfigError
     }
 }
 
+/// A file that broke keeps its last good version published, and only the parse cache keeps it
+/// across a restart: saved now, a crash or power loss before the next clean stop loses nothing.
+fn save_cache_if_kept_more(engine: &Engine, kept_before: usize) {
+    if engine.store().last_good().count() <= kept_before || engine.is_blind() {
+        return;
+    }
+    if let Some(job) = engine.cache_job(crate::clock::now()) {
+        tokio::spawn(save_cache(job));
+    }
+}
+
 /// Save the parse cache on a blocking thread; a failure only makes the next start slower.
+/// One save at a time, in the order asked: an older one finishing last would leave its
+/// snapshot on disk.
 async fn save_cache(job: crate::cache::Job) {
+    static SAVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = SAVING.lock().await;
     match tokio::task::spawn_blocking(move || job.save()).await {
         Ok(Ok(n)) => tracing::debug!(articles = n, "parse cache saved"),
         Ok(Err(e)) => {

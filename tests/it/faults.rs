@@ -1149,6 +1149,93 @@ fn a_file_broken_before_a_restart_keeps_its_last_good_version_published() {
     wait_for_titles(&d, &fixed, "after the fix");
 }
 
+/// The parse cache's modification time, once it exists.
+fn cache_mtime(site: &Site) -> Option<std::time::SystemTime> {
+    fs::metadata(site.path("out/.feedpub-cache"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+#[test]
+fn a_last_good_version_survives_a_crash_right_after_its_file_broke() {
+    let site = Site::new("[site]\nbase_url = \"https://news.example\"\n");
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    fs::write(site.art("b.md"), md("Beta", "second")).expect("write");
+    let both: BTreeSet<String> = ["Alpha", "Beta"].map(String::from).into();
+    let mut d = site.start();
+    wait_for_titles(&d, &both, "first start");
+    assert!(
+        crate::util::wait_until(DEADLINE, || cache_mtime(&site).is_some()),
+        "no parse cache after the first start\n{}",
+        d.log()
+    );
+    let saved = cache_mtime(&site);
+    // Filesystem timestamps have a coarse tick: let the next save show a later one.
+    thread::sleep(Duration::from_millis(50));
+
+    fs::write(site.art("a.md"), "---\ntitle: [unclosed\n---\nx\n").expect("write");
+    assert!(
+        crate::util::wait_until(DEADLINE, || cache_mtime(&site) > saved),
+        "the parse cache was not saved when a file broke\n{}",
+        d.log()
+    );
+    // A crash: no shutdown saves anything.
+    d.signal("KILL");
+    assert!(d.wait_exit(DEADLINE).is_some(), "no exit on SIGKILL");
+    let d = site.start();
+    assert_eq!(
+        served_titles(&d),
+        Ok(both),
+        "the last good version was lost\n{}",
+        d.log()
+    );
+}
+
+#[test]
+fn a_reload_that_changes_the_site_leaves_a_cache_the_next_start_uses() {
+    let config = |title: &str| {
+        format!("[feeds]\nlimit = 100000\n[site]\nbase_url = \"https://news.example\"\ntitle = \"{title}\"\n")
+    };
+    let site = Site::new("");
+    site.write("feedpub.toml", &config("Old name"));
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    fs::write(site.art("b.md"), md("Beta", "second")).expect("write");
+    let both: BTreeSet<String> = ["Alpha", "Beta"].map(String::from).into();
+    let mut d = site.start();
+    wait_for_titles(&d, &both, "first start");
+    fs::write(site.art("a.md"), "---\ntitle: [unclosed\n---\nx\n").expect("write");
+    assert!(
+        crate::util::wait_until(DEADLINE, || d.log().contains("YAML")),
+        "the broken file was not reported\n{}",
+        d.log()
+    );
+
+    site.write("feedpub.toml", &config("New name"));
+    d.signal("HUP");
+    assert!(
+        crate::util::wait_until(DEADLINE, || {
+            crate::util::http_get(d.addr, "/feed.json", &[])
+                .is_ok_and(|r| r.text().contains("New name"))
+        }),
+        "the reload was not published\n{}",
+        d.log()
+    );
+    d.signal("TERM");
+    assert!(d.wait_exit(DEADLINE).is_some(), "no exit on SIGTERM");
+    let d = site.start();
+    assert_eq!(
+        served_titles(&d),
+        Ok(both),
+        "the last good version was lost\n{}",
+        d.log()
+    );
+    assert!(
+        !d.log().contains("other settings"),
+        "the cache saved after a reload was stale\n{}",
+        d.log()
+    );
+}
+
 #[test]
 fn last_modified_survives_restarts_and_never_goes_back_to_before_an_edit() {
     // Fixed base URL: the parse cache then serves the restarts (see the test above).
