@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
@@ -22,6 +23,30 @@ const BROTLI_QUALITY: u32 = 5;
 /// and clears tables sized by the window, which dominated compressing small pages).
 const BROTLI_MAX_WINDOW: u32 = 22;
 const BROTLI_MIN_WINDOW: u32 = 16;
+
+/// At most this many bytes of lazy assets' representations (article pages, tag feeds, and
+/// their compressed forms) are kept in memory, over every snapshot: a crawler asking for
+/// every page of a 100,000-article site in three codings would otherwise keep ~1.5 GB, for
+/// good (a page is kept until its article changes). Past it, a representation not kept yet
+/// is made for its request and dropped; those already kept stay.
+pub const LAZY_KEPT_MAX: usize = 128 << 20;
+
+/// Bytes of lazy assets' representations kept now (see [`LAZY_KEPT_MAX`]).
+static LAZY_KEPT: AtomicUsize = AtomicUsize::new(0);
+
+/// Count `len` more bytes as kept, when that stays within [`LAZY_KEPT_MAX`].
+fn reserve_lazy(len: usize) -> bool {
+    LAZY_KEPT
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |kept| {
+            (kept + len <= LAZY_KEPT_MAX).then_some(kept + len)
+        })
+        .is_ok()
+}
+
+/// Bytes of lazy assets' representations kept now, across every snapshot.
+pub fn lazy_kept() -> usize {
+    LAZY_KEPT.load(Ordering::Relaxed)
+}
 
 /// A content coding a client may accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,8 +139,23 @@ pub struct Asset {
     /// The identity ETag of a lazy asset whose bytes were made but not kept (by
     /// [`Asset::identity_transient`]), so comparing it later needs no second render.
     etag_seen: OnceLock<String>,
+    /// The length of those bytes, for [`Asset::compressible`].
+    len_seen: OnceLock<usize>,
     gzip: OnceLock<Variant>,
     br: OnceLock<Variant>,
+}
+
+impl Drop for Asset {
+    fn drop(&mut self) {
+        if self.render.is_some() {
+            let kept: usize = [self.identity.get(), self.gzip.get(), self.br.get()]
+                .into_iter()
+                .flatten()
+                .map(|v| v.body.len())
+                .sum();
+            LAZY_KEPT.fetch_sub(kept, Ordering::Relaxed);
+        }
+    }
 }
 
 impl std::fmt::Debug for Asset {
@@ -159,6 +199,7 @@ impl Asset {
             identity: OnceLock::new(),
             render,
             etag_seen: OnceLock::new(),
+            len_seen: OnceLock::new(),
             gzip: OnceLock::new(),
             br: OnceLock::new(),
         }
@@ -166,11 +207,49 @@ impl Asset {
 
     /// Whether compressing this asset can pay off (text of some size).
     pub fn compressible(&self) -> bool {
-        self.body().len() >= 256
+        let len = match (self.identity.get(), self.len_seen.get()) {
+            (Some(v), _) => v.body.len(),
+            (None, Some(len)) => *len,
+            (None, None) => self.identity().body.len(),
+        };
+        len >= 256
     }
 
-    fn identity(&self) -> &Variant {
-        self.identity.get_or_init(|| self.make_identity())
+    fn identity(&self) -> Cow<'_, Variant> {
+        let v = self.keep(&self.identity, || self.make_identity());
+        if let Cow::Owned(v) = &v {
+            let _ = self.etag_seen.set(v.etag.clone());
+            let _ = self.len_seen.set(v.body.len());
+        }
+        v
+    }
+
+    /// What `slot` holds, made by `make` first when empty. A lazy asset keeps what it makes
+    /// only within [`LAZY_KEPT_MAX`]; past it, the representation is for this use only.
+    fn keep<'a>(
+        &'a self,
+        slot: &'a OnceLock<Variant>,
+        make: impl FnOnce() -> Variant,
+    ) -> Cow<'a, Variant> {
+        if let Some(v) = slot.get() {
+            return Cow::Borrowed(v);
+        }
+        let v = make();
+        let len = v.body.len();
+        let lazy = self.render.is_some();
+        if lazy && !reserve_lazy(len) {
+            return Cow::Owned(v);
+        }
+        let mut ours = false;
+        let kept = slot.get_or_init(|| {
+            ours = true;
+            v
+        });
+        // Another request made and kept it meanwhile: ours is dropped, so is its count.
+        if lazy && !ours {
+            LAZY_KEPT.fetch_sub(len, Ordering::Relaxed);
+        }
+        Cow::Borrowed(kept)
     }
 
     fn make_identity(&self) -> Variant {
@@ -190,6 +269,7 @@ impl Asset {
             None => {
                 let v = self.make_identity();
                 let _ = self.etag_seen.set(v.etag.clone());
+                let _ = self.len_seen.set(v.body.len());
                 Cow::Owned(v)
             }
         }
@@ -201,7 +281,11 @@ impl Asset {
         match (self.identity.get(), self.etag_seen.get()) {
             (Some(v), _) => &v.etag,
             (None, Some(etag)) => etag,
-            (None, None) => &self.identity().etag,
+            (None, None) => match self.identity() {
+                Cow::Borrowed(v) => &v.etag,
+                // Not kept: `identity` noted its ETag.
+                Cow::Owned(v) => self.etag_seen.get_or_init(|| v.etag),
+            },
         }
     }
 
@@ -217,11 +301,11 @@ impl Asset {
     }
 
     /// The representation for `coding`, compressing on first use.
-    pub fn variant(&self, coding: Coding) -> &Variant {
+    pub fn variant(&self, coding: Coding) -> Cow<'_, Variant> {
         match coding {
             Coding::Identity => self.identity(),
-            Coding::Gzip => self.gzip.get_or_init(|| self.encode(Coding::Gzip)),
-            Coding::Brotli => self.br.get_or_init(|| self.encode(Coding::Brotli)),
+            Coding::Gzip => self.keep(&self.gzip, || self.encode(Coding::Gzip)),
+            Coding::Brotli => self.keep(&self.br, || self.encode(Coding::Brotli)),
         }
     }
 
@@ -237,8 +321,9 @@ impl Asset {
     /// (the same bytes as without it, see [`crate::gzip`]).
     pub fn precompress_with(&self, cache: &mut crate::gzip::Cache) {
         if self.compressible() {
-            self.gzip
-                .get_or_init(|| self.compressed(Coding::Gzip, cache.gzip(self.body())));
+            let identity = self.identity();
+            let gzip = || self.compressed(Coding::Gzip, &identity, cache.gzip(&identity.body));
+            self.keep(&self.gzip, gzip);
         }
     }
 
@@ -279,25 +364,25 @@ impl Asset {
     }
 
     /// The uncompressed bytes.
-    pub fn body(&self) -> &Bytes {
-        &self.identity().body
+    pub fn body(&self) -> Bytes {
+        self.identity().body.clone()
     }
 
     fn encode(&self, coding: Coding) -> Variant {
         let identity = self.identity();
         let src = &identity.body;
         let body = match coding {
-            Coding::Identity => return identity.clone(),
+            Coding::Identity => return identity.into_owned(),
             Coding::Gzip => crate::gzip::gzip(src),
             Coding::Brotli => brotli(src),
         };
-        self.compressed(coding, body)
+        self.compressed(coding, &identity, body)
     }
 
     /// The variant of `coding` with these bytes: its ETag is the identity's, tagged.
-    fn compressed(&self, coding: Coding, body: Vec<u8>) -> Variant {
+    fn compressed(&self, coding: Coding, identity: &Variant, body: Vec<u8>) -> Variant {
         let tag = coding.header_value().unwrap_or("identity");
-        let base = self.identity().etag.trim_end_matches('"');
+        let base = identity.etag.trim_end_matches('"');
         Variant::new(Bytes::from(body), format!("{base}-{tag}\""))
     }
 }
@@ -521,5 +606,49 @@ mod tests {
             assert_eq!(out, src, "brotli, {len} bytes");
             assert!(br.etag.ends_with("-br\"") && gz.etag.ends_with("-gzip\""));
         }
+    }
+
+    #[test]
+    fn lazy_assets_keep_their_bytes_only_within_the_budget() {
+        const LEN: usize = 4 << 20;
+        let page = |i: u8| {
+            Asset::lazy(
+                "text/html; charset=utf-8",
+                UNIX_EPOCH,
+                Box::new(move || vec![i; LEN]),
+            )
+        };
+        // Twice what may be kept, the way a crawler asks for every page once.
+        let pages: Vec<Asset> = (0..2 * LAZY_KEPT_MAX / LEN)
+            .map(|i| page(i as u8))
+            .collect();
+        for (i, p) in pages.iter().enumerate() {
+            let v = p.variant(Coding::Identity);
+            assert!(v.body.len() == LEN && v.body.iter().all(|&b| b == i as u8));
+            assert!(lazy_kept() <= LAZY_KEPT_MAX);
+        }
+        let kept = pages.iter().filter(|p| p.made(Coding::Identity)).count();
+        assert!(kept > 0 && kept <= LAZY_KEPT_MAX / LEN, "{kept} pages kept");
+        // One not kept still serves the same bytes and ETag every time, compressed too.
+        let unkept = pages
+            .iter()
+            .find(|p| !p.made(Coding::Identity))
+            .expect("a page over the budget");
+        assert_eq!(
+            unkept.identity_etag(),
+            unkept.variant(Coding::Identity).etag
+        );
+        assert!(unkept.compressible());
+        let gz = unkept.variant(Coding::Gzip);
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz.body[..])
+            .read_to_end(&mut out)
+            .expect("gunzip");
+        assert_eq!(out.len(), LEN);
+        // Dropped (their articles changed), the kept pages make room again.
+        drop(pages);
+        let again = page(1);
+        again.variant(Coding::Identity);
+        assert!(again.made(Coding::Identity));
     }
 }

@@ -19,7 +19,7 @@ fn bytes(site: &Site) -> Vec<(String, String)> {
         .map(|(k, a)| {
             (
                 k.to_string(),
-                String::from_utf8_lossy(a.body()).into_owned(),
+                String::from_utf8_lossy(&a.body()).into_owned(),
             )
         })
         .collect();
@@ -203,7 +203,7 @@ fn completing_a_part_at_a_time_takes_edits_in_between_and_ends_as_a_full_load() 
     full.load_all();
     assert_eq!(bytes(&done.site), bytes(&full.render(Utc::now()).site));
     assert!(
-        String::from_utf8_lossy(done.site.get("tags/t0/feed.json").expect("feed").body())
+        String::from_utf8_lossy(&done.site.get("tags/t0/feed.json").expect("feed").body())
             .contains("Edited meanwhile.")
     );
 }

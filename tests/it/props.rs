@@ -150,11 +150,11 @@ proptest! {
         let site = feedpub::render::render_site(&Config::default(), &[Arc::new(a)], now);
         for (key, asset) in site.iter() {
             if key.ends_with(".xml") {
-                if let Err(e) = well_formed_xml(asset.body()) {
-                    prop_assert!(false, "{}: {}\n{}", key, e, String::from_utf8_lossy(asset.body()));
+                if let Err(e) = well_formed_xml(&asset.body()) {
+                    prop_assert!(false, "{}: {}\n{}", key, e, String::from_utf8_lossy(&asset.body()));
                 }
             } else if key.ends_with(".json") {
-                prop_assert!(serde_json::from_slice::<serde_json::Value>(asset.body()).is_ok(), "{}", key);
+                prop_assert!(serde_json::from_slice::<serde_json::Value>(&asset.body()).is_ok(), "{}", key);
             }
             prop_assert!(!key.split('/').any(|s| s.is_empty() || s == "." || s == ".."), "key {:?}", key);
         }
