@@ -109,6 +109,8 @@ pub enum DaemonError {
     Stopped(&'static str),
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error("{}: another feedpub is serving this out dir; give each daemon its own feeds.out_dir", .0.display())]
+    OutDirInUse(std::path::PathBuf),
 }
 
 /// Run the daemon until SIGTERM/SIGINT. Exit 0 after a clean shutdown, 1 on a fatal error.
@@ -141,6 +143,7 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
     let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
 
+    let _out_dir_lock = lock_out_dir(&config.feeds.out_dir)?;
     let listeners = bind(config.server.listen).await?;
     let addrs = listeners
         .iter()
@@ -420,6 +423,49 @@ async fn run(mut config: Config, overrides: Overrides) -> Result<(), DaemonError
         .cache_job(crate::clock::now())
         .filter(|_| cache_dirty && !engine.is_blind());
     shut_down(&config, stop_tx, server, tx, writer, cache).await
+}
+
+/// The lock a daemon holds on its out dir, in it, for as long as it runs.
+const LOCK_FILE: &str = ".feedpub-lock";
+
+/// Hold `dir` for this daemon: two on one out dir would each overwrite the other's files (one
+/// site's RSS beside the other's Atom) and throw away each other's parse cache. An out dir
+/// that cannot be locked (read-only, not made yet and not makeable) is only warned about:
+/// the daemon serves from memory without it.
+fn lock_out_dir(dir: &std::path::Path) -> Result<Option<std::fs::File>, DaemonError> {
+    let path = dir.join(LOCK_FILE);
+    let opened = std::fs::create_dir_all(dir).and_then(|()| {
+        std::fs::File::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+    });
+    let not_checked = |e: &dyn std::fmt::Display| {
+        tracing::warn!(
+            "{}: cannot lock the out dir ({e}); not checking for another feedpub on it",
+            path.display()
+        );
+    };
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) => {
+            not_checked(&e);
+            return Ok(None);
+        }
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(Some(file));
+    }
+    match std::io::Error::last_os_error() {
+        e if e.kind() == std::io::ErrorKind::WouldBlock => Err(DaemonError::OutDirInUse(path)),
+        e => {
+            not_checked(&e);
+            Ok(None)
+        }
+    }
 }
 
 /// What start-up hands the daemon loop.

@@ -1237,6 +1237,26 @@ fn a_reload_that_changes_the_site_leaves_a_cache_the_next_start_uses() {
 }
 
 #[test]
+fn a_second_daemon_on_the_same_out_dir_is_refused() {
+    let site = Site::new("");
+    fs::write(site.art("a.md"), md("Alpha", "first")).expect("write");
+    let first = site.start();
+    let second = crate::util::run(site.serve("articles"));
+    assert_eq!(second.code(), Some(1), "{}", second.output());
+    assert!(
+        second
+            .output()
+            .contains("another feedpub is serving this out dir"),
+        "{}",
+        second.output()
+    );
+    // The first one is not disturbed, and once it is gone the out dir is free again.
+    first.wait_healthy();
+    drop(first);
+    site.start();
+}
+
+#[test]
 fn last_modified_survives_restarts_and_never_goes_back_to_before_an_edit() {
     // Fixed base URL: the parse cache then serves the restarts (see the test above).
     let site = Site::new("[site]\nbase_url = \"https://news.example\"\n");
