@@ -486,6 +486,12 @@ fn summary(events: &[Event<'_>]) -> String {
                     p.push('\n');
                 }
             }
+            Event::Html(html) | Event::InlineHtml(html) if is_more_marker(html) => {
+                if let Some(p) = paragraph.take() {
+                    collector.push(&p);
+                }
+                return collector.finish();
+            }
             e => {
                 if let (Some(p), Some(t), 0) = (paragraph.as_mut(), text_of(e), excluded) {
                     p.push_str(t);
@@ -496,9 +502,33 @@ fn summary(events: &[Event<'_>]) -> String {
     collector.finish()
 }
 
+/// Whether `html` is the excerpt separator of Hugo, Jekyll, Hexo, Zola and WordPress,
+/// `<!--more-->` (`<!-- more -->` in Hexo's spelling): the author's own end of the summary.
+fn is_more_marker(html: &str) -> bool {
+    html.trim()
+        .strip_prefix("<!--")
+        .and_then(|rest| rest.strip_suffix("-->"))
+        .is_some_and(|inner| inner.trim().eq_ignore_ascii_case("more"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_more_marker_ends_the_summary() {
+        for marker in ["<!--more-->", "<!-- more -->", "<!--More-->"] {
+            let md = format!("Teaser only.\n\n{marker}\n\nThe rest of the post.\n");
+            let r = render(&md, Some("T"), true);
+            assert_eq!(r.summary, "Teaser only.", "{marker}");
+            assert!(r.html.contains("The rest of the post."), "{}", r.html);
+        }
+        let inline = render("Teaser, <!--more--> then the rest.\n", Some("T"), true);
+        assert_eq!(inline.summary, "Teaser,");
+        // Another comment is not a separator.
+        let other = render("One.\n\n<!-- moreover -->\n\nTwo.\n", Some("T"), true);
+        assert_eq!(other.summary, "One. Two.");
+    }
 
     #[test]
     fn jekyll_and_hugo_highlight_tags_are_code_blocks() {
