@@ -139,12 +139,14 @@ impl<'a> FeedDoc<'a> {
 
 /// An author string split into a display name and an email, if it has the RSS shape
 /// `name@example.com` or `name@example.com (Name)`, or the mail shape `Name <name@example.com>`.
+/// A `mailto:` before the address is dropped: Atom's `<email>` and RSS's `<author>` want the
+/// bare address.
 pub(super) fn split_author(author: &str) -> (&str, Option<&str>) {
     let author = author.trim();
     if let Some((name, addr)) = author
         .strip_suffix('>')
         .and_then(|a| a.rsplit_once('<'))
-        .filter(|(_, addr)| is_email(addr))
+        .and_then(|(name, addr)| Some((name, email(addr)?)))
     {
         let name = name.trim().trim_matches('"').trim();
         return (if name.is_empty() { addr } else { name }, Some(addr));
@@ -153,9 +155,9 @@ pub(super) fn split_author(author: &str) -> (&str, Option<&str>) {
         Some((addr, rest)) => (addr, Some(rest.trim())),
         None => (author, None),
     };
-    if !is_email(addr) {
+    let Some(addr) = email(addr) else {
         return (author, None);
-    }
+    };
     match rest {
         None => (addr, Some(addr)),
         Some(rest) => match rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
@@ -175,22 +177,34 @@ pub(super) fn rss_author(author: &str) -> Option<String> {
     }
 }
 
+/// The address in `s`, without a `mailto:` before it, if it is a plausible addr-spec.
+fn email(s: &str) -> Option<&str> {
+    let addr = match s.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &s[7..],
+        _ => s,
+    };
+    is_email(addr).then_some(addr)
+}
+
+/// An addr-spec as feed validators take it: a dot-atom local part (RFC 5322 `atext`, non-ASCII
+/// allowed as RFC 6531 does) and a domain of two or more labels of letters, digits and `-`. A
+/// quoted local part or an IP literal is refused: no feed author writes one.
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let ok_char = |c: char| {
-        !c.is_whitespace()
-            && !c.is_control()
-            && !matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"')
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let letter = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let dot_atom = |s: &str, ok: &dyn Fn(char) -> bool| {
+        s.split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| ok(c) || !c.is_ascii()))
     };
-    !local.is_empty()
-        && local.chars().all(ok_char)
-        && !domain.contains('@')
+    dot_atom(local, &atext)
+        && dot_atom(domain, &letter)
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && domain.chars().all(ok_char)
+        && domain
+            .split('.')
+            .all(|label| !label.starts_with('-') && !label.ends_with('-'))
 }
 
 #[cfg(test)]
@@ -223,6 +237,30 @@ mod author_tests {
             ("Jane Doe", ("Jane Doe", None)),
             ("Jane <not an email>", ("Jane <not an email>", None)),
             ("张三", ("张三", None)),
+            (
+                "mailto:m@example.org",
+                ("m@example.org", Some("m@example.org")),
+            ),
+            (
+                "Jane <MAILTO:jane@example.org>",
+                ("Jane", Some("jane@example.org")),
+            ),
+            (
+                "li.wei@例子.中国",
+                ("li.wei@例子.中国", Some("li.wei@例子.中国")),
+            ),
+            // Not addr-specs: a scheme left in, a second colon, dots out of place, bad labels.
+            ("news:m@example.org", ("news:m@example.org", None)),
+            (
+                "mailto:mailto:m@example.org",
+                ("mailto:mailto:m@example.org", None),
+            ),
+            ("m.@example.org", ("m.@example.org", None)),
+            ("a..b@example.org", ("a..b@example.org", None)),
+            ("m@-example.org", ("m@-example.org", None)),
+            ("m@example..org", ("m@example..org", None)),
+            ("m@localhost", ("m@localhost", None)),
+            ("m@exa_mple.org", ("m@exa_mple.org", None)),
         ];
         for (author, want) in cases {
             assert_eq!(split_author(author), want, "{author}");
@@ -236,5 +274,9 @@ mod author_tests {
             Some("jane@example.org")
         );
         assert_eq!(rss_author("Jane Doe"), None);
+        assert_eq!(
+            rss_author("Jane <mailto:jane@example.org>").as_deref(),
+            Some("jane@example.org (Jane)")
+        );
     }
 }
