@@ -277,10 +277,7 @@ impl Config {
             return Err(r.bad(
                 "site",
                 "language",
-                format!(
-                    "{:?} is not a language tag such as \"en\" or \"zh-CN\"",
-                    s.language
-                ),
+                format!("{:?} is not {}", s.language, crate::article::A_LANGUAGE_TAG),
             ));
         }
         if let Some(author) = r.get_str("site", "author")? {
@@ -713,6 +710,10 @@ mod tests {
             (
                 "[site]\nlanguage = \"en US\"\n",
                 "key \"site.language\": \"en US\" is not a language tag",
+            ),
+            (
+                "[site]\nlanguage = \"chinese\"\n",
+                "\"chinese\" is not a language tag: a 2 or 3 letter ISO 639 code",
             ),
             (
                 "[watch]\ndebounce_ms = 50\nmax_delay_ms = 10\n",

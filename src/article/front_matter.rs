@@ -257,13 +257,18 @@ fn yaml_map(map: yaml_serde::Mapping) -> Vec<(String, Val)> {
     own
 }
 
+/// What [`is_language_tag`] takes, for error messages.
+pub const A_LANGUAGE_TAG: &str =
+    "a language tag: a 2 or 3 letter ISO 639 code, then any subtags (en, zh-CN, zh-Hans-CN)";
+
 /// Whether `tag` has the shape of a BCP 47 language tag (`en`, `zh-CN`, `zh-Hant-TW`): it ends
-/// up in `xml:lang` and `lang=` attributes, which validators check.
+/// up in `xml:lang` and RSS `<language>`, which validators check against ISO 639. So the
+/// primary subtag is 2 or 3 letters: `english` is refused, and so are the `i-` and `x-` forms.
 pub fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     parts
         .next()
-        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()))
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()))
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
@@ -462,7 +467,7 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
             Field::Lang => {
                 let lang = read!(text_value(&val), "a string");
                 if lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
-                    read!(None, "a language tag such as en or zh-CN");
+                    read!(None, A_LANGUAGE_TAG);
                 }
                 fm.lang = lang;
             }

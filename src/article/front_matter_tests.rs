@@ -295,7 +295,15 @@ fn syntax_errors_carry_the_file_line() {
 
 #[test]
 fn lang_must_be_a_language_tag() {
-    for good in ["en", "zh-CN", "zh-Hant-TW", "de-1996"] {
+    for good in [
+        "en",
+        "zh-CN",
+        "zh-Hant-TW",
+        "zh-Hans-CN",
+        "de-1996",
+        "yue-HK",
+        "es-419",
+    ] {
         assert!(is_language_tag(good), "{good}");
     }
     for bad in [
@@ -306,6 +314,11 @@ fn lang_must_be_a_language_tag() {
         "zh-CN\" onload=\"x",
         "中文",
         "toolongtag",
+        "english",
+        "chinese",
+        "e",
+        "x-klingon",
+        "i-navajo",
     ] {
         assert!(!is_language_tag(bad), "{bad}");
     }
@@ -314,6 +327,11 @@ fn lang_must_be_a_language_tag() {
         .err()
         .map(|f| f.line);
     assert_eq!(e, Some(Some(3)));
+    let f = fail_of(Syntax::Yaml, "lang: english\n");
+    assert!(
+        matches!(f.kind, ArticleErrorKind::FrontMatter(ref m) if m.contains("2 or 3 letter ISO 639")),
+        "{f:?}"
+    );
 }
 
 #[test]

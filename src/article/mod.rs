@@ -30,7 +30,7 @@ pub mod xml_safe;
 mod date;
 
 pub use body::Body;
-pub use front_matter::is_language_tag;
+pub use front_matter::{is_language_tag, A_LANGUAGE_TAG};
 pub use links::rebase as rebase_links;
 pub use slug::{
     permalink, tag as tag_slug, truncate as truncate_slug, MAX_BYTES as MAX_SLUG_BYTES,
