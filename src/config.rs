@@ -579,6 +579,17 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
         return Err(format!("{url:?} must not have a query or fragment"));
     }
     let mut s = parsed.to_string();
+    // The URL parser leaves a stray `%` as it is, and every link built on it would be an
+    // invalid URI (RFC 3986: `%` HEXDIG HEXDIG).
+    let mut rest = s.as_str();
+    while let Some(at) = rest.find('%') {
+        rest = &rest[at + 1..];
+        if rest.bytes().take(2).filter(u8::is_ascii_hexdigit).count() != 2 {
+            return Err(format!(
+                "{url:?} must write % only as an escape of two hex digits (%25 for % itself)"
+            ));
+        }
+    }
     if !s.ends_with('/') {
         s.push('/');
     }
@@ -650,6 +661,7 @@ mod tests {
         assert_eq!(path("http://127.0.0.1:8080/blog"), "/blog");
         assert_eq!(path("https://example.org/a/b/"), "/a/b");
         assert_eq!(path("https://example.org/新闻/"), "/%E6%96%B0%E9%97%BB");
+        assert_eq!(path("https://example.org/a%2fb%25/"), "/a%2fb%25");
     }
 
     #[test]
@@ -694,6 +706,14 @@ mod tests {
                 "key \"site.timezone\": unknown time zone",
             ),
             ("[site]\nbase_url = \"ftp://x/\"\n", "key \"site.base_url\""),
+            (
+                "[site]\nbase_url = \"https://example.com/%zz/\"\n",
+                "key \"site.base_url\": \"https://example.com/%zz/\" must write % only as an escape",
+            ),
+            (
+                "[site]\nbase_url = \"https://example.com/a%2\"\n",
+                "must write % only as an escape of two hex digits",
+            ),
             (
                 "[site]\nbase_url = \"https://editor:s3cret@news.example/\"\n",
                 "must not hold a user name or password",
