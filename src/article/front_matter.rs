@@ -293,8 +293,13 @@ enum Field {
     Status,
     /// Ghost's `visibility: members`: not for a public feed.
     Visibility,
-    /// Hugo's `headless: true`.
-    Headless,
+    /// A key that hides the article when it is `hides` (Hugo's `headless: true`, Hexo's
+    /// `hidden: true`, Obsidian Digital Garden's `dg-publish: false`). Each key is a field of
+    /// its own, so that any of them hides whatever the others say.
+    Flag {
+        key: &'static str,
+        hides: bool,
+    },
     /// Hugo's `_build` (or `build`) options.
     Build,
     Tags,
@@ -308,7 +313,7 @@ const KEYS: [&str; 10] = [
 /// feedpub's keys and other tools' names for the same thing, as [`normalize`]d, each with its
 /// rank: when a file has several keys for one field, the lowest rank wins (and feedpub's own
 /// spelling over another case of it).
-const FIELDS: [(&str, Field, u8); 31] = [
+const FIELDS: [(&str, Field, u8); 35] = [
     ("title", Field::Title, 0),
     ("author", Field::Author, 0),
     ("authors", Field::Author, 1),
@@ -335,13 +340,21 @@ const FIELDS: [(&str, Field, u8); 31] = [
     ("publish", Field::Published, 1),
     ("status", Field::Status, 0),
     ("poststatus", Field::Status, 1),
-    ("headless", Field::Headless, 0),
+    ("headless", flag("headless", true), 0),
+    ("hidden", flag("hidden", true), 0),
+    ("private", flag("private", true), 0),
+    ("unlisted", flag("unlisted", true), 0),
+    ("dgpublish", flag("dgpublish", false), 0),
     ("build", Field::Build, 0),
     ("visibility", Field::Visibility, 0),
     ("tags", Field::Tags, 0),
     // Zola: `[taxonomies] tags = [...]`.
     ("taxonomies", Field::Tags, 1),
 ];
+
+const fn flag(key: &'static str, hides: bool) -> Field {
+    Field::Flag { key, hides }
+}
 
 /// A key as matched: lower case, without `_` and `-` (`publishDate`, `publish_date`).
 /// Borrowed when there is nothing to change, as for most keys (this runs for every key of
@@ -507,8 +520,13 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
                 }
             }
             // Hugo's headless bundles and `_build: {render: never}` are no pages of the site.
-            Field::Headless => {
-                fm.draft |= matches!(&val, Val::Bool(true));
+            Field::Flag { hides, .. } => {
+                fm.draft |= match &val {
+                    Val::Bool(b) => *b == hides,
+                    Val::Str(s) | Val::Num(s) if hides => says_yes(s),
+                    Val::Str(s) | Val::Num(s) => says_no(s),
+                    _ => false,
+                };
             }
             Field::Build => {
                 let never = |k: &str| match val.get(k) {

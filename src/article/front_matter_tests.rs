@@ -499,6 +499,25 @@ fn other_spellings_that_cannot_be_read_are_ignored_like_other_keys() {
     assert!(!fm("title: T\nDraft: maybe\n").draft);
     assert!(fm("post_status: draft\n").draft);
     assert!(fm("headless: true\n").draft);
+    for hides in [
+        "hidden: true",
+        "private: true",
+        "Unlisted: \"yes\"",
+        "dg-publish: false",
+        // Any key that hides wins over one that does not.
+        "hidden: false\nprivate: true",
+        "dg-publish: true\nunlisted: true",
+    ] {
+        assert!(fm(&format!("{hides}\n")).draft, "{hides}");
+    }
+    for shows in [
+        "hidden: false",
+        "private: no",
+        "dg-publish: true",
+        "unlisted: maybe",
+    ] {
+        assert!(!fm(&format!("title: T\n{shows}\n")).draft, "{shows}");
+    }
     assert!(fm("_build:\n  render: never\n  list: never\n").draft);
     assert!(fm("status: scheduled\n").scheduled);
     // A block that hides the article counts as front matter, whatever it calls the key.
