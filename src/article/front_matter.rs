@@ -403,8 +403,23 @@ fn says_yes(s: &str) -> bool {
     matches!(&*normalize(s.trim()), "true" | "yes" | "on" | "1")
 }
 
+/// Most bytes front matter may have. A real one holds a few hundred; the YAML parser takes
+/// about 100 times the text in memory, so a 9.8 MB list in a key feedpub does not read cost 1 GB.
+pub const MAX_BYTES: usize = 256 * 1024;
+
 /// Parse front matter text of `syntax`.
 pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
+    if text.len() > MAX_BYTES {
+        let line = text.bytes().take(MAX_BYTES).filter(|&b| b == b'\n').count() + FIRST_LINE;
+        return Err(Fail::at(
+            Some(line),
+            ArticleErrorKind::FrontMatter(format!(
+                "{} bytes, over the limit of {MAX_BYTES} bytes (256 KiB) on this line (front \
+                 matter holds a few keys)",
+                text.len()
+            )),
+        ));
+    }
     let entries: Vec<(String, Val)> = match syntax {
         Syntax::Yaml => yaml_entries(text)?,
         Syntax::Toml => toml_entries(text)?,
