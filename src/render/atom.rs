@@ -70,11 +70,11 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
 fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
     let article = doc.items[i];
     let html = if doc.full_content() {
-        article.content_html.html().into_owned()
-    } else if article.summary.is_empty() {
-        String::new()
+        feed::content(article).map(|html| html.into_owned())
+    } else if article.summary.trim().is_empty() {
+        None
     } else {
-        format!("<p>{}</p>", escape_html(&article.summary))
+        Some(format!("<p>{}</p>", escape_html(&article.summary)))
     };
     // The article's language on each of its texts: the entry inherits the feed's `xml:lang`
     // (the site's), and atom_syndication writes no `xml:lang` on an entry.
@@ -104,14 +104,13 @@ fn entry(doc: &FeedDoc<'_>, i: usize) -> Entry {
                 label: None,
             })
             .collect(),
-        summary: Some(text(&article.summary)).filter(|_| !article.summary.is_empty()),
-        content: Some(Content {
+        summary: Some(text(feed::summary(article))),
+        content: html.map(|html| Content {
             content_type: Some("html".to_string()),
             value: Some(html),
             lang: lang.clone(),
             ..Content::default()
-        })
-        .filter(|c| c.value.as_deref().is_some_and(|v| !v.is_empty())),
+        }),
         ..Entry::default()
     }
 }

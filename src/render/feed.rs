@@ -46,6 +46,22 @@ pub(super) fn own_lang<'a>(article: &'a Article, site_language: &str) -> Option<
     (!(narrower || lang.eq_ignore_ascii_case(site_language))).then_some(lang)
 }
 
+/// An item's summary in every format: its own, else its title. An article without text (an
+/// empty body, or an image alone) would otherwise have none, and validators want one: RSS a
+/// `<description>` before `content:encoded`, Atom a summary where there is no content.
+pub(super) fn summary(article: &Article) -> &str {
+    match article.summary.trim() {
+        "" => &article.title,
+        _ => &article.summary,
+    }
+}
+
+/// The body for a full-content item, if it has any markup (an image alone is kept): an empty
+/// `content:encoded` or `content_html` says nothing.
+pub(super) fn content(article: &Article) -> Option<std::borrow::Cow<'_, str>> {
+    Some(article.content_html.html()).filter(|html| !html.trim().is_empty())
+}
+
 /// The latest change among `items`, if any.
 pub(super) fn newest(items: &[&Article]) -> Option<DateTime<FixedOffset>> {
     items.iter().map(|a| modified(a)).max()

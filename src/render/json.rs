@@ -1,7 +1,7 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>) with serde, borrowing the article text.
 //!
-//! Every item has `content_html` (the article, when `feeds.full_content`) or `content_text`
-//! (the plain-text summary otherwise): the spec requires one of them.
+//! Every item has `content_html` (the article, when `feeds.full_content` and it has markup) or
+//! `content_text` (the plain-text summary, else the title): the spec requires one of them.
 
 use serde::Serialize;
 
@@ -56,7 +56,7 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
     let bodies: Vec<_> = doc
         .items
         .iter()
-        .map(|a| full.then(|| a.content_html.html()))
+        .map(|a| full.then(|| feed::content(a)).flatten())
         .collect();
     let items = doc
         .items
@@ -67,8 +67,8 @@ pub(super) fn render(doc: &FeedDoc<'_>) -> Vec<u8> {
             url: &doc.links[i],
             title: &article.title,
             content_html: bodies[i].as_deref(),
-            content_text: (!full).then_some(article.summary.as_str()),
-            summary: Some(article.summary.as_str()).filter(|s| !s.is_empty()),
+            content_text: bodies[i].is_none().then(|| feed::summary(article)),
+            summary: Some(feed::summary(article)),
             date_published: article.date.to_rfc3339(),
             date_modified: feed::modified(article).to_rfc3339(),
             tags: &article.tags,

@@ -2,8 +2,8 @@
 //!
 //! The crate writes `description` and `content:encoded` as CDATA and splits any `]]>` across two
 //! sections (`BytesCData::escaped`), and escapes every other text and attribute, so any text
-//! round-trips. `<description>` is HTML by convention: the plain-text summary is HTML-escaped
-//! first, so a summary reading `a <b> c` is shown as written, not as markup.
+//! round-trips. `<description>` is HTML by convention: the plain-text summary (else the title) is
+//! HTML-escaped first, so a summary reading `a <b> c` is shown as written, not as markup.
 //!
 //! The crate's typed atom extension sits behind a feature we do not enable; the
 //! `atom:link rel="self"` is written as a generic extension element instead.
@@ -14,7 +14,7 @@ use ::rss::extension::dublincore::DublinCoreExtension;
 use ::rss::extension::{Extension, ExtensionMap};
 use ::rss::{Category, Channel, Guid, Item};
 
-use super::feed::{rss_author, FeedDoc, GENERATOR};
+use super::feed::{self, rss_author, FeedDoc, GENERATOR};
 use super::html::escape_html;
 use super::RSS_FILE;
 
@@ -99,7 +99,7 @@ fn item(doc: &FeedDoc<'_>, i: usize) -> Item {
     Item {
         title: Some(article.title.clone()),
         link: Some(link.clone()),
-        description: Some(escape_html(&article.summary).into_owned()).filter(|s| !s.is_empty()),
+        description: Some(escape_html(feed::summary(article)).into_owned()),
         author,
         categories: article
             .tags
@@ -117,7 +117,9 @@ fn item(doc: &FeedDoc<'_>, i: usize) -> Item {
         pub_date: Some(article.date.to_rfc2822()),
         content: doc
             .full_content()
-            .then(|| article.content_html.html().into_owned()),
+            .then(|| feed::content(article))
+            .flatten()
+            .map(|html| html.into_owned()),
         dublin_core_ext,
         ..Item::default()
     }

@@ -413,6 +413,50 @@ fn rss_summary_only_without_full_content() {
     assert!(item.contains(&"description".to_string()));
 }
 
+#[test]
+fn items_without_text_have_the_title_as_summary_and_no_empty_content() {
+    let mut empty = article("e", 2, &[]);
+    empty.summary = String::new();
+    empty.content_html = "\n".into();
+    let mut image = article("i", 1, &[]);
+    image.summary = String::new();
+    image.content_html = "<p><img src=\"https://example.com/x.png\" alt=\"\"></p>".into();
+    let site = render_site(&config(), &arcs(vec![empty, image]), now());
+
+    let rss = parse_xml(&body(&site, "rss.xml"));
+    let items: Vec<&Node> = rss.child("channel").all("item").collect();
+    let names = |n: &Node| {
+        n.children
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(items[0].text_of("description"), "Title of e");
+    assert!(!names(items[0]).contains(&"content:encoded".to_string()));
+    // The validator wants the description before the content.
+    let order = names(items[1]);
+    let at = |name: &str| order.iter().position(|n| n == name);
+    assert!(at("description") < at("content:encoded"), "{order:?}");
+    assert!(at("description").is_some() && items[1].text_of("content:encoded").contains("<img"));
+
+    let atom = parse_xml(&body(&site, "atom.xml"));
+    let entries: Vec<&Node> = atom.all("entry").collect();
+    assert_eq!(entries[0].text_of("summary"), "Title of e");
+    assert!(entries[0].all("content").next().is_none());
+    assert_eq!(entries[1].text_of("summary"), "Title of i");
+    assert!(entries[1].text_of("content").contains("<img"));
+
+    let json: serde_json::Value = serde_json::from_str(&body(&site, "feed.json")).expect("JSON");
+    let items = &json["items"];
+    assert!(items[0].get("content_html").is_none());
+    assert_eq!(items[0]["content_text"], "Title of e");
+    assert_eq!(items[0]["summary"], "Title of e");
+    assert!(items[1]["content_html"]
+        .as_str()
+        .is_some_and(|h| h.contains("<img")));
+    assert!(items[1].get("content_text").is_none());
+}
+
 // ---------------------------------------------------------------- escaping
 
 const NASTY: &str = "a < b && c > d ]]> e ]]]]>> f \"q\" 'r'";
