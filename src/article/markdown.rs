@@ -354,10 +354,12 @@ fn first_line(events: &[Event<'_>]) -> Option<String> {
 /// Jekyll's `{% highlight lang %}` … `{% endhighlight %}` and Hugo's `{{< highlight lang >}}` …
 /// `{{< /highlight >}}`, each tag on a line of its own, as fenced code blocks, and Jekyll's
 /// `{% raw %}` and `{% endraw %}` lines left out: a blog moved in from those tools had its code
-/// read as Markdown (a `# comment` became the title, `__init__` bold). Tags in code (a fenced
-/// or indented block, a `<pre>`) are the code's, and a block that is never closed is text.
+/// read as Markdown (a `# comment` became the title, `__init__` bold). Jekyll's `{% comment %}`
+/// … `{% endcomment %}` and Obsidian's `%%` … `%%` are left out with what they hold: notes the
+/// author's tool never published. Tags in code (a fenced or indented block, a `<pre>`) are the
+/// code's, and a block that is never closed is text.
 fn template_code_blocks(body: &str) -> Cow<'_, str> {
-    if !body.contains("{%") && !body.contains("{{<") {
+    if !body.contains("{%") && !body.contains("{{<") && !body.contains("%%") {
         return Cow::Borrowed(body);
     }
     // Longer than any run of backticks in the text, so no line of the code closes it.
@@ -371,9 +373,25 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
     let last_end = tags
         .iter()
         .rposition(|t| matches!(t, Some(("endhighlight" | "/highlight", _))));
+    let last_end_comment = tags
+        .iter()
+        .rposition(|t| matches!(t, Some(("endcomment", _))));
     let mut out = String::with_capacity(body.len() + 64);
     let mut open = false;
+    let mut comment = false;
     for (i, (line, tag)) in lines.iter().zip(&tags).enumerate() {
+        match (tag, comment) {
+            (Some(("comment", "")), false) if last_end_comment.is_some_and(|e| e > i) => {
+                comment = true;
+                continue;
+            }
+            (Some(("endcomment", "")), true) => {
+                comment = false;
+                continue;
+            }
+            (_, true) => continue,
+            _ => {}
+        }
         match (tag, open) {
             (Some(("highlight", lang)), false) if last_end.is_some_and(|e| e > i) => {
                 out.push_str(&fence);
@@ -388,6 +406,68 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
             }
             (Some(("raw" | "endraw", "")), _) => {}
             _ => out.push_str(line),
+        }
+    }
+    if let Cow::Owned(without) = obsidian_comments(&out) {
+        return Cow::Owned(without);
+    }
+    Cow::Owned(out)
+}
+
+/// `body` without Obsidian's `%%` … `%%` comments, inline or over several lines, in Markdown
+/// text (not in code, nor on a line with inline code, where `%%` is the code's). An unpaired
+/// last `%%` is text.
+fn obsidian_comments(body: &str) -> Cow<'_, str> {
+    if !body.contains("%%") {
+        return Cow::Borrowed(body);
+    }
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let text: Vec<bool> = in_text(&lines)
+        .map(|(line, text)| text && !line.contains('`'))
+        .collect();
+    let markers: usize = lines
+        .iter()
+        .zip(&text)
+        .filter(|(_, &t)| t)
+        .map(|(line, _)| line.matches("%%").count())
+        .sum();
+    let mut left = markers - markers % 2;
+    if left == 0 {
+        return Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut inside = false;
+    for (line, &is_text) in lines.iter().zip(&text) {
+        if !is_text || left == 0 {
+            if !inside {
+                out.push_str(line);
+            }
+            continue;
+        }
+        let (content, newline) = match line.strip_suffix('\n') {
+            Some(c) => (c, "\n"),
+            None => (*line, ""),
+        };
+        let mut kept = String::new();
+        let mut rest = content;
+        while left > 0 {
+            let Some(at) = rest.find("%%") else { break };
+            if !inside {
+                kept.push_str(&rest[..at]);
+            }
+            inside = !inside;
+            left -= 1;
+            rest = &rest[at + 2..];
+        }
+        if !inside {
+            kept.push_str(rest);
+        }
+        // A line wholly inside a comment goes, its line break too.
+        if !kept.trim().is_empty() || (!inside && !content.contains("%%")) {
+            out.push_str(kept.trim_end());
+            out.push_str(newline);
+        } else if !inside && content.trim().is_empty() {
+            out.push_str(line);
         }
     }
     Cow::Owned(out)
@@ -514,6 +594,26 @@ fn is_more_marker(html: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_of_jekyll_and_obsidian_are_left_out() {
+        let md = "Public intro.\n\n{% comment %}\nPRIVATE liquid note\n{% endcomment %}\n\nVisible %%PRIVATE inline%% text.\n\n%%\nPRIVATE block\nover lines\n%%\n\nEnd.\n";
+        let r = render(md, Some("T"), true);
+        assert!(!r.html.contains("PRIVATE"), "{}", r.html);
+        assert!(!r.summary.contains("PRIVATE"), "{}", r.summary);
+        for kept in ["Public intro.", "Visible  text.", "End."] {
+            assert!(r.html.contains(kept), "{kept}: {}", r.html);
+        }
+        // In code, or unpaired, `%%` is text.
+        let code = "Use `printf(\"%%d\")` here.\n\n```\n%% not a comment %%\n```\n\n100%% sure\n";
+        let r = render(code, Some("T"), true);
+        for kept in ["%%d", "%% not a comment %%", "100%% sure"] {
+            assert!(r.html.contains(kept), "{kept}: {}", r.html);
+        }
+        // An unclosed `{% comment %}` hides nothing.
+        let r = render("A.\n\n{% comment %}\nB.\n", Some("T"), true);
+        assert!(r.html.contains("B."), "{}", r.html);
+    }
 
     #[test]
     fn the_more_marker_ends_the_summary() {
