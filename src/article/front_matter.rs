@@ -17,13 +17,16 @@ use std::borrow::Cow;
 pub enum Syntax {
     Yaml,
     Toml,
+    /// Hugo's third syntax: a JSON object whose `{` and `}` are lines of their own, opening
+    /// the file. Its text is what lies between them.
+    Json,
 }
 
 impl Syntax {
     /// What separates a key from its value on a line.
     fn separator(self) -> char {
         match self {
-            Syntax::Yaml => ':',
+            Syntax::Yaml | Syntax::Json => ':',
             Syntax::Toml => '=',
         }
     }
@@ -79,6 +82,8 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
     let (syntax, closers): (Syntax, &[&str]) = match first {
         "---" => (Syntax::Yaml, &["---", "..."]),
         "+++" => (Syntax::Toml, &["+++"]),
+        // Only where front matter is certain: a `{` line after blank lines is the text's.
+        "{" if strict && blank == 0 => (Syntax::Json, &["}"]),
         _ => return Ok(plain),
     };
     let start = rest.find('\n').map_or(rest.len(), |n| n + 1);
@@ -103,7 +108,7 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         }
         pos = end + 1;
     }
-    if !sure {
+    if !sure || syntax == Syntax::Json {
         return Ok(plain);
     }
     let delimiter = if syntax == Syntax::Yaml { "---" } else { "+++" };
@@ -213,6 +218,18 @@ impl Val {
             Y::Sequence(items) => Val::List(items.into_iter().map(Val::from_yaml).collect()),
             Y::Mapping(map) => Val::Map(yaml_map(map)),
             Y::Tagged(t) => Val::from_yaml(t.value),
+        }
+    }
+
+    fn from_json(v: serde_json::Value) -> Val {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Val::Null,
+            J::Bool(b) => Val::Bool(b),
+            J::Number(n) => Val::Num(n.to_string()),
+            J::String(s) => Val::Str(s),
+            J::Array(items) => Val::List(items.into_iter().map(Val::from_json).collect()),
+            J::Object(o) => Val::Map(o.into_iter().map(|(k, v)| (k, Val::from_json(v))).collect()),
         }
     }
 
@@ -423,6 +440,7 @@ pub fn parse(syntax: Syntax, text: &str) -> Result<FrontMatter, Fail> {
     let entries: Vec<(String, Val)> = match syntax {
         Syntax::Yaml => yaml_entries(text)?,
         Syntax::Toml => toml_entries(text)?,
+        Syntax::Json => json_entries(text)?,
     };
     // Each field's key and value, the best-ranked key's. Other keys are the user's own (Hugo's,
     // Jekyll's...): not looked at, not even for their line, which costs a pass over the text
@@ -646,6 +664,24 @@ pub(super) fn yaml_parser_entries(text: &str) -> Result<Vec<(String, Val)>, Fail
     }
 }
 
+/// The entries of JSON front matter, `text` being what lies between its `{` and `}` lines.
+fn json_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
+    // The `{` joins the text's first line, so serde_json's line numbers count from the file's
+    // second line, as the front matter does.
+    let object = format!("{{{text}}}");
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&object).map_err(|e| {
+            Fail::at(
+                Some(e.line() + FIRST_LINE - 1),
+                ArticleErrorKind::FrontMatter(format!("JSON syntax error: {e}")),
+            )
+        })?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| (k, Val::from_json(v)))
+        .collect())
+}
+
 fn toml_entries(text: &str) -> Result<Vec<(String, Val)>, Fail> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let line = e
@@ -821,7 +857,7 @@ fn author(val: &Val) -> Option<Option<String>> {
 fn key_line(syntax: Syntax, text: &str, key: &str, mut skip: usize) -> Option<usize> {
     for (n, line) in text.split('\n').enumerate() {
         let line = match syntax {
-            Syntax::Toml => line.trim_start(),
+            Syntax::Toml | Syntax::Json => line.trim_start(),
             Syntax::Yaml => line,
         };
         if syntax == Syntax::Toml && line.starts_with('[') {

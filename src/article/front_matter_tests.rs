@@ -91,6 +91,14 @@ fn splitting() {
             Some((Syntax::Yaml, "draft: true\n")),
             "body",
         ),
+        (
+            "{\n  \"draft\": true\n}\nbody",
+            Some((Syntax::Json, "  \"draft\": true\n")),
+            "body",
+        ),
+        // Unclosed, or after a blank line: the text's own brace.
+        ("{\nbody\n", None, "{\nbody\n"),
+        ("\n{\n\"a\": 1\n}\n", None, "\n{\n\"a\": 1\n}\n"),
     ];
     for (input, front, body) in cases {
         let got = split(input, true).map(|s| (s.front, s.body));
@@ -599,4 +607,21 @@ fn character_references_in_text_keys_are_decoded() {
     assert_eq!(fm.author.as_deref(), Some("O\u{2019}Brien"));
     // A slug is a URL segment, taken as written.
     assert_eq!(fm.slug.map(|s| s.value).as_deref(), Some("a&amp;b"));
+}
+
+#[test]
+fn hugo_json_front_matter_is_read_and_its_errors_located() {
+    let text = "{\n  \"title\": \"From JSON\",\n  \"draft\": true,\n  \"tags\": [\"a\", \"b\"]\n}\nBody.\n";
+    let s = split(text, true).expect("split");
+    let (syntax, front) = s.front.expect("front matter");
+    let fm = parse(syntax, &front).unwrap_or_else(|f| panic!("{f:?}"));
+    assert_eq!(fm.title.as_deref(), Some("From JSON"));
+    assert!(fm.draft);
+    assert_eq!(fm.tags, ["a", "b"]);
+    assert_eq!(s.body, "Body.\n");
+    let bad = "{\n  \"title\": \"x\",\n  \"draft\": tru,\n  \"x\": 1\n}\n";
+    let s = split(bad, true).expect("split");
+    let (syntax, front) = s.front.expect("front matter");
+    let fail = parse(syntax, &front).expect_err("not JSON");
+    assert_eq!(fail.line, Some(3), "{fail:?}");
 }
