@@ -113,7 +113,10 @@ pub fn route_under(target: &str, base: &str) -> Route {
     if base.is_empty() {
         return route(target);
     }
-    match target.strip_prefix(base) {
+    let under = target
+        .strip_prefix(base)
+        .or_else(|| target.get(spelled_as(target, base)?..));
+    match under {
         Some(rest) if rest.starts_with('/') => match route(rest) {
             Route::Redirect { key, location } => Route::Redirect {
                 key,
@@ -127,6 +130,22 @@ pub fn route_under(target: &str, base: &str) -> Route {
         },
         _ => route(target),
     }
+}
+
+/// Where `target`'s first segments end when they are `base` spelled another way (`%e5%8d%9a`
+/// or raw UTF-8 for `%E5%8D%9A`, `%6C` for `l`): the same URI (RFC 3986 §6.2.2), which
+/// another program may have re-encoded.
+fn spelled_as(target: &str, base: &str) -> Option<usize> {
+    if !target.contains('%') && target.is_ascii() {
+        return None;
+    }
+    let segments = base.matches('/').count();
+    let path_end = target.find('?').unwrap_or(target.len());
+    let at = target[..path_end]
+        .match_indices('/')
+        .nth(segments)
+        .map_or(path_end, |(i, _)| i);
+    (decode(&target[..at])? == decode(base)?).then_some(at)
 }
 
 /// Map a request target's path (a query string, if present, is ignored but for being kept in
@@ -296,6 +315,26 @@ mod tests {
                 }
             );
         }
+        // The same path spelled otherwise (case of hex digits, escapes, raw UTF-8).
+        assert_eq!(key_under("/bl%6fg/rss.xml"), Some("rss.xml".into()));
+        let base = "/%E5%8D%9A%E5%AE%A2";
+        for target in [
+            "/%e5%8d%9a%e5%ae%a2/rss.xml",
+            "/博客/rss.xml",
+            "/%E5%8D%9A%E5%AE%A2/rss.xml",
+        ] {
+            match route_under(target, base) {
+                Route::Asset { key, .. } => assert_eq!(key, "rss.xml", "{target}"),
+                other => panic!("{target}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            route_under("/博客", base),
+            Route::Redirect {
+                key: "index.html".into(),
+                location: format!("{base}/")
+            }
+        );
         // Only whole segments: `/blogroll` is not under `/blog`.
         assert_eq!(key_under("/blogroll"), Some("blogroll".into()));
         assert_eq!(route_under("/blog/../x", "/blog"), Route::NotFound);
