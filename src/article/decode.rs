@@ -1,4 +1,4 @@
-//! Bytes to text: BOM sniffing (UTF-8, UTF-16 LE/BE), UTF-16 without BOM, strict UTF-8, then
+//! Bytes to text: BOM sniffing (UTF-8, UTF-32 and UTF-16 LE/BE), UTF-16 without BOM, strict UTF-8, then
 //! legacy encodings guessed by chardetng with GB18030 as the fallback. Never lossy: a decode that
 //! needs a replacement character, or yields C1 controls, counts as a wrong guess.
 //!
@@ -54,9 +54,13 @@ fn decode_raw(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind
     Ok(text)
 }
 
-/// The line of the first byte of `bytes` that is not UTF-8 (where to look when a file cannot
-/// be decoded), unless a UTF-16 BOM says the file is no UTF-8 at all.
-pub fn first_non_utf8_line(bytes: &[u8]) -> Option<usize> {
+/// Where to look when a file cannot be decoded: with a UTF-32 BOM, the line of the first unit
+/// that is no character; else the line of the first byte that is not UTF-8, unless a UTF-16
+/// BOM says the file is no UTF-8 at all.
+pub fn undecodable_line(bytes: &[u8]) -> Option<usize> {
+    if let Some((rest, big_endian)) = utf32_bom(bytes) {
+        return utf32(rest, big_endian).err();
+    }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return None;
     }
@@ -81,6 +85,12 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
             .map(Cow::Borrowed)
             .map_err(|_| ArticleErrorKind::Undecodable);
     }
+    // Before UTF-16's: UTF-32LE's BOM starts with UTF-16LE's.
+    if let Some((rest, big_endian)) = utf32_bom(bytes) {
+        return utf32(rest, big_endian)
+            .map(Cow::Owned)
+            .map_err(|_| ArticleErrorKind::Undecodable);
+    }
     for (bom, encoding) in [(b"\xFF\xFE", UTF_16LE), (b"\xFE\xFF", UTF_16BE)] {
         if let Some(rest) = bytes.strip_prefix(bom) {
             return encoding
@@ -100,10 +110,15 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
         // is all bytes below 0x80 but a line break's NUL).
         let nuls = bytes.iter().filter(|&&b| b == 0).count();
         let stray = nuls * 8 < bytes.len() && std::str::from_utf8(bytes).is_ok();
-        return utf16_without_bom(bytes)
-            .filter(|text| !stray || frequent_cjk(text))
-            .map(Cow::Owned)
-            .ok_or(ArticleErrorKind::Binary);
+        if let Some(text) = utf16_without_bom(bytes).filter(|text| !stray || frequent_cjk(text)) {
+            return Ok(Cow::Owned(text));
+        }
+        // Without a BOM, UTF-32 is not read (nothing marks it), but named, not called binary.
+        return Err(if utf32_without_bom(bytes) {
+            ArticleErrorKind::Utf32WithoutBom
+        } else {
+            ArticleErrorKind::Binary
+        });
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         // ISO-2022-JP (JIS, as Japanese mail and old tools write it) is 7-bit, so valid
@@ -297,6 +312,53 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<String> {
         Some(second) if known(&second) > known(&first) => Some(second),
         _ => Some(first),
     }
+}
+
+/// The bytes after a UTF-32 BOM (`FF FE 00 00` little-endian, `00 00 FE FF` big-endian), and
+/// whether they are big-endian.
+fn utf32_bom(bytes: &[u8]) -> Option<(&[u8], bool)> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, rest @ ..] => Some((rest, false)),
+        [0, 0, 0xFE, 0xFF, rest @ ..] => Some((rest, true)),
+        _ => None,
+    }
+}
+
+/// UTF-32 (encoding_rs has no decoder for it), or the line of the first unit that is no
+/// character (a surrogate, above U+10FFFF, or cut short at the end).
+fn utf32(bytes: &[u8], big_endian: bool) -> Result<String, usize> {
+    let mut text = String::with_capacity(bytes.len() / 4);
+    for unit in bytes.chunks(4) {
+        let c = <[u8; 4]>::try_from(unit)
+            .ok()
+            .map(|u| {
+                if big_endian {
+                    u32::from_be_bytes(u)
+                } else {
+                    u32::from_le_bytes(u)
+                }
+            })
+            .and_then(char::from_u32)
+            .ok_or_else(|| line_at(&text))?;
+        text.push(c);
+    }
+    Ok(text)
+}
+
+/// Whether `bytes` are UTF-32 text without a BOM in either byte order: every unit a character,
+/// none of them a control character but tab and line breaks (a binary file's zeros are U+0000),
+/// and a space or line break among them (`ab\0\0` is one hanzi, more likely a binary's bytes).
+fn utf32_without_bom(bytes: &[u8]) -> bool {
+    bytes.len() % 4 == 0
+        && [false, true].into_iter().any(|big_endian| {
+            utf32(bytes, big_endian).is_ok_and(|text| {
+                text.contains([' ', '\n', '\r'])
+                    && text.chars().all(|c| {
+                        matches!(c, '\t' | '\n' | '\r')
+                            || !(c.is_control() || super::xml_safe::is_forbidden(c))
+                    })
+            })
+        })
 }
 
 /// The legacy encoding a `<meta charset=…>` or `<meta http-equiv=Content-Type content="…;

@@ -598,3 +598,44 @@ fn a_bom_inside_the_text_is_dropped() {
     let gb = encode(GB18030, joined);
     assert_eq!(decode(&gb).as_deref(), Ok("标题\n正文\n第二篇\n"));
 }
+
+fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
+    "\u{FEFF}"
+        .chars()
+        .chain(text.chars())
+        .flat_map(|c| {
+            if big_endian {
+                u32::from(c).to_be_bytes()
+            } else {
+                u32::from(c).to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn utf32_with_bom_is_decoded() {
+    // Its LE BOM starts like UTF-16LE's: read as that, every character lost a U+0000 and
+    // emoji became private-use characters; the BE one was called binary.
+    let text = "开业庆祝😀活动\n\n今天举行了庆祝活动。\n";
+    for big_endian in [false, true] {
+        assert_eq!(decode(&utf32(text, big_endian)).as_deref(), Ok(text));
+    }
+    // A unit that is no character (a surrogate, above U+10FFFF, cut short): the line named.
+    let mut bad = utf32("a\nb\n", true);
+    bad.extend([0, 0, 0xD8, 0x00]);
+    assert_eq!(decode(&bad), Err(ArticleErrorKind::Undecodable));
+    assert_eq!(undecodable_line(&bad), Some(3));
+    let mut bad = utf32("a\r\nb", false);
+    bad.extend([0, 0, 0x11, 0]);
+    assert_eq!(undecodable_line(&bad), Some(2));
+    let mut cut = utf32("a", false);
+    cut.pop();
+    assert_eq!(undecodable_line(&cut), Some(1));
+    // Without a BOM it is not read, but said to be UTF-32, not binary.
+    for big_endian in [false, true] {
+        let bytes = &utf32(text, big_endian)[4..];
+        assert_eq!(decode(bytes), Err(ArticleErrorKind::Utf32WithoutBom));
+    }
+    assert_eq!(decode(b"\x7FELF\0\0\0\0"), Err(ArticleErrorKind::Binary));
+}

@@ -123,8 +123,10 @@ pub enum ArticleErrorKind {
     Binary,
     #[error("not a regular file (a FIFO, socket or device); not read, not published")]
     NotAFile,
-    #[error("cannot decode text: not UTF-8, UTF-16 with BOM, or a recognised legacy encoding")]
+    #[error("cannot decode text: not UTF-8, UTF-16 or UTF-32 with a BOM, or a recognised legacy encoding")]
     Undecodable,
+    #[error("UTF-32 without a BOM, which is not read: save it as UTF-8 (or UTF-32 with a BOM)")]
+    Utf32WithoutBom,
     /// `line`: the first one's, also the [`ArticleError`]'s.
     #[error("holds U+FFFD replacement characters (the first on this line), left by an earlier conversion that lost the original text: restore it from the original, or remove them")]
     ReplacementChars { line: usize },
@@ -294,7 +296,7 @@ fn parse_source(src: &Source, opts: &ParseOptions, depth: Depth) -> Result<Artic
     }
     .map_err(|kind| match kind {
         ArticleErrorKind::ReplacementChars { line } => Fail::at(Some(line), kind),
-        ArticleErrorKind::Undecodable => Fail::at(decode::first_non_utf8_line(&src.bytes), kind),
+        ArticleErrorKind::Undecodable => Fail::at(decode::undecodable_line(&src.bytes), kind),
         kind => Fail::from(kind),
     })?;
     if let Some(line) = conflict_markers(&text, format) {
