@@ -1,9 +1,10 @@
-//! Bytes to text: BOM sniffing (UTF-8, UTF-32 and UTF-16 LE/BE), UTF-16 without BOM, strict UTF-8, then
-//! legacy encodings guessed by chardetng with GB18030 as the fallback. Never lossy: a decode that
-//! needs a replacement character, or yields C1 controls, counts as a wrong guess.
+//! Bytes to text: BOM sniffing (UTF-8, UTF-32 and UTF-16 LE/BE), UTF-16 without BOM, strict
+//! UTF-8, then legacy encodings guessed by chardetng with GB18030 as the fallback. Never lossy: a
+//! decode that needs a replacement character, or yields C1 controls, counts as a wrong guess.
 //!
-//! Line endings are normalized to `\n` (CRLF and lone CR), so that every later stage sees one
-//! kind of line and line numbers count the same way everywhere.
+//! Line endings are normalized to `\n` (CRLF, lone CR; NEL, U+2028 and U+2029, a blank line, when
+//! they end the file's lines), so that every later stage sees one kind of line and line numbers
+//! count the same way everywhere.
 
 use std::borrow::Cow;
 
@@ -68,15 +69,13 @@ pub fn undecodable_line(bytes: &[u8]) -> Option<usize> {
     std::str::from_utf8(&bytes[..at]).ok().map(line_at)
 }
 
-/// The line number of the end of `before`, in any newline convention (\n, \r\n, \r).
+/// The line number of the end of `before`, in any newline convention, counted as in the
+/// text [`normalize_newlines`] makes.
 fn line_at(before: &str) -> usize {
-    let b = before.as_bytes();
-    let breaks = b
-        .iter()
-        .enumerate()
-        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
-        .count();
-    1 + breaks
+    1 + normalize_newlines(Cow::Borrowed(before))
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
 }
 
 fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErrorKind> {
@@ -760,21 +759,43 @@ fn four_byte_gb18030(bytes: &[u8]) -> bool {
     matches!(bytes, [a, b, c, d, ..] if lead(a) && b.is_ascii_digit() && lead(c) && d.is_ascii_digit())
 }
 
-/// CRLF and lone CR become LF. Borrows when there is no CR.
+/// CRLF and lone CR become LF. So do NEL (U+0085, what `iconv` makes of EBCDIC's) and LINE
+/// SEPARATOR (U+2028), PARAGRAPH SEPARATOR (U+2029, InDesign's and JavaScript's) a blank line,
+/// when they are the file's line breaks: one pasted into a line of an LF file (a Word title in
+/// front matter) is no break (YAML would fail on the line it starts), and is left to later
+/// stages (a space in a title). Borrows when there is nothing to change.
 fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
-    if !text.contains('\r') {
+    const SEPARATORS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
+    // One vectorized pass over the bytes (CR, and NEL's, U+2028's and U+2029's last bytes)
+    // spares the common file the searches by characters; CJK text often has such bytes.
+    let maybe = text.as_bytes().chunks(64).any(|block| {
+        block.iter().fold(false, |any, &b| {
+            any | (b == b'\r') | (b == 0x85) | (b & 0xFE == 0xA8)
+        })
+    });
+    let separators = if maybe {
+        text.matches(SEPARATORS).count()
+    } else {
+        0
+    };
+    let breaks =
+        separators > 0 && separators > text.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
+    if !(breaks || (maybe && text.contains('\r'))) {
         return text;
     }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\r' {
-            out.push('\n');
-            if chars.peek() == Some(&'\n') {
-                chars.next();
+        match c {
+            '\r' => {
+                out.push('\n');
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
             }
-        } else {
-            out.push(c);
+            '\u{85}' | '\u{2028}' if breaks => out.push('\n'),
+            '\u{2029}' if breaks => out.push_str("\n\n"),
+            c => out.push(c),
         }
     }
     Cow::Owned(out)

@@ -431,6 +431,14 @@ fn line_endings_and_bom_are_normalized() {
         ("a\r\n\r\nb", "a\n\nb"),
         ("\u{FEFF}x", "x"),
         ("no cr", "no cr"),
+        // NEL (EBCDIC through iconv), LINE and PARAGRAPH SEPARATOR (InDesign, JavaScript).
+        ("a\u{85}b\u{85}\u{85}c", "a\nb\n\nc"),
+        ("a\u{2028}b\u{2029}c", "a\nb\n\nc"),
+        ("a\u{85}b\u{85}c\n", "a\nb\nc\n"),
+        // Their last bytes inside other characters (`Ũ` is `C5 A8`, `ą` `C4 85`).
+        ("Ũą 天", "Ũą 天"),
+        // One pasted into a line of an LF file is no line break.
+        ("title: a\u{2028}b\nx\n", "title: a\u{2028}b\nx\n"),
     ];
     for (input, want) in cases {
         assert_eq!(
@@ -439,6 +447,11 @@ fn line_endings_and_bom_are_normalized() {
             "{input:?}"
         );
     }
+    // Lines count as in the normalized text.
+    assert_eq!(
+        decode("a\u{2029}b\u{85}\u{FFFD}".as_bytes()),
+        Err(ArticleErrorKind::ReplacementChars { line: 4 })
+    );
     let gb = encode(GB18030, "\u{FEFF}标题\r\n正文");
     assert_eq!(
         decode(&gb).map(Cow::into_owned),

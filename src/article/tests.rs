@@ -242,6 +242,29 @@ fn encodings_end_to_end() {
 }
 
 #[test]
+fn nel_and_unicode_separators_are_line_breaks_in_every_format() {
+    for sep in ["\u{85}", "\u{2028}", "\u{2029}"] {
+        let t = ok("t.txt", "Market opens\n\nIt opened.\n".replace('\n', sep));
+        assert_eq!(
+            (t.title.as_str(), &*t.content_html.html()),
+            ("Market opens", "<p>It opened.</p>\n"),
+            "{sep:?}"
+        );
+        // Its front matter seen, a draft is no published article.
+        let d = ok(
+            "d.md",
+            "---\ntitle: Secret\ndraft: true\n---\n\nEmbargoed.\n".replace('\n', sep),
+        );
+        assert_eq!((d.title.as_str(), d.draft), ("Secret", true), "{sep:?}");
+    }
+    // One pasted into a title is a space, as before.
+    for sep in ["\u{2028}", "\u{2029}"] {
+        let p = ok("p.md", format!("---\ntitle: Secret{sep}plans\n---\n\nx\n"));
+        assert_eq!(p.title, "Secret plans", "{sep:?}");
+    }
+}
+
+#[test]
 fn control_characters_are_removed_everywhere() {
     let a = ok("c.md", "---\ntitle: \"T\\x01itle\"\nauthor: \"A\\x0B\"\ntags: [\"t\\x02ag\"]\nsummary: \"s\\x7F\\u0085\"\n---\nbody \u{1}&#1; \u{FFFF}\n");
     assert_eq!(
