@@ -261,9 +261,10 @@ fn reference(s: &str) -> Option<(Cow<'static, str>, usize)> {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => num.parse::<u32>().ok()?,
         };
+        // HTML5 reads `&#128;`–`&#159;` as windows-1252 (`&#146;` is `’`), as old CMSes meant.
         let c = char::from_u32(code)
             .filter(|&c| c != '\0')
-            .unwrap_or('\u{FFFD}');
+            .map_or('\u{FFFD}', super::xml_safe::windows_1252_c1);
         return Some((Cow::Owned(c.to_string()), used));
     }
     if !body[len..].starts_with(';') {

@@ -73,6 +73,11 @@ fn entities() {
             "\u{FFFD}\u{FFFD}&#99999999999;",
         ),
         ("&hellip;&mdash;&nbsp;", "…—\u{A0}"),
+        // 128-159 are windows-1252's, as in HTML5 (old CMSes write them); 129 has none.
+        (
+            "Don&#146;t &#150; &#x93;it&#148; &#128;5 &#159;&#129;",
+            "Don’t – “it” €5 Ÿ\u{81}",
+        ),
         (
             "Caf&eacute; in K&ouml;ln &rarr; &Omega;",
             "Café in Köln → Ω",

@@ -265,6 +265,31 @@ fn nel_and_unicode_separators_are_line_breaks_in_every_format() {
 }
 
 #[test]
+fn windows_1252_character_references_are_kept_everywhere() {
+    // `&#146;` is `’` in HTML5; as C1 controls they were dropped (`Dont`).
+    let a = ok(
+        "a.md",
+        "---\ntitle: Don&#146;t panic &#150; it&#146;s fine\n---\n\nWe don&#146;t know &#147;why&#148;, it costs &#128;5.\n",
+    );
+    assert_eq!(a.title, "Don’t panic – it’s fine");
+    assert_eq!(
+        (&*a.content_html.html(), a.summary.as_str()),
+        (
+            "<p>We don’t know “why”, it costs €5.</p>\n",
+            "We don’t know “why”, it costs €5."
+        )
+    );
+    let h = ok(
+        "h.html",
+        "<html><head><title>Don&#146;t panic</title></head><body><h1>Don&#146;t panic</h1><p>It costs &#128;5.</p></body></html>",
+    );
+    assert_eq!(
+        (h.title.as_str(), h.summary.as_str()),
+        ("Don’t panic", "It costs €5.")
+    );
+}
+
+#[test]
 fn control_characters_are_removed_everywhere() {
     let a = ok("c.md", "---\ntitle: \"T\\x01itle\"\nauthor: \"A\\x0B\"\ntags: [\"t\\x02ag\"]\nsummary: \"s\\x7F\\u0085\"\n---\nbody \u{1}&#1; \u{FFFF}\n");
     assert_eq!(

@@ -2,7 +2,9 @@
 //!
 //! XML 1.0 forbids U+0000–U+0008, U+000B, U+000C, U+000E–U+001F, U+FFFE and U+FFFF (and lone
 //! surrogates, which a `str` cannot hold). We also drop DEL and the C1 controls (U+007F–U+009F),
-//! which XML allows but discourages and which never belong in an article.
+//! which XML allows but discourages and which never belong in an article. A C1 control in real
+//! text is a windows-1252 leftover (`&#146;` from an old CMS, which CommonMark decodes to
+//! U+0092): it becomes that encoding's character (`’`) where it has one, as HTML5 reads it.
 
 use std::borrow::Cow;
 
@@ -11,14 +13,38 @@ pub fn is_forbidden(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
-/// `s` without the characters XML 1.0 forbids (and C1 controls). Borrows when nothing changes.
+/// The windows-1252 characters of the C1 codes U+0080–U+009F, as HTML5 maps a numeric
+/// character reference to them (the five codes windows-1252 leaves undefined stay controls).
+const WINDOWS_1252_C1: [char; 32] = [
+    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+];
+
+/// `c`, or for a C1 control the windows-1252 character of its code where there is one (`&#146;`
+/// is `’` in HTML5).
+pub fn windows_1252_c1(c: char) -> char {
+    match u32::from(c).checked_sub(0x80) {
+        Some(i @ 0..=0x1F) => WINDOWS_1252_C1[i as usize],
+        _ => c,
+    }
+}
+
+/// `s` without the characters XML 1.0 forbids (and C1 controls, but those windows-1252 has a
+/// character for, which become it). Borrows when nothing changes.
 pub fn xml_safe(s: &str) -> Cow<'_, str> {
     match first_forbidden(s) {
         None => Cow::Borrowed(s),
         Some(first) => {
             let mut out = String::with_capacity(s.len());
             out.push_str(&s[..first]);
-            out.extend(s[first..].chars().filter(|&c| !is_forbidden(c)));
+            out.extend(
+                s[first..]
+                    .chars()
+                    .map(windows_1252_c1)
+                    .filter(|&c| !is_forbidden(c)),
+            );
             Cow::Owned(out)
         }
     }
@@ -88,7 +114,9 @@ mod tests {
             ("plain", "plain", true),
             ("tab\tnl\ncr\r", "tab\tnl\ncr\r", true),
             ("a\u{0}b\u{8}c\u{B}\u{C}d\u{1F}", "abcd", false),
-            ("del\u{7F} c1\u{85}\u{9F}", "del c1", false),
+            // C1 controls are windows-1252's characters where it has one.
+            ("del\u{7F} c1\u{85}\u{9F}\u{81}", "del c1…Ÿ", false),
+            ("Don\u{92}t \u{96} \u{80}5", "Don’t – €5", false),
             ("nonchar\u{FFFE}\u{FFFF}!", "nonchar!", false),
             ("中文\u{1}。", "中文。", false),
             ("\u{A0}\u{FFFD}\u{10FFFF}", "\u{A0}\u{FFFD}\u{10FFFF}", true),
