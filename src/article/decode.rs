@@ -104,12 +104,11 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     if controls && bytes.contains(&0) {
         // UTF-8 with a few NULs is a text file with stray NULs (pasted terminal output, with
         // escapes too): of an even length it also decodes "cleanly" as UTF-16, to CJK
-        // mojibake of its ASCII pairs. UTF-16 text has control bytes in nearly every other
-        // byte (NULs, or Cyrillic's `04`, which with its NUL spaces is valid UTF-8 too), or
+        // mojibake of its ASCII pairs. UTF-16 text has NULs in nearly every other byte, or
         // else is CJK text, read as such only when made of frequent characters (`上海市明天天气`
         // is all bytes below 0x80 but a line break's NUL).
-        let control_bytes = bytes.iter().filter(|&&b| is_control(b)).count();
-        let stray = control_bytes * 8 < bytes.len() && std::str::from_utf8(bytes).is_ok();
+        let nuls = bytes.iter().filter(|&&b| b == 0).count();
+        let stray = nuls * 8 < bytes.len() && std::str::from_utf8(bytes).is_ok();
         if let Some(text) = utf16_without_bom(bytes).filter(|text| !stray || frequent_cjk(text)) {
             return Ok(Cow::Owned(text));
         }

@@ -652,17 +652,3 @@ fn utf32_with_bom_is_decoded() {
     }
     assert_eq!(decode(b"\x7FELF\0\0\0\0"), Err(ArticleErrorKind::Binary));
 }
-
-#[test]
-fn utf16_without_bom_of_cyrillic_is_decoded() {
-    // Little-endian, it is valid UTF-8 (`04` bytes, NUL spaces), once taken for UTF-8 with
-    // stray NULs and called binary.
-    let ru = "В Москве открылся новый музей\n\nНовый музей открылся в центре Москвы.\n";
-    let uk = "У Києві відкрився новий музей\n\nМузей відкрився в центрі міста.\n";
-    for text in [ru, uk] {
-        for big_endian in [false, true] {
-            let bytes = &utf16(text, big_endian)[2..];
-            assert_eq!(decode(bytes).as_deref(), Ok(text), "{big_endian}");
-        }
-    }
-}
