@@ -765,22 +765,18 @@ fn four_byte_gb18030(bytes: &[u8]) -> bool {
 /// front matter) is no break (YAML would fail on the line it starts), and is left to later
 /// stages (a space in a title). Borrows when there is nothing to change.
 fn normalize_newlines(text: Cow<'_, str>) -> Cow<'_, str> {
-    const SEPARATORS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
-    // One vectorized pass over the bytes (CR, and NEL's, U+2028's and U+2029's last bytes)
-    // spares the common file the searches by characters; CJK text often has such bytes.
-    let maybe = text.as_bytes().chunks(64).any(|block| {
-        block.iter().fold(false, |any, &b| {
-            any | (b == b'\r') | (b == 0x85) | (b & 0xFE == 0xA8)
-        })
-    });
-    let separators = if maybe {
-        text.matches(SEPARATORS).count()
-    } else {
-        0
+    const SEPARATORS: [&str; 3] = ["\u{85}", "\u{2028}", "\u{2029}"];
+    // Searched as strings, which std does with SIMD: their last bytes are everywhere in CJK
+    // text, so a search by bytes or by characters stopped at nearly every hanzi (+15% on
+    // `check`).
+    let separators = match SEPARATORS.iter().any(|s| text.contains(s)) {
+        true => SEPARATORS.iter().map(|s| text.matches(s).count()).sum(),
+        false => 0,
     };
+    let cr = text.contains('\r');
     let breaks =
         separators > 0 && separators > text.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
-    if !(breaks || (maybe && text.contains('\r'))) {
+    if !(breaks || cr) {
         return text;
     }
     let mut out = String::with_capacity(text.len());
