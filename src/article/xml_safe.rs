@@ -42,7 +42,8 @@ pub fn xml_safe(s: &str) -> Cow<'_, str> {
             out.extend(
                 s[first..]
                     .chars()
-                    .map(windows_1252_c1)
+                    // NEL is also a line break pasted from EBCDIC or Word: not an ellipsis.
+                    .map(|c| if c == '\u{85}' { c } else { windows_1252_c1(c) })
                     .filter(|&c| !is_forbidden(c)),
             );
             Cow::Owned(out)
@@ -115,7 +116,7 @@ mod tests {
             ("tab\tnl\ncr\r", "tab\tnl\ncr\r", true),
             ("a\u{0}b\u{8}c\u{B}\u{C}d\u{1F}", "abcd", false),
             // C1 controls are windows-1252's characters where it has one.
-            ("del\u{7F} c1\u{85}\u{9F}\u{81}", "del c1…Ÿ", false),
+            ("del\u{7F} c1\u{85}\u{9F}\u{81}\u{96}", "del c1Ÿ–", false),
             ("Don\u{92}t \u{96} \u{80}5", "Don’t – €5", false),
             ("nonchar\u{FFFE}\u{FFFF}!", "nonchar!", false),
             ("中文\u{1}。", "中文。", false),
