@@ -414,63 +414,43 @@ fn template_code_blocks(body: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `body` without Obsidian's `%%` … `%%` comments, inline or over several lines, in Markdown
-/// text (not in code, nor on a line with inline code, where `%%` is the code's). An unpaired
-/// last `%%` is text.
+/// `body` without Obsidian's comments where nothing else can be meant: a text line that is
+/// `%% ... %%` as a whole, or the lines from one that is `%%` alone to the next such line. A
+/// `%%` inside prose, a table or a URL is left alone: printf formats, `50%%` and the like are
+/// text.
 fn obsidian_comments(body: &str) -> Cow<'_, str> {
     if !body.contains("%%") {
         return Cow::Borrowed(body);
     }
     let lines: Vec<&str> = body.split_inclusive('\n').collect();
-    let text: Vec<bool> = in_text(&lines)
-        .map(|(line, text)| text && !line.contains('`'))
-        .collect();
-    let markers: usize = lines
-        .iter()
-        .zip(&text)
-        .filter(|(_, &t)| t)
-        .map(|(line, _)| line.matches("%%").count())
-        .sum();
-    let mut left = markers - markers % 2;
-    if left == 0 {
-        return Cow::Borrowed(body);
-    }
+    let text: Vec<bool> = in_text(&lines).map(|(_, text)| text).collect();
+    let fence = |i: usize| text[i] && lines[i].trim() == "%%";
+    let last_fence = (0..lines.len()).rev().find(|&i| fence(i));
+    let whole = |line: &str| {
+        let t = line.trim();
+        t.len() > 4 && t.starts_with("%%") && t.ends_with("%%") && t.matches("%%").count() == 2
+    };
     let mut out = String::with_capacity(body.len());
     let mut inside = false;
-    for (line, &is_text) in lines.iter().zip(&text) {
-        if !is_text || left == 0 {
-            if !inside {
-                out.push_str(line);
-            }
+    let mut changed = false;
+    for (i, line) in lines.iter().enumerate() {
+        if inside {
+            inside = !fence(i);
             continue;
         }
-        let (content, newline) = match line.strip_suffix('\n') {
-            Some(c) => (c, "\n"),
-            None => (*line, ""),
-        };
-        let mut kept = String::new();
-        let mut rest = content;
-        while left > 0 {
-            let Some(at) = rest.find("%%") else { break };
-            if !inside {
-                kept.push_str(&rest[..at]);
-            }
-            inside = !inside;
-            left -= 1;
-            rest = &rest[at + 2..];
-        }
-        if !inside {
-            kept.push_str(rest);
-        }
-        // A line wholly inside a comment goes, its line break too.
-        if !kept.trim().is_empty() || (!inside && !content.contains("%%")) {
-            out.push_str(kept.trim_end());
-            out.push_str(newline);
-        } else if !inside && content.trim().is_empty() {
+        if fence(i) && last_fence.is_some_and(|last| last > i) {
+            inside = true;
+            changed = true;
+        } else if text[i] && whole(line) {
+            changed = true;
+        } else {
             out.push_str(line);
         }
     }
-    Cow::Owned(out)
+    match changed {
+        true => Cow::Owned(out),
+        false => Cow::Borrowed(body),
+    }
 }
 
 /// `{% name arg ... %}` or `{{< name arg ... >}}` filling a line from its first column (an
@@ -597,17 +577,25 @@ mod tests {
 
     #[test]
     fn comments_of_jekyll_and_obsidian_are_left_out() {
-        let md = "Public intro.\n\n{% comment %}\nPRIVATE liquid note\n{% endcomment %}\n\nVisible %%PRIVATE inline%% text.\n\n%%\nPRIVATE block\nover lines\n%%\n\nEnd.\n";
+        let md = "Public intro.\n\n{% comment %}\nPRIVATE liquid note\n{% endcomment %}\n\n%% PRIVATE line %%\n\nVisible text.\n\n%%\nPRIVATE block\nover lines\n%%\n\nEnd.\n";
         let r = render(md, Some("T"), true);
         assert!(!r.html.contains("PRIVATE"), "{}", r.html);
         assert!(!r.summary.contains("PRIVATE"), "{}", r.summary);
-        for kept in ["Public intro.", "Visible  text.", "End."] {
+        for kept in ["Public intro.", "Visible text.", "End."] {
             assert!(r.html.contains(kept), "{kept}: {}", r.html);
         }
-        // In code, or unpaired, `%%` is text.
-        let code = "Use `printf(\"%%d\")` here.\n\n```\n%% not a comment %%\n```\n\n100%% sure\n";
+        // In code, in prose, in a table or a URL, `%%` is text.
+        let code = "Use `printf(\"%%d\")` here.\n\n```\n%% not a comment %%\n```\n\nSales rose 50%% in May.\n\nMiddle.\n\nThey fell 20%% too, see <http://x.example/a%%b>.\n\n| a %% b | 5 %% 3 |\n|---|---|\n| x | y |\n";
         let r = render(code, Some("T"), true);
-        for kept in ["%%d", "%% not a comment %%", "100%% sure"] {
+        for kept in [
+            "%%d",
+            "%% not a comment %%",
+            "50%% in May",
+            "Middle.",
+            "20%% too",
+            "a%%b",
+            "5 %% 3",
+        ] {
             assert!(r.html.contains(kept), "{kept}: {}", r.html);
         }
         // An unclosed `{% comment %}` hides nothing.
