@@ -87,6 +87,9 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         _ => return Ok(plain),
     };
     let start = rest.find('\n').map_or(rest.len(), |n| n + 1);
+    if syntax == Syntax::Json {
+        return Ok(json_split(rest, start).unwrap_or(plain));
+    }
     let sure = strict && blank == 0;
     if !sure && !starts_with_key(syntax, &rest[start..]) {
         return Ok(plain);
@@ -108,7 +111,7 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         }
         pos = end + 1;
     }
-    if !sure || syntax == Syntax::Json {
+    if !sure {
         return Ok(plain);
     }
     let delimiter = if syntax == Syntax::Yaml { "---" } else { "+++" };
@@ -116,6 +119,37 @@ pub fn split(text: &str, strict: bool) -> Result<Split<'_>, Fail> {
         Some(1),
         ArticleErrorKind::UnclosedFrontMatter(delimiter),
     ))
+}
+
+/// JSON front matter opening `text` (its `{` line ends at `start`): the object up to its own
+/// closing brace, wherever nested objects close, when the line after the `{` opens a key or
+/// closes the object; otherwise the `{` is the text's. An object that does not parse is front
+/// matter still, handed on whole so that its error is reported where it is.
+fn json_split(text: &str, start: usize) -> Option<Split<'_>> {
+    let second = text[start..].split('\n').next().unwrap_or("").trim_start();
+    if !second.starts_with(['"', '}']) {
+        return None;
+    }
+    let mut objects =
+        serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let end = match objects.next() {
+        Some(Ok(_)) => objects.byte_offset(),
+        // Up to the last `}` line, for the parse to say what is wrong and on which line.
+        _ => text
+            .match_indices("\n}")
+            .last()
+            .map_or(text.len(), |(i, _)| i + 2),
+    };
+    let close = text[..end]
+        .rfind('}')
+        .filter(|&c| c >= start)
+        .unwrap_or(start);
+    let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n + 1);
+    Some(Split {
+        front: Some((Syntax::Json, Cow::Borrowed(&text[start..close]))),
+        body: &text[line_end..],
+        certain: true,
+    })
 }
 
 /// Whether `text` starts with a line shaped like a key of `syntax` (`layout: ...`,

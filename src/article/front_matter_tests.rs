@@ -96,8 +96,13 @@ fn splitting() {
             Some((Syntax::Json, "  \"draft\": true\n")),
             "body",
         ),
-        // Unclosed, or after a blank line: the text's own brace.
-        ("{\nbody\n", None, "{\nbody\n"),
+        // Nested objects closing at the first column, and a `{` line of prose.
+        (
+            "{\n\"a\": {\n\"b\": 1\n},\n\"draft\": true\n}\nbody",
+            Some((Syntax::Json, "\"a\": {\n\"b\": 1\n},\n\"draft\": true\n")),
+            "body",
+        ),
+        ("{\nbody\n}\n", None, "{\nbody\n}\n"),
         ("\n{\n\"a\": 1\n}\n", None, "\n{\n\"a\": 1\n}\n"),
     ];
     for (input, front, body) in cases {
