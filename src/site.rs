@@ -381,10 +381,34 @@ impl Asset {
 
     /// The variant of `coding` with these bytes: its ETag is the identity's, tagged.
     fn compressed(&self, coding: Coding, identity: &Variant, body: Vec<u8>) -> Variant {
-        let tag = coding.header_value().unwrap_or("identity");
-        let base = identity.etag.trim_end_matches('"');
-        Variant::new(Bytes::from(body), format!("{base}-{tag}\""))
+        Variant::new(Bytes::from(body), tagged(&identity.etag, coding))
     }
+
+    /// The ETag of the representation for `coding`, without compressing it when it is not
+    /// made (nor kept, past [`LAZY_KEPT_MAX`]): a 304 then costs no compression.
+    pub fn etag(&self, coding: Coding) -> Cow<'_, str> {
+        let made = match coding {
+            Coding::Identity => self.identity.get(),
+            Coding::Gzip => self.gzip.get(),
+            Coding::Brotli => self.br.get(),
+        };
+        match (made, coding) {
+            (Some(v), _) => Cow::Borrowed(&v.etag),
+            (None, Coding::Identity) => Cow::Borrowed(self.identity_etag()),
+            (None, coding) => Cow::Owned(tagged(self.identity_etag(), coding)),
+        }
+    }
+
+    /// Whether [`Asset::etag`] returns at once, without rendering.
+    pub fn etag_known(&self) -> bool {
+        self.identity.get().is_some() || self.etag_seen.get().is_some()
+    }
+}
+
+/// A compressed variant's ETag: the identity's, tagged with the coding.
+fn tagged(identity_etag: &str, coding: Coding) -> String {
+    let tag = coding.header_value().unwrap_or("identity");
+    format!("{}-{tag}\"", identity_etag.trim_end_matches('"'))
 }
 
 /// A `'static` content type as a header value without copying it.
@@ -639,6 +663,13 @@ mod tests {
             unkept.variant(Coding::Identity).etag
         );
         assert!(unkept.compressible());
+        // Its compressed ETags are known without compressing (a 304 costs no gzip or brotli).
+        assert!(unkept.etag_known());
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let etag = unkept.etag(coding).into_owned();
+            assert!(!unkept.made(coding));
+            assert_eq!(etag, unkept.variant(coding).etag);
+        }
         let gz = unkept.variant(Coding::Gzip);
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(&gz.body[..])

@@ -308,11 +308,23 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
     } else {
         Coding::Identity
     };
-    let variant = off_the_loop(asset.made(coding), || asset.variant(coding));
-    let outcome = conditional::evaluate(headers, &variant.etag, asset.last_modified);
+    // A representation not made yet (a lazy page's, or one past the memory budget) is only
+    // made for a response with a body: a 304 needs its ETag alone.
+    let kept = asset.made(coding).then(|| asset.variant(coding));
+    let etag = match &kept {
+        Some(v) => Cow::Borrowed(v.etag.as_str()),
+        None => off_the_loop(asset.etag_known(), || asset.etag(coding)),
+    };
+    let outcome = conditional::evaluate(headers, &etag, asset.last_modified);
     if outcome == Outcome::PreconditionFailed {
         return text(StatusCode::PRECONDITION_FAILED, "precondition failed\n");
     }
+    let etag_header = match &kept {
+        Some(v) => v.etag_header.clone(),
+        None => {
+            HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"invalid\""))
+        }
+    };
     let mut resp = match outcome {
         Outcome::NotModified => {
             let mut resp = Response::new(Full::default());
@@ -323,6 +335,10 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
             resp
         }
         _ => {
+            let variant = match kept {
+                Some(v) => v,
+                None => off_the_loop(false, || asset.variant(coding)),
+            };
             let is_html = asset.content_type.starts_with("text/html");
             let mut resp = with_body(
                 StatusCode::OK,
@@ -344,7 +360,7 @@ fn serve(shared: &Shared, headers: &HeaderMap, asset: &Asset) -> Resp {
         }
     };
     let h = resp.headers_mut();
-    h.insert(header::ETAG, variant.etag_header.clone());
+    h.insert(header::ETAG, etag_header);
     let (last_modified, date) = asset.last_modified_header();
     h.insert(header::LAST_MODIFIED, last_modified);
     if let Some(date) = date {
