@@ -742,7 +742,10 @@ fn new_dir_readable(running: &Config, new: Config) -> Result<Config, ConfigError
 /// A file that broke keeps its last good version published, and only the parse cache keeps it
 /// across a restart: saved now, a crash or power loss before the next clean stop loses nothing.
 fn save_cache_if_kept_more(engine: &Engine, kept_before: usize) {
-    if engine.store().last_good().count() <= kept_before || engine.is_blind() {
+    // While a first start still parses bodies, the cache saved when they are all parsed
+    // holds it; one saved now would lack those bodies.
+    if engine.store().last_good().count() <= kept_before || engine.is_blind() || engine.is_pending()
+    {
         return;
     }
     if let Some(job) = engine.cache_job(crate::clock::now()) {
