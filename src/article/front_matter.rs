@@ -130,8 +130,7 @@ fn json_split(text: &str, start: usize) -> Option<Split<'_>> {
     if !second.starts_with(['"', '}']) {
         return None;
     }
-    let mut objects =
-        serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let mut objects = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
     let end = match objects.next() {
         Some(Ok(_)) => objects.byte_offset(),
         // Up to the last `}` line, for the parse to say what is wrong and on which line.
