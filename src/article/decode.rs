@@ -86,9 +86,12 @@ fn decode_unchecked(bytes: &[u8], html: bool) -> Result<Cow<'_, str>, ArticleErr
     }
     // Before UTF-16's: UTF-32LE's BOM starts with UTF-16LE's.
     if let Some((rest, big_endian)) = utf32_bom(bytes) {
-        return utf32(rest, big_endian)
-            .map(Cow::Owned)
-            .map_err(|_| ArticleErrorKind::Undecodable);
+        match utf32(rest, big_endian) {
+            Ok(text) => return Ok(Cow::Owned(text)),
+            // `FF FE 00 00` is also UTF-16LE's BOM before a U+0000: read so below.
+            Err(_) if !big_endian => {}
+            Err(_) => return Err(ArticleErrorKind::Undecodable),
+        }
     }
     for (bom, encoding) in [(b"\xFF\xFE", UTF_16LE), (b"\xFE\xFF", UTF_16BE)] {
         if let Some(rest) = bytes.strip_prefix(bom) {

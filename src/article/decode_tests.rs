@@ -651,4 +651,13 @@ fn utf32_with_bom_is_decoded() {
         assert_eq!(decode(bytes), Err(ArticleErrorKind::Utf32WithoutBom));
     }
     assert_eq!(decode(b"\x7FELF\0\0\0\0"), Err(ArticleErrorKind::Binary));
+    // UTF-16LE whose first character is U+0000 starts like UTF-32LE's BOM: read as UTF-16.
+    let mut utf16: Vec<u8> = vec![0xFF, 0xFE, 0, 0];
+    utf16.extend(
+        "Title\n\nBody text.\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let read = decode(&utf16).expect("UTF-16LE");
+    assert!(read.ends_with("Title\n\nBody text.\n"), "{read:?}");
 }
